@@ -1,0 +1,72 @@
+//! The command line: clap definitions and the top-level dispatch that turns errors into exit codes.
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd;
+use crate::error::{Error, Exit, Result};
+
+/// keyplan: plan Kafka partition counts and keys from a sample of real message keys.
+///
+/// It hashes keys exactly as the producer client would, measures skew, and shows what each candidate
+/// partition count would do to your consumers.
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyplan",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compare candidate partition counts for a key sample: per-partition load, skew, hot keys.
+    Analyze(cmd::analyze::AnalyzeArgs),
+}
+
+impl Command {
+    fn run(self) -> Result<Exit> {
+        match self {
+            Command::Analyze(args) => cmd::analyze::run(args),
+        }
+    }
+}
+
+/// Parses the process arguments, runs the command, and reports errors on stderr.
+pub fn run() -> Exit {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.exit_code() {
+                0 => Exit::Ok,
+                _ => Exit::Error,
+            };
+        }
+    };
+    match cli.command.run() {
+        Ok(exit) => exit,
+        Err(e) if e.is_broken_pipe() => Exit::Ok,
+        Err(e) => {
+            report_error(&e);
+            Exit::Error
+        }
+    }
+}
+
+fn report_error(error: &Error) {
+    let mut message = format!("keyplan: error: {error}");
+    let mut source = std::error::Error::source(error);
+    // `Io` already prints its source inline; deeper causes are still worth showing.
+    if matches!(error, Error::Io { .. }) {
+        source = source.and_then(std::error::Error::source);
+    }
+    while let Some(cause) = source {
+        message.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    eprintln!("{message}");
+}

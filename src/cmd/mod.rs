@@ -1,0 +1,4 @@
+//! One module per subcommand. Each owns its clap `Args`, validates them into settings before reading
+//! any input, and runs ingest -> analysis -> report.
+
+pub mod analyze;

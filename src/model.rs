@@ -1,0 +1,310 @@
+//! The typed data that flows between layers: partition counts, and the key distribution that ingest
+//! produces and analysis consumes.
+//!
+//! A [`KeyDistribution`] is the whole sample reduced to its distinct keys and their event counts. Every
+//! later stage works on distinct keys only, so a 20-million-event sample with 50,000 distinct keys costs
+//! 50,000 hashes per hash function.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::num::NonZeroU32;
+
+/// The largest partition (or shard) count keyplan accepts. Kafka itself allows more, but no real topic
+/// has more partitions than this and per-partition tables beyond it are not readable.
+pub const MAX_PARTITIONS: u32 = 100_000;
+
+/// A partition count in `1..=MAX_PARTITIONS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartitionCount(NonZeroU32);
+
+impl PartitionCount {
+    /// Validates a raw count.
+    pub fn new(n: u64) -> Result<PartitionCount, String> {
+        if n == 0 {
+            return Err("a partition count must be at least 1".to_string());
+        }
+        if n > u64::from(MAX_PARTITIONS) {
+            return Err(format!(
+                "partition count {n} is out of range (1..={MAX_PARTITIONS})"
+            ));
+        }
+        // Both bounds are checked above, so the conversion cannot fail.
+        Ok(PartitionCount(
+            NonZeroU32::new(n as u32).expect("checked non-zero"),
+        ))
+    }
+
+    /// The count as a `u32` (never zero).
+    pub fn get(self) -> u32 {
+        self.0.get()
+    }
+
+    /// The count as a `usize`, for indexing per-partition tables.
+    pub fn as_usize(self) -> usize {
+        self.0.get() as usize
+    }
+}
+
+impl fmt::Display for PartitionCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Parses a partition-count list: `6,12,24`, inclusive ranges `8..64` (or `8..=64`), ranges with a step
+/// `8..64:8` (also written `8..64/8` or `8..64..8`), and any mix of them separated by commas.
+///
+/// The result is sorted and free of duplicates, so reports always list counts in ascending order.
+pub fn parse_partition_list(text: &str) -> Result<Vec<PartitionCount>, String> {
+    let mut out = Vec::new();
+    for item in text.split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            return Err(format!(
+                "empty item in partition list '{text}' (expected e.g. 6,12,24 or 8..64:8)"
+            ));
+        }
+        if let Some((start, rest)) = item.split_once("..") {
+            let rest = rest.strip_prefix('=').unwrap_or(rest);
+            let (end, step) = match rest
+                .split_once(':')
+                .or_else(|| rest.split_once('/'))
+                .or_else(|| rest.split_once(".."))
+            {
+                Some((end, step)) => (end, parse_number(step, item)?),
+                None => (rest, 1),
+            };
+            let (start, end) = (parse_number(start, item)?, parse_number(end, item)?);
+            if step == 0 {
+                return Err(format!("range '{item}' has a step of 0"));
+            }
+            if start > end {
+                return Err(format!(
+                    "range '{item}' is empty: its start is greater than its end"
+                ));
+            }
+            let last = PartitionCount::new(end)?;
+            let mut n = start;
+            while n <= u64::from(last.get()) {
+                out.push(PartitionCount::new(n)?);
+                n += step;
+            }
+        } else {
+            out.push(PartitionCount::new(parse_number(item, item)?)?);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+fn parse_number(text: &str, item: &str) -> Result<u64, String> {
+    let text = text.trim();
+    text.parse::<u64>().map_err(|_| {
+        if text.starts_with('-') {
+            format!(
+                "partition count '{text}' in '{item}' is negative; counts are 1..={MAX_PARTITIONS}"
+            )
+        } else {
+            format!("'{text}' in '{item}' is not a whole number (expected e.g. 6,12,24 or 8..64:8)")
+        }
+    })
+}
+
+/// One input row: a key and the number of events it stands for. Readers produce these; an
+/// [`EventSink`] consumes them. Size and time columns extend this struct as they are added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// The key's exact bytes, as the producer's serializer wrote them.
+    pub key: &'a [u8],
+    /// How many events the row stands for (1 for raw events).
+    pub weight: u64,
+}
+
+/// Where readers put events: the exact [`KeyCounter`], or a bounded-memory aggregator.
+pub trait EventSink {
+    /// Takes one row. Returns `Err` with the running total when the total event count would overflow.
+    fn add_event(&mut self, event: Event<'_>) -> Result<(), u64>;
+}
+
+impl EventSink for KeyCounter {
+    fn add_event(&mut self, event: Event<'_>) -> Result<(), u64> {
+        self.add(event.key, event.weight)
+    }
+}
+
+/// Accumulates event counts per distinct key while input streams in. Memory grows with the number of
+/// distinct keys, never with the number of events.
+#[derive(Debug, Default)]
+pub struct KeyCounter {
+    counts: HashMap<Box<[u8]>, u64>,
+    total: u64,
+}
+
+impl KeyCounter {
+    /// An empty counter.
+    pub fn new() -> KeyCounter {
+        KeyCounter::default()
+    }
+
+    /// Adds `weight` events for `key`. Returns `Err` with the running total when the sum of all weights
+    /// would overflow a `u64`.
+    pub fn add(&mut self, key: &[u8], weight: u64) -> Result<(), u64> {
+        self.total = self.total.checked_add(weight).ok_or(self.total)?;
+        if let Some(w) = self.counts.get_mut(key) {
+            *w += weight;
+        } else {
+            self.counts.insert(key.into(), weight);
+        }
+        Ok(())
+    }
+
+    /// Merges another counter into this one (used to combine per-input or per-thread counters).
+    pub fn merge(&mut self, other: KeyCounter) -> Result<(), u64> {
+        for (key, weight) in other.counts {
+            self.total = self.total.checked_add(weight).ok_or(self.total)?;
+            *self.counts.entry(key).or_insert(0) += weight;
+        }
+        Ok(())
+    }
+
+    /// Total events added so far.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Freezes the counts into a [`KeyDistribution`]. Keys with zero events are dropped.
+    pub fn finish(self) -> KeyDistribution {
+        let mut entries: Vec<(Box<[u8]>, u64)> =
+            self.counts.into_iter().filter(|&(_, w)| w > 0).collect();
+        // Heaviest first, ties by key bytes: a total order, so output never depends on hash-map order.
+        entries.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let (keys, weights) = entries.into_iter().unzip();
+        KeyDistribution {
+            keys,
+            weights,
+            total: self.total,
+        }
+    }
+}
+
+/// A sample reduced to its distinct keys and event counts.
+///
+/// Invariants: `keys` and `weights` have the same length; every weight is at least 1; entries are
+/// sorted by weight descending, then by key bytes ascending; `total` is the sum of the weights.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyDistribution {
+    keys: Vec<Box<[u8]>>,
+    weights: Vec<u64>,
+    total: u64,
+}
+
+impl KeyDistribution {
+    /// Builds a distribution from `(key, weight)` pairs; repeated keys are summed.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a [u8], u64)>) -> KeyDistribution {
+        let mut counter = KeyCounter::new();
+        for (key, weight) in pairs {
+            counter
+                .add(key, weight)
+                .expect("test weights do not overflow");
+        }
+        counter.finish()
+    }
+
+    /// The distinct keys, heaviest first.
+    pub fn keys(&self) -> &[Box<[u8]>] {
+        &self.keys
+    }
+
+    /// The event count of each key in [`keys`](Self::keys).
+    pub fn weights(&self) -> &[u64] {
+        &self.weights
+    }
+
+    /// The total number of events.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The number of distinct keys.
+    pub fn distinct(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the sample holds no events.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// The share of all events carried by the heaviest key (0 for an empty sample).
+    pub fn top_share(&self) -> f64 {
+        match self.weights.first() {
+            Some(&w) if self.total > 0 => w as f64 / self.total as f64,
+            _ => 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(text: &str) -> Vec<u32> {
+        parse_partition_list(text)
+            .unwrap()
+            .into_iter()
+            .map(PartitionCount::get)
+            .collect()
+    }
+
+    #[test]
+    fn partition_lists() {
+        assert_eq!(counts("6,12,24"), vec![6, 12, 24]);
+        assert_eq!(counts("24, 6,12,6"), vec![6, 12, 24]);
+        assert_eq!(counts("8..12"), vec![8, 9, 10, 11, 12]);
+        assert_eq!(counts("8..=10"), vec![8, 9, 10]);
+        assert_eq!(counts("8..32:8"), vec![8, 16, 24, 32]);
+        assert_eq!(counts("8..30/8"), vec![8, 16, 24]);
+        assert_eq!(counts("8..32..8,3"), vec![3, 8, 16, 24, 32]);
+        assert_eq!(counts("100000"), vec![100_000]);
+    }
+
+    #[test]
+    fn bad_partition_lists() {
+        for bad in [
+            "0", "100001", "-3", "a", "6,,12", "", "12..6", "1..5:0", "5..", "1..5:x",
+        ] {
+            assert!(parse_partition_list(bad).is_err(), "{bad:?} should fail");
+        }
+        assert!(parse_partition_list("0")
+            .unwrap_err()
+            .contains("at least 1"));
+        assert!(parse_partition_list("200000")
+            .unwrap_err()
+            .contains("out of range"));
+    }
+
+    #[test]
+    fn distribution_is_sorted_and_summed() {
+        let d = KeyDistribution::from_pairs([
+            (&b"b"[..], 2),
+            (&b"a"[..], 2),
+            (&b"c"[..], 5),
+            (&b"a"[..], 1),
+            (&b"z"[..], 0),
+        ]);
+        assert_eq!(d.total(), 10);
+        assert_eq!(d.distinct(), 3);
+        assert_eq!(d.keys()[0].as_ref(), b"c");
+        assert_eq!(d.keys()[1].as_ref(), b"a");
+        assert_eq!(d.weights(), &[5, 3, 2]);
+        assert!((d.top_share() - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn overflow_is_reported() {
+        let mut c = KeyCounter::new();
+        c.add(b"a", u64::MAX).unwrap();
+        assert!(c.add(b"b", 1).is_err());
+    }
+}

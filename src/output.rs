@@ -1,0 +1,93 @@
+//! Writing results: to standard output, or atomically to a file (temp file in the same directory, then
+//! rename), so a report on disk is either complete or absent, never half-written.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Checks, before any long work, that `path` can be written: its directory exists and is a directory.
+pub fn check_writable(path: &Path) -> Result<()> {
+    let dir = parent_dir(path);
+    match fs::metadata(&dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::io(
+            path,
+            io::Error::new(io::ErrorKind::InvalidInput, "its parent is not a directory"),
+        )),
+        Err(e) => Err(Error::io(
+            path,
+            io::Error::new(
+                e.kind(),
+                format!("cannot write here: {} ({e})", dir.display()),
+            ),
+        )),
+    }
+}
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent_dir(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(".{name}.keyplan-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// Writes `text` to `output`, or to standard output when `output` is `None`.
+pub fn emit(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        Some(path) => write_atomic(path, text.as_bytes()),
+        None => {
+            let mut stdout = io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Error::io("<stdout>", e))
+        }
+    }
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        write_atomic(&path, b"first").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"second");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn missing_directory_fails_early() {
+        assert!(check_writable(Path::new("/nonexistent-dir/x.json")).is_err());
+        assert!(check_writable(Path::new("x.json")).is_ok());
+    }
+}

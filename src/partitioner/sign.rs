@@ -1,0 +1,39 @@
+//! Sign rules: how each client turns a 32-bit hash into a partition index.
+//!
+//! Clients disagree here even when they share a hash function, so these three functions are the only
+//! place the rules live; every partitioner names the one it uses.
+
+/// Java's `Utils.toPositive(h) % n`: clear the sign bit, then take the remainder. Not `abs`.
+pub fn mask(h: u32, n: u32) -> u32 {
+    (h & 0x7fff_ffff) % n
+}
+
+/// Sarama's rule: the `i32` remainder, negated when negative. Equal to `|h as i32| % n` computed
+/// without overflow, so `i32::MIN` (FNV-1a of `1468509572224`) maps to `2^31 % n`.
+pub fn neg(h: u32, n: u32) -> u32 {
+    (h as i32).unsigned_abs() % n
+}
+
+/// The plain unsigned remainder (librdkafka's CRC-32 `consistent` partitioner).
+pub fn unsigned(h: u32, n: u32) -> u32 {
+    h % n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_differ_on_negative_hashes() {
+        let h = 0xffff_fffe_u32; // -2 as i32
+        assert_eq!(mask(h, 10), 0x7fff_fffe % 10);
+        assert_eq!(neg(h, 10), 2);
+        assert_eq!(unsigned(h, 10), 0xffff_fffe % 10);
+    }
+
+    #[test]
+    fn int_min_under_neg() {
+        assert_eq!(neg(0x8000_0000, 1000), (1u64 << 31) as u32 % 1000);
+        assert_eq!(mask(0x8000_0000, 1000), 0);
+    }
+}

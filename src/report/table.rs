@@ -1,0 +1,158 @@
+//! A plain table shared by the text, Markdown and CSV writers, so every format shows the same columns.
+
+/// Column alignment in text and Markdown output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Text columns.
+    Left,
+    /// Numbers.
+    Right,
+}
+
+/// A table of already-formatted cells.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    headers: Vec<(String, Align)>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these column headers.
+    pub fn new(headers: &[(&str, Align)]) -> Table {
+        Table {
+            headers: headers.iter().map(|&(h, a)| (h.to_string(), a)).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Appends a row; it must have one cell per header.
+    pub fn push(&mut self, row: Vec<String>) {
+        debug_assert_eq!(row.len(), self.headers.len());
+        self.rows.push(row);
+    }
+
+    fn widths(&self) -> Vec<usize> {
+        self.headers
+            .iter()
+            .enumerate()
+            .map(|(i, (h, _))| {
+                self.rows
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([h.chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+
+    /// Aligned columns separated by two spaces, for terminals.
+    pub fn to_text(&self) -> String {
+        let widths = self.widths();
+        let mut out = String::new();
+        let headers: Vec<String> = self.headers.iter().map(|(h, _)| h.clone()).collect();
+        for row in std::iter::once(&headers).chain(&self.rows) {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .zip(&self.headers)
+                .map(|((cell, &w), (_, align))| pad(cell, w, *align))
+                .collect();
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A GitHub-flavoured Markdown table; `|` in cells is escaped.
+    pub fn to_markdown(&self) -> String {
+        let widths = self.widths();
+        let mut out = String::new();
+        let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+        out.push_str(&line(
+            self.headers
+                .iter()
+                .zip(&widths)
+                .map(|((h, a), &w)| pad(h, w, *a))
+                .collect(),
+        ));
+        out.push_str(&line(
+            self.headers
+                .iter()
+                .zip(&widths)
+                .map(|((_, a), &w)| match a {
+                    Align::Left => format!(":{}", "-".repeat(w.max(3) - 1)),
+                    Align::Right => format!("{}:", "-".repeat(w.max(3) - 1)),
+                })
+                .collect(),
+        ));
+        for row in &self.rows {
+            out.push_str(&line(
+                row.iter()
+                    .zip(&widths)
+                    .zip(&self.headers)
+                    .map(|((c, &w), (_, a))| pad(&c.replace('|', "\\|"), w, *a))
+                    .collect(),
+            ));
+        }
+        out
+    }
+
+    /// RFC 4180 CSV with a header row.
+    pub fn to_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let write = |w: &mut csv::Writer<Vec<u8>>, cells: &[String]| {
+            w.write_record(cells)
+                .expect("writing to memory cannot fail");
+        };
+        let headers: Vec<String> = self.headers.iter().map(|(h, _)| h.clone()).collect();
+        write(&mut writer, &headers);
+        for row in &self.rows {
+            write(&mut writer, row);
+        }
+        let bytes = writer.into_inner().expect("writing to memory cannot fail");
+        String::from_utf8(bytes).expect("cells are strings")
+    }
+}
+
+fn pad(cell: &str, width: usize, align: Align) -> String {
+    let fill = " ".repeat(width.saturating_sub(cell.chars().count()));
+    match align {
+        Align::Left => format!("{cell}{fill}"),
+        Align::Right => format!("{fill}{cell}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        let mut t = Table::new(&[("name", Align::Left), ("n", Align::Right)]);
+        t.push(vec!["a|b".into(), "10".into()]);
+        t.push(vec!["long name".into(), "2".into()]);
+        t
+    }
+
+    #[test]
+    fn text_is_aligned() {
+        assert_eq!(
+            sample().to_text(),
+            "name        n\na|b        10\nlong name   2\n"
+        );
+    }
+
+    #[test]
+    fn markdown_escapes_pipes() {
+        let md = sample().to_markdown();
+        assert!(md.contains("a\\|b"));
+        assert!(md.lines().nth(1).unwrap().starts_with("| :----"));
+    }
+
+    #[test]
+    fn csv_quotes() {
+        let mut t = Table::new(&[("k", Align::Left)]);
+        t.push(vec!["a,b".into()]);
+        assert_eq!(t.to_csv(), "k\n\"a,b\"\n");
+    }
+}
