@@ -4,6 +4,7 @@
 //! distinct keys. Several inputs form one sample.
 
 pub mod delimited;
+pub mod encoding;
 pub mod source;
 
 use crate::error::{Error, Result};
