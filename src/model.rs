@@ -111,25 +111,56 @@ fn parse_number(text: &str, item: &str) -> Result<u64, String> {
     })
 }
 
-/// One input row: a key and the number of events it stands for. Readers produce these; an
-/// [`EventSink`] consumes them. Size and time columns extend this struct as they are added.
+/// One input row: a key and the number of events it stands for, with optional size and time.
+/// Readers produce these; an [`EventSink`] consumes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event<'a> {
     /// The key's exact bytes, as the producer's serializer wrote them.
     pub key: &'a [u8],
     /// How many events the row stands for (1 for raw events).
     pub weight: u64,
+    /// Total payload bytes of those events, when a size column is known.
+    pub bytes: Option<u64>,
+    /// Event time in milliseconds since the Unix epoch, when a time column is known.
+    pub time_ms: Option<i64>,
+}
+
+impl<'a> Event<'a> {
+    /// An event of `weight` events of `key`, without size or time.
+    pub fn new(key: &'a [u8], weight: u64) -> Event<'a> {
+        Event {
+            key,
+            weight,
+            bytes: None,
+            time_ms: None,
+        }
+    }
 }
 
 /// Where readers put events: the exact [`KeyCounter`], or a bounded-memory aggregator.
-pub trait EventSink {
+///
+/// Sinks are forked per worker thread and merged back, so parallel ingest gives the same result as a
+/// sequential one.
+pub trait EventSink: Send + Sized {
     /// Takes one row. Returns `Err` with the running total when the total event count would overflow.
     fn add_event(&mut self, event: Event<'_>) -> Result<(), u64>;
+    /// An empty sink with the same configuration, for another worker.
+    fn fork(&self) -> Self;
+    /// Adds everything `other` has seen. Returns `Err` with the running total on overflow.
+    fn merge(&mut self, other: Self) -> Result<(), u64>;
 }
 
 impl EventSink for KeyCounter {
     fn add_event(&mut self, event: Event<'_>) -> Result<(), u64> {
         self.add(event.key, event.weight)
+    }
+
+    fn fork(&self) -> Self {
+        KeyCounter::new()
+    }
+
+    fn merge(&mut self, other: Self) -> Result<(), u64> {
+        KeyCounter::merge(self, other)
     }
 }
 

@@ -14,7 +14,7 @@ use crate::model::{Event, EventSink};
 const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 
 /// Reads one delimited input into `sink`.
-pub fn read(mut source: Source, options: &IngestOptions, sink: &mut dyn EventSink) -> Result<()> {
+pub fn read<S: EventSink>(mut source: Source, options: &IngestOptions, sink: &mut S) -> Result<()> {
     let name = source.name.clone();
     let delimiter = match options.delimiter {
         Some(d) => d,
@@ -63,10 +63,7 @@ pub fn read(mut source: Source, options: &IngestOptions, sink: &mut dyn EventSin
                 )
             })?,
         };
-        let event = Event {
-            key: &record[key_index],
-            weight,
-        };
+        let event = Event::new(&record[key_index], weight);
         sink.add_event(event).map_err(|total| {
             Error::input(
                 Location::line(&name, line),
