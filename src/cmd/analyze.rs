@@ -28,7 +28,13 @@ pub struct AnalyzeArgs {
 
     /// Candidate partition counts: `6,12,24`, an inclusive range `8..64`, or a range with a step
     /// `8..64:8`. Each count must be in 1..=100000.
-    #[arg(long, short = 'p', value_name = "LIST", value_parser = parse_partition_arg)]
+    #[arg(
+        long,
+        short = 'p',
+        value_name = "LIST",
+        value_parser = parse_partition_arg,
+        allow_hyphen_values = true
+    )]
     pub partitions: PartitionList,
 
     /// Producer client partitioner(s), comma-separated.

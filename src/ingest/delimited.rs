@@ -215,10 +215,6 @@ fn csv_error(name: &str, error: csv::Error) -> Error {
                  quote fields that contain the delimiter, or pass --delimiter"
             ),
         ),
-        csv::ErrorKind::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Error::input(
-            location,
-            "the input ends early: the gzip stream is truncated or corrupt",
-        ),
         csv::ErrorKind::Io(e) => Error::input(location, format!("read failed: {e}")),
         other => Error::input(location, format!("malformed CSV: {other:?}")),
     }

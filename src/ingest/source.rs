@@ -55,7 +55,7 @@ impl Source {
         let reader: Box<dyn BufRead + Send> = if gzip {
             Box::new(BufReader::with_capacity(
                 BUF_SIZE,
-                MultiGzDecoder::new(buffered),
+                GzipReader(MultiGzDecoder::new(buffered)),
             ))
         } else {
             Box::new(buffered)
@@ -64,6 +64,23 @@ impl Source {
             name: name.to_string(),
             gzip,
             reader,
+        })
+    }
+}
+
+/// A gzip decoder whose errors say that the compressed data is at fault, so a truncated download
+/// reads as "truncated or corrupt gzip data" rather than a bare "incomplete deflate stream".
+struct GzipReader<R>(MultiGzDecoder<R>);
+
+impl<R: BufRead> Read for GzipReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            let kind = match e.kind() {
+                io::ErrorKind::Interrupted => return e,
+                io::ErrorKind::UnexpectedEof => io::ErrorKind::UnexpectedEof,
+                _ => io::ErrorKind::InvalidData,
+            };
+            io::Error::new(kind, format!("truncated or corrupt gzip data ({e})"))
         })
     }
 }

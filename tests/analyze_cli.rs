@@ -1,0 +1,433 @@
+//! CLI tests of `keyplan analyze`: the success path, the JSON contract, and every error it promises.
+
+mod common;
+
+use common::{repo_root, Workdir};
+use keyplan::model::PartitionCount;
+use keyplan::partitioner::{Partitioner, Placement};
+use keyplan::report::AnalysisReport;
+use predicates::prelude::*;
+
+const EVENTS: &str = "id,customer\n1,alice\n2,bob\n3,alice\n4,carol\n5,alice\n6,bob\n";
+
+fn json(wd: &Workdir, args: &[&str]) -> AnalysisReport {
+    let out = wd
+        .keyplan()
+        .arg("analyze")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid keyplan.analysis/v1 JSON")
+}
+
+/// The Java client's partition for a key, independently of analyze.
+fn java(key: &str, n: u32) -> usize {
+    match Partitioner::Java.partition_of(key.as_bytes(), PartitionCount::new(n.into()).unwrap()) {
+        Placement::Partition(p) => p as usize,
+        Placement::Random => unreachable!("the Java client hashes every non-null key"),
+    }
+}
+
+#[test]
+fn table_is_the_default() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    wd.keyplan()
+        .args([
+            "analyze",
+            "e.csv",
+            "--key",
+            "customer",
+            "--partitions",
+            "2,4",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("6 events, 3 distinct keys"))
+        .stdout(predicate::str::contains("partitioner"))
+        .stdout(predicate::str::contains("alice"));
+}
+
+#[test]
+fn json_contract() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    let r = json(
+        &wd,
+        &["e.csv", "--key", "customer", "--partitions", "3,1..2"],
+    );
+    assert_eq!(r.schema, "keyplan.analysis/v1");
+    assert_eq!(r.events, 6);
+    assert_eq!(r.distinct_keys, 3);
+    assert_eq!(r.top_keys[0].key, "alice");
+    assert_eq!(r.top_keys[0].events, 3);
+    assert!((r.top_keys[0].share - 0.5).abs() < 1e-12);
+    let counts: Vec<u32> = r.scenarios.iter().map(|s| s.partitions).collect();
+    assert_eq!(counts, vec![1, 2, 3], "sorted ascending");
+    for s in &r.scenarios {
+        assert_eq!(s.partitioner, "java");
+        assert_eq!(s.partition_events.len(), s.partitions as usize);
+        assert_eq!(s.partition_events.iter().sum::<u64>(), 6);
+        let mut expected = vec![0u64; s.partitions as usize];
+        for (key, w) in [("alice", 3), ("bob", 2), ("carol", 1)] {
+            expected[java(key, s.partitions)] += w;
+        }
+        assert_eq!(s.partition_events, expected);
+        let max = *expected.iter().max().unwrap() as f64;
+        let skew = max / (6.0 / f64::from(s.partitions));
+        assert!((s.metrics.skew - skew).abs() < 1e-12);
+        assert!((s.metrics.max_share - max / 6.0).abs() < 1e-12);
+        assert!((s.metrics.effective_parallelism - 6.0 / max).abs() < 1e-12);
+        let floor = (0.5 * f64::from(s.partitions)).max(1.0);
+        assert!((s.metrics.hot_key_floor - floor).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn counts_file_equals_event_file() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    wd.write(
+        "c.csv",
+        "customer,n\nalice,3\nbob,1\ncarol,1\nbob,1\nzed,0\n",
+    );
+    let events = json(&wd, &["e.csv", "--key", "customer", "-p", "1..8"]);
+    let counts = json(
+        &wd,
+        &[
+            "c.csv",
+            "--key",
+            "customer",
+            "--count-col",
+            "n",
+            "-p",
+            "1..8",
+        ],
+    );
+    assert_eq!(events, counts);
+}
+
+#[test]
+fn gzip_tsv_and_stdin_agree_with_plain_csv() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    wd.write_gz("e.csv.gz", EVENTS);
+    wd.write("e.tsv", EVENTS.replace(',', "\t"));
+    let plain = json(&wd, &["e.csv", "--key", "customer", "-p", "4"]);
+    assert_eq!(
+        plain,
+        json(&wd, &["e.csv.gz", "--key", "customer", "-p", "4"])
+    );
+    assert_eq!(plain, json(&wd, &["e.tsv", "--key", "customer", "-p", "4"]));
+    let out = wd
+        .keyplan()
+        .args([
+            "analyze", "-", "--key", "customer", "-p", "4", "--format", "json",
+        ])
+        .write_stdin(EVENTS)
+        .output()
+        .unwrap();
+    assert_eq!(plain, serde_json::from_slice(&out.stdout).unwrap());
+}
+
+#[test]
+fn several_inputs_form_one_sample() {
+    let wd = Workdir::new();
+    wd.write("a.csv", "customer\nalice\nbob\n");
+    wd.write("b.csv", "customer\nalice\n");
+    let r = json(&wd, &["a.csv", "b.csv", "--key", "customer", "-p", "2"]);
+    assert_eq!(r.events, 3);
+    assert_eq!(r.top_keys[0].events, 2);
+}
+
+#[test]
+fn keys_are_raw_bytes() {
+    let wd = Workdir::new();
+    // Invalid UTF-8, a NUL byte, leading/trailing spaces and a quoted comma are all legal keys.
+    let mut data = b"k,v\n\xff\xfe,1\n\"a,b\",2\n x ,3\nn\x00l,4\n,5\n".to_vec();
+    data.extend_from_slice(b"\xff\xfe,6\n");
+    wd.write("bin.csv", &data);
+    let r = json(&wd, &["bin.csv", "--key", "k", "-p", "7"]);
+    assert_eq!(r.events, 6);
+    assert_eq!(r.distinct_keys, 5);
+    assert_eq!(r.top_keys[0].key_hex.as_deref(), Some("fffe"));
+    assert_eq!(r.top_keys[0].key, "\\xff\\xfe");
+    let hexes: Vec<_> = r
+        .top_keys
+        .iter()
+        .filter_map(|k| k.key_hex.clone())
+        .collect();
+    assert!(
+        hexes.contains(&"207820".to_string()),
+        "spaces kept: {hexes:?}"
+    );
+    assert!(
+        hexes.contains(&"612c62".to_string()),
+        "quoted comma unquoted"
+    );
+    assert!(hexes.contains(&"6e006c".to_string()), "NUL kept");
+    assert!(hexes.contains(&String::new()), "empty key kept");
+}
+
+#[test]
+fn redaction_hides_keys() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    wd.keyplan()
+        .args([
+            "analyze",
+            "e.csv",
+            "--key",
+            "customer",
+            "-p",
+            "2",
+            "--redact-keys",
+        ])
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("alice").not())
+        .stdout(predicate::str::contains("<key #1>"));
+}
+
+#[test]
+fn output_file_is_written() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    wd.keyplan()
+        .args([
+            "analyze", "e.csv", "--key", "customer", "-p", "2", "-o", "out.md",
+        ])
+        .args(["--format", "markdown"])
+        .assert()
+        .success()
+        .stdout("");
+    let md = std::fs::read_to_string(wd.path().join("out.md")).unwrap();
+    assert!(md.starts_with("# Key distribution analysis"));
+}
+
+#[test]
+fn bundled_samples_analyze() {
+    let root = repo_root();
+    let wd = Workdir::new();
+    let flights = root.join("samples/flights/flights.csv.gz");
+    let counts = root.join("samples/flights/tailnum_counts.csv");
+    let from_events = json(
+        &wd,
+        &[
+            flights.to_str().unwrap(),
+            "--key",
+            "tailnum",
+            "-p",
+            "6,12,24",
+        ],
+    );
+    let from_counts = json(
+        &wd,
+        &[
+            counts.to_str().unwrap(),
+            "--key",
+            "tailnum",
+            "--count-col",
+            "flights",
+            "-p",
+            "6,12,24",
+        ],
+    );
+    assert_eq!(from_events.events, 336_776);
+    assert_eq!(from_events, from_counts);
+}
+
+// ---- errors: exit 2, one clear message, never a panic ----
+
+fn fails(wd: &Workdir, args: &[&str], needles: &[&str]) {
+    let assert = wd.keyplan().arg("analyze").args(args).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle:?} not in: {stderr}");
+    }
+}
+
+#[test]
+fn unknown_column_lists_the_columns() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    fails(
+        &wd,
+        &["e.csv", "--key", "tenant", "-p", "2"],
+        &[
+            "column 'tenant' not found in e.csv",
+            "columns: id, customer",
+            "--key",
+        ],
+    );
+    fails(
+        &wd,
+        &["e.csv", "--key", "customer", "--count-col", "n", "-p", "2"],
+        &["column 'n' not found", "--count-col"],
+    );
+}
+
+#[test]
+fn missing_file_is_named() {
+    let wd = Workdir::new();
+    fails(
+        &wd,
+        &["nope.csv", "--key", "k", "-p", "2"],
+        &["nope.csv", "No such file"],
+    );
+    std::fs::create_dir(wd.path().join("dir.csv")).unwrap();
+    fails(
+        &wd,
+        &["dir.csv", "--key", "k", "-p", "2"],
+        &["dir.csv", "directory"],
+    );
+}
+
+#[test]
+fn bad_partition_counts() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    for (list, needle) in [
+        ("0", "at least 1"),
+        ("6,0", "at least 1"),
+        ("100001", "out of range"),
+        ("1..200000", "out of range"),
+        ("-4", "negative"),
+        ("six", "not a whole number"),
+        ("9..3", "empty"),
+    ] {
+        fails(
+            &wd,
+            &["e.csv", "--key", "customer", "-p", list],
+            &[needle, "--partitions"],
+        );
+    }
+}
+
+#[test]
+fn malformed_weights_name_line_and_column() {
+    let wd = Workdir::new();
+    for (value, needle) in [
+        ("abc", "not a number"),
+        ("-3", "negative"),
+        ("NaN", "not a finite number"),
+        ("inf", "not a finite number"),
+        ("1.5", "not a whole number"),
+        ("", "empty"),
+        ("99999999999999999999999", "too large"),
+    ] {
+        wd.write("c.csv", format!("key,n\na,1\nb,{value}\n"));
+        fails(
+            &wd,
+            &["c.csv", "--key", "key", "--count-col", "n", "-p", "2"],
+            &["c.csv:3", "column 'n'", needle],
+        );
+    }
+}
+
+#[test]
+fn overflowing_total_is_an_error() {
+    let wd = Workdir::new();
+    wd.write("c.csv", "key,n\na,18446744073709551615\nb,1\n");
+    fails(
+        &wd,
+        &["c.csv", "--key", "key", "--count-col", "n", "-p", "2"],
+        &["c.csv:3", "overflow"],
+    );
+}
+
+#[test]
+fn empty_and_ragged_inputs() {
+    let wd = Workdir::new();
+    wd.write("empty.csv", "");
+    fails(
+        &wd,
+        &["empty.csv", "--key", "k", "-p", "2"],
+        &["empty.csv", "empty"],
+    );
+    wd.write("header.csv", "k,v\n");
+    fails(
+        &wd,
+        &["header.csv", "--key", "k", "-p", "2"],
+        &["header.csv", "no rows"],
+    );
+    wd.write("zeros.csv", "k,n\na,0\n");
+    fails(
+        &wd,
+        &["zeros.csv", "--key", "k", "--count-col", "n", "-p", "2"],
+        &["count of 0"],
+    );
+    wd.write("ragged.csv", "k,v\na,1\nb,2,3\n");
+    fails(
+        &wd,
+        &["ragged.csv", "--key", "k", "-p", "2"],
+        &["ragged.csv:3", "3 fields", "2"],
+    );
+}
+
+#[test]
+fn truncated_gzip_is_an_error() {
+    let wd = Workdir::new();
+    let path = wd.write_gz("t.csv.gz", "k\n".repeat(5000));
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    fails(
+        &wd,
+        &["t.csv.gz", "--key", "k", "-p", "2"],
+        &["t.csv.gz", "truncated"],
+    );
+}
+
+#[test]
+fn unknown_partitioner_lists_known_ones() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    fails(
+        &wd,
+        &[
+            "e.csv",
+            "--key",
+            "customer",
+            "-p",
+            "2",
+            "--partitioner",
+            "nope",
+        ],
+        &["nope", "java"],
+    );
+}
+
+#[test]
+fn missing_required_flags() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    fails(&wd, &["e.csv", "-p", "2"], &["--key"]);
+    fails(&wd, &["e.csv", "--key", "customer"], &["--partitions"]);
+}
+
+#[test]
+fn bad_output_path_fails_before_reading() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    fails(
+        &wd,
+        &[
+            "e.csv",
+            "--key",
+            "customer",
+            "-p",
+            "2",
+            "-o",
+            "no/such/dir/r.json",
+        ],
+        &["no/such/dir/r.json"],
+    );
+}

@@ -1,0 +1,54 @@
+//! Test fixtures: a temporary working directory that holds small input files, and a way to run the
+//! `keyplan` binary in it (after xsv's `Workdir` and ripgrep's `Dir`).
+
+#![allow(dead_code)] // each test binary uses a different subset of the helpers
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A temporary directory with input files and the keyplan binary.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    /// A fresh, empty directory.
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("create temp dir"),
+        }
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `contents` to `name` inside the directory and returns its path.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write fixture");
+        path
+    }
+
+    /// Writes `contents` gzip-compressed.
+    pub fn write_gz(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(contents.as_ref()).unwrap();
+        self.write(name, enc.finish().unwrap())
+    }
+
+    /// A `keyplan` command running in this directory.
+    pub fn keyplan(&self) -> Command {
+        let mut cmd = Command::cargo_bin("keyplan").expect("binary built");
+        cmd.current_dir(self.dir.path());
+        cmd
+    }
+}
+
+/// The repository root (where samples/ lives).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
