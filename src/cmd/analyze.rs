@@ -15,7 +15,7 @@ use crate::report::{AnalysisReport, Format};
 #[command(after_help = "Examples:
   keyplan analyze samples/flights/flights.csv.gz --key tailnum --partitions 6,12,24,48
   keyplan analyze counts.csv --key customer_id --count-col events --partitions 8..64:8 --format json
-  kcat -C -t orders -f '%k\\n' -e | keyplan analyze - --key key --partitions 12")]
+  zcat export.csv.gz | keyplan analyze - --key customer_id --partitions 12 --format markdown")]
 pub struct AnalyzeArgs {
     /// Input files: CSV or TSV with a header row, plain or gzip; `-` reads standard input. Several
     /// inputs form one sample.
