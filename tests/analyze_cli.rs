@@ -431,3 +431,27 @@ fn bad_output_path_fails_before_reading() {
         &["no/such/dir/r.json"],
     );
 }
+
+#[test]
+fn same_input_same_bytes() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    let run = |seed: &str| {
+        wd.keyplan()
+            .args(["analyze", "e.csv", "--key", "customer", "-p", "2..5"])
+            .args(["--format", "json", "--seed", seed])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    assert_eq!(run("1"), run("1"));
+    let r: AnalysisReport = serde_json::from_slice(&run("1")).unwrap();
+    for s in &r.scenarios {
+        assert!(s.stats.skew_ci[0] <= s.metrics.skew && s.metrics.skew <= s.stats.skew_ci[1]);
+        assert!(
+            s.stats.sample_too_small,
+            "6 events cannot support a conclusion"
+        );
+        assert!(s.stats.expected_skew_random.is_some());
+    }
+}

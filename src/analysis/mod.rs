@@ -4,6 +4,7 @@
 //! ([`KeyHashes`]), in parallel; each scenario then only maps hashes to partitions and adds weights.
 
 pub mod skew;
+pub mod stats;
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ use crate::model::{KeyDistribution, PartitionCount};
 use crate::partitioner::{HashFamily, Partitioner, Placement};
 
 pub use skew::{load_metrics, LoadMetrics};
+pub use stats::{ScenarioStats, StatsSettings};
 
 /// The hash of every distinct key, per hash family, in the distribution's key order.
 #[derive(Debug, Default)]
@@ -55,6 +57,8 @@ pub struct Scenario {
     pub loads: Vec<u64>,
     /// Metrics derived from `loads`.
     pub metrics: LoadMetrics,
+    /// Confidence interval and random-placement expectation.
+    pub stats: ScenarioStats,
 }
 
 /// The result of analysing a sample over candidate partitioners and counts.
@@ -97,28 +101,48 @@ pub fn partition_loads(
     loads
 }
 
-/// Evaluates every partitioner at every partition count.
+/// Evaluates every partitioner at every partition count, with default statistics settings.
 pub fn analyze(
     dist: &KeyDistribution,
     partitioners: &[Partitioner],
     counts: &[PartitionCount],
 ) -> Analysis {
+    analyze_with(dist, partitioners, counts, StatsSettings::default())
+}
+
+/// Evaluates every partitioner at every partition count.
+///
+/// The random-placement expectation depends only on the key weights and the partition count, so it is
+/// computed once per count and shared by every partitioner.
+pub fn analyze_with(
+    dist: &KeyDistribution,
+    partitioners: &[Partitioner],
+    counts: &[PartitionCount],
+    settings: StatsSettings,
+) -> Analysis {
     let hashes = KeyHashes::compute(dist, partitioners);
     let top_share = dist.top_share();
-    let pairs: Vec<(Partitioner, PartitionCount)> = partitioners
+    let random: Vec<Option<stats::RandomSkew>> = counts
+        .par_iter()
+        .map(|n| stats::random_skew(dist.weights(), n.get(), settings.trials, settings.seed))
+        .collect();
+    let pairs: Vec<(Partitioner, usize)> = partitioners
         .iter()
-        .flat_map(|&p| counts.iter().map(move |&n| (p, n)))
+        .flat_map(|&p| (0..counts.len()).map(move |i| (p, i)))
         .collect();
     let scenarios = pairs
         .into_par_iter()
-        .map(|(p, n)| {
+        .map(|(p, i)| {
+            let n = counts[i];
             let loads = partition_loads(dist, hashes.get(p.family()), p, n);
             let metrics = load_metrics(&loads, top_share);
+            let stats = stats::scenario_stats(&loads, dist.total(), random[i]);
             Scenario {
                 partitioner: p,
                 partitions: n,
                 loads,
                 metrics,
+                stats,
             }
         })
         .collect();

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::analysis;
+use crate::analysis::{self, stats, StatsSettings};
 use crate::error::{Error, Exit, Result};
 use crate::ingest::{self, IngestOptions};
 use crate::model::{parse_partition_list, PartitionCount};
@@ -63,6 +63,14 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub redact_keys: bool,
 
+    /// Seed of the Monte Carlo random-placement expectation; the same seed gives the same bytes.
+    #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_SEED)]
+    pub seed: u64,
+
+    /// Monte Carlo trials for the random-placement expectation (0 turns it off).
+    #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_TRIALS)]
+    pub trials: u32,
+
     /// Write the result to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -105,7 +113,11 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
         delimiter: args.delimiter,
     };
     let dist = ingest::read_inputs(&args.inputs, &options)?;
-    let result = analysis::analyze(&dist, &partitioners, &args.partitions.0);
+    let settings = StatsSettings {
+        trials: args.trials,
+        seed: args.seed,
+    };
+    let result = analysis::analyze_with(&dist, &partitioners, &args.partitions.0, settings);
     let report = AnalysisReport::new(&result, &dist, args.top, args.redact_keys);
     output::emit(args.output.as_deref(), &report.render(args.format))?;
     Ok(Exit::Ok)

@@ -8,7 +8,7 @@ pub mod table;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Analysis, LoadMetrics};
+use crate::analysis::{Analysis, LoadMetrics, ScenarioStats};
 use crate::model::KeyDistribution;
 use keys::KeyLabel;
 use table::{Align, Table};
@@ -56,6 +56,9 @@ pub struct ScenarioReport {
     /// Load metrics (formulas in the README and `analysis::skew`).
     #[serde(flatten)]
     pub metrics: LoadMetrics,
+    /// Confidence interval and random-placement expectation (README, "Statistics").
+    #[serde(flatten)]
+    pub stats: ScenarioStats,
 }
 
 /// The result of `keyplan analyze`.
@@ -108,6 +111,7 @@ impl AnalysisReport {
                 partitions: s.partitions.get(),
                 partition_events: s.loads.clone(),
                 metrics: s.metrics.clone(),
+                stats: s.stats.clone(),
             })
             .collect();
         AnalysisReport {
@@ -143,9 +147,35 @@ impl AnalysisReport {
         )
     }
 
+    /// Notes under the comparison table, explaining markers that appear in it.
+    fn notes(&self) -> String {
+        let mut notes = String::new();
+        if self.scenarios.iter().any(|s| s.stats.sample_too_small) {
+            notes.push_str(
+                "* sample too small: the skew's 95% interval is wider than +-10%; collect more events\n",
+            );
+        }
+        if self
+            .scenarios
+            .iter()
+            .any(|s| s.stats.worse_than_random == Some(true))
+        {
+            notes.push_str(
+                "worse: skew above the 95th percentile of random placement of the same keys; \
+                 this hash is unlucky for this key set at that count\n",
+            );
+        }
+        notes
+    }
+
     fn render_text(&self) -> String {
         let mut out = format!("{}\n\n", self.summary());
         out.push_str(&self.scenario_table().to_text());
+        let notes = self.notes();
+        if !notes.is_empty() {
+            out.push('\n');
+            out.push_str(&notes);
+        }
         if !self.top_keys.is_empty() {
             out.push_str("\ntop keys\n");
             out.push_str(&self.top_key_table().to_text());
@@ -157,6 +187,13 @@ impl AnalysisReport {
         let mut out = format!("# Key distribution analysis\n\n{}.\n\n", self.summary());
         out.push_str("## Partition counts\n\n");
         out.push_str(&self.scenario_table().to_markdown());
+        let notes = self.notes();
+        if !notes.is_empty() {
+            out.push('\n');
+            for line in notes.lines() {
+                out.push_str(&format!("- {line}\n"));
+            }
+        }
         if !self.top_keys.is_empty() {
             out.push_str("\n## Top keys\n\n");
             out.push_str(&self.top_key_table().to_markdown());
@@ -171,6 +208,9 @@ impl AnalysisReport {
             ("partitions", Align::Right),
             ("max_share", Align::Right),
             ("skew", Align::Right),
+            ("skew_95ci", Align::Right),
+            ("random_skew_p95", Align::Right),
+            ("vs_random", Align::Left),
             ("cv", Align::Right),
             ("gini", Align::Right),
             ("effective_parallelism", Align::Right),
@@ -184,6 +224,21 @@ impl AnalysisReport {
                 s.partitions.to_string(),
                 format!("{:.4}", m.max_share),
                 format!("{:.3}", m.skew),
+                format!(
+                    "{:.3}-{:.3}{}",
+                    s.stats.skew_ci[0],
+                    s.stats.skew_ci[1],
+                    if s.stats.sample_too_small { " *" } else { "" }
+                ),
+                s.stats
+                    .expected_skew_random_p95
+                    .map_or_else(|| "-".to_string(), |v| format!("{v:.3}")),
+                match s.stats.worse_than_random {
+                    Some(true) => "worse",
+                    Some(false) => "typical",
+                    None => "-",
+                }
+                .to_string(),
                 format!("{:.3}", m.cv),
                 format!("{:.3}", m.gini),
                 format!("{:.2}", m.effective_parallelism),
