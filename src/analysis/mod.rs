@@ -3,6 +3,7 @@
 //! A scenario is one partitioner at one partition count. Keys are hashed once per hash family
 //! ([`KeyHashes`]), in parallel; each scenario then only maps hashes to partitions and adds weights.
 
+pub mod sketch;
 pub mod skew;
 
 use std::collections::BTreeMap;
