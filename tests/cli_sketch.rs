@@ -22,6 +22,12 @@ impl Workdir {
         self.dir.path().join(name)
     }
 
+    fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write fixture");
+        path
+    }
+
     fn files(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
             .unwrap()
@@ -123,4 +129,115 @@ fn synth_rejects_bad_flags() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot write here"));
+}
+
+/// A sample of `keys` distinct keys, one event each, plus `hot_events` events of the key `hot`,
+/// interleaved so the hot key arrives after the switch to bounded memory too.
+fn many_keys_sample(keys: usize, hot_events: usize) -> String {
+    let mut text = String::from("id,key\n");
+    for i in 0..keys.max(hot_events) {
+        if i < keys {
+            text.push_str(&format!("{i},customer-{i}\n"));
+        }
+        if i < hot_events {
+            text.push_str(&format!("{i},hot\n"));
+        }
+    }
+    text
+}
+
+fn analyze_json(input: &Path, extra: &[&str]) -> AnalysisReport {
+    let out = keyplan()
+        .arg("analyze")
+        .arg(input)
+        .args(["--key", "key", "-p", "1,7,12,64", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("report parses")
+}
+
+#[test]
+fn bounded_mode_keeps_loads_exact() {
+    let w = Workdir::new();
+    let input = w.write("many.csv", &many_keys_sample(3000, 500));
+    let exact = analyze_json(&input, &[]);
+    let bounded = analyze_json(&input, &["--max-keys", "10", "--top", "3"]);
+
+    assert!(exact.approximate.is_none());
+    assert_eq!(exact.distinct_keys, 3001);
+    assert_eq!(bounded.events, exact.events);
+    assert_eq!(
+        bounded.scenarios, exact.scenarios,
+        "loads and metrics are exact"
+    );
+
+    let a = bounded.approximate.as_ref().expect("approximate section");
+    assert_eq!(a.mode, "bounded");
+    assert!(
+        a.reason.contains("more than 10 distinct keys"),
+        "{}",
+        a.reason
+    );
+    assert_eq!((a.max_keys, a.top_keys_capacity), (10, 10));
+    assert_eq!(a.distinct_keys_estimate, bounded.distinct_keys);
+    let rse_bound = 4.0 * a.distinct_keys_rse * 3001.0;
+    assert!((bounded.distinct_keys as f64 - 3001.0).abs() <= rse_bound);
+    assert!(a.top_keys_max_error * 10 <= bounded.events);
+
+    let hot = &bounded.top_keys[0];
+    assert_eq!(hot.key, "hot");
+    let error = hot.max_error.expect("bounded counts carry their error");
+    assert!(hot.events >= 500 && hot.events - error <= 500);
+    assert!(bounded.top_key_share >= exact.top_key_share);
+    assert_eq!(bounded.top_keys.len(), 3);
+}
+
+#[test]
+fn bounded_mode_is_labelled_in_text_and_markdown() {
+    let w = Workdir::new();
+    let input = w.write("many.csv", &many_keys_sample(50, 20));
+    for (format, label) in [
+        ("table", "top keys (approximate)"),
+        ("markdown", "## Top keys (approximate)"),
+    ] {
+        keyplan()
+            .arg("analyze")
+            .arg(&input)
+            .args([
+                "--key",
+                "key",
+                "-p",
+                "4",
+                "--max-keys",
+                "5",
+                "--format",
+                format,
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "Bounded-memory mode: the sample has more than 5",
+            ))
+            .stdout(predicate::str::contains("distinct keys (approximate"))
+            .stdout(predicate::str::contains(label));
+    }
+    keyplan()
+        .arg("analyze")
+        .arg(&input)
+        .args(["--key", "key", "-p", "4", "--max-keys", "100"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("approximate").not());
+    keyplan()
+        .arg("analyze")
+        .arg(&input)
+        .args(["--key", "key", "-p", "4", "--max-keys", "0"])
+        .assert()
+        .code(2);
 }
