@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use crate::analysis::sketch::{Counter, HyperLogLog, SpaceSaving};
+use crate::analysis::sketch::{key_hash, Counter, HyperLogLog, SpaceSaving};
 use crate::analysis::{Analysis, LoadAccumulator, Scenario};
 use crate::model::{Event, EventSink, KeyCounter, PartitionCount};
 use crate::partitioner::{HashFamily, Partitioner};
@@ -166,8 +166,9 @@ impl EventSink for StreamingSink {
                 }
             }
         }
-        self.heavy.add(event.key, weight);
-        self.distinct.insert(event.key);
+        let hash = key_hash(event.key);
+        self.heavy.add_hashed(event.key, hash, weight);
+        self.distinct.insert_hash(hash);
         Ok(())
     }
 

@@ -7,7 +7,7 @@
 //! Keys are hashed to 64 bits with XXH3 and a fixed seed, so an estimate is reproducible across runs,
 //! machines and thread counts; merging is a register-wise maximum, so merged == sequential exactly.
 
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use super::key_hash;
 
 /// Index bits: `m = 2^14 = 16384` registers (16 KiB), relative standard error `1.04 / sqrt(m)` ~ 0.81%.
 pub const PRECISION: u32 = 14;
@@ -17,10 +17,6 @@ pub const REGISTERS: usize = 1 << PRECISION;
 
 /// Hash bits left after the register index; register values are `1..=Q + 1`.
 const Q: u32 = 64 - PRECISION;
-
-/// Seed of the key hash. Any fixed value works; it only has to never change between releases so that
-/// estimates are reproducible.
-const HASH_SEED: u64 = 0x6b65_7970_6c61_6e00; // "keyplan\0"
 
 /// A HyperLogLog sketch of a set of byte-string keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +40,11 @@ impl HyperLogLog {
 
     /// Adds one key (adding a key again changes nothing).
     pub fn insert(&mut self, key: &[u8]) {
-        let h = xxh3_64_with_seed(key, HASH_SEED);
+        self.insert_hash(key_hash(key));
+    }
+
+    /// [`insert`](Self::insert) for a key whose [`key_hash`] the caller already has.
+    pub fn insert_hash(&mut self, h: u64) {
         let index = (h >> Q) as usize;
         let rest = h << PRECISION;
         // Position of the first 1 bit in the remaining Q bits, Q + 1 when they are all 0.

@@ -17,30 +17,41 @@
 //! floor <= N`; since every count is at least the floor, `floor <= N / capacity` follows. The property
 //! tests below check every invariant on random streams, sequential and merged.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use hashbrown::HashTable;
 
-/// One monitored key.
+use super::key_hash;
+
+/// One monitored key, as reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counter {
     /// The key's exact bytes.
-    pub key: Arc<[u8]>,
+    pub key: Box<[u8]>,
     /// Upper bound on the key's true count.
     pub count: u64,
     /// How much `count` may exceed the true count: the true count is at least `count - error`.
     pub error: u64,
 }
 
+/// A counter with its key's hash, kept so the index can rehash and remove without hashing again.
+#[derive(Debug, Clone)]
+struct Slot {
+    counter: Counter,
+    hash: u64,
+}
+
 /// A Space-Saving summary with a fixed number of counters.
+///
+/// Memory: per monitored key, its bytes, one slot (48 bytes), 8 bytes of heap bookkeeping and ~5 bytes
+/// of index, i.e. about 100 bytes for a 12-byte key including allocator overhead.
 #[derive(Debug, Clone)]
 pub struct SpaceSaving {
     capacity: usize,
-    /// Key -> index into `counters`.
-    index: HashMap<Arc<[u8]>, u32>,
-    counters: Vec<Counter>,
-    /// Min-heap of indices into `counters`, ordered by count.
+    /// Indices into `slots`, found by key hash and key bytes.
+    index: HashTable<u32>,
+    slots: Vec<Slot>,
+    /// Min-heap of indices into `slots`, ordered by count.
     heap: Vec<u32>,
-    /// `heap_pos[i]` is the position of counter `i` in `heap`.
+    /// `heap_pos[i]` is the position of slot `i` in `heap`.
     heap_pos: Vec<u32>,
     floor: u64,
 }
@@ -51,8 +62,8 @@ impl SpaceSaving {
         let capacity = capacity.clamp(1, u32::MAX as usize);
         SpaceSaving {
             capacity,
-            index: HashMap::new(),
-            counters: Vec::new(),
+            index: HashTable::new(),
+            slots: Vec::new(),
             heap: Vec::new(),
             heap_pos: Vec::new(),
             floor: 0,
@@ -66,12 +77,12 @@ impl SpaceSaving {
 
     /// The number of keys monitored now.
     pub fn len(&self) -> usize {
-        self.counters.len()
+        self.slots.len()
     }
 
     /// Whether no key has been added.
     pub fn is_empty(&self) -> bool {
-        self.counters.is_empty()
+        self.slots.is_empty()
     }
 
     /// The largest possible error: every count overestimates its key by at most this, and every key
@@ -82,36 +93,54 @@ impl SpaceSaving {
 
     /// Adds `weight` occurrences of `key`. Zero weights are ignored.
     pub fn add(&mut self, key: &[u8], weight: u64) {
+        self.add_hashed(key, key_hash(key), weight);
+    }
+
+    /// [`add`](Self::add) for a key whose [`key_hash`] the caller already has.
+    pub fn add_hashed(&mut self, key: &[u8], hash: u64, weight: u64) {
         if weight == 0 {
             return;
         }
-        if let Some(&i) = self.index.get(key) {
-            let c = &mut self.counters[i as usize];
+        let slots = &self.slots;
+        if let Some(&i) = self
+            .index
+            .find(hash, |&i| *slots[i as usize].counter.key == *key)
+        {
+            let c = &mut self.slots[i as usize].counter;
             c.count = c.count.saturating_add(weight);
             self.sift_down(self.heap_pos[i as usize] as usize);
-        } else if self.counters.len() < self.capacity {
-            let i = self.counters.len() as u32;
-            let key: Arc<[u8]> = Arc::from(key);
-            self.index.insert(key.clone(), i);
-            self.counters.push(Counter {
-                key,
-                count: self.floor.saturating_add(weight),
-                error: self.floor,
+        } else if self.slots.len() < self.capacity {
+            let i = self.slots.len() as u32;
+            self.slots.push(Slot {
+                counter: Counter {
+                    key: key.into(),
+                    count: self.floor.saturating_add(weight),
+                    error: self.floor,
+                },
+                hash,
             });
+            self.insert_index(i);
             self.heap.push(i);
             self.heap_pos.push(self.heap.len() as u32 - 1);
             self.sift_up(self.heap.len() - 1);
         } else {
             let i = self.heap[0];
-            let c = &mut self.counters[i as usize];
-            let evicted = c.count;
-            self.index.remove(&c.key);
+            let old_hash = self.slots[i as usize].hash;
+            if let Ok(entry) = self.index.find_entry(old_hash, |&j| j == i) {
+                entry.remove();
+            }
+            let slot = &mut self.slots[i as usize];
+            let evicted = slot.counter.count;
             self.floor = self.floor.max(evicted);
-            let key: Arc<[u8]> = Arc::from(key);
-            c.key = key.clone();
-            c.count = evicted.saturating_add(weight);
-            c.error = evicted;
-            self.index.insert(key, i);
+            *slot = Slot {
+                counter: Counter {
+                    key: key.into(),
+                    count: evicted.saturating_add(weight),
+                    error: evicted,
+                },
+                hash,
+            };
+            self.insert_index(i);
             self.sift_down(0);
         }
     }
@@ -120,61 +149,72 @@ impl SpaceSaving {
     /// invariants of the module doc for the union of both streams, with this summary's capacity.
     pub fn merge(&mut self, other: SpaceSaving) {
         let (f1, f2) = (self.floor, other.floor);
-        let mut combined: HashMap<Arc<[u8]>, (u64, u64)> =
-            HashMap::with_capacity(self.counters.len() + other.counters.len());
-        for c in self.counters.drain(..) {
-            combined.insert(
-                c.key,
-                (c.count.saturating_add(f2), c.error.saturating_add(f2)),
-            );
+        // A key this summary monitors but `other` does not had at most f2 events there.
+        for slot in &mut self.slots {
+            slot.counter.count = slot.counter.count.saturating_add(f2);
+            slot.counter.error = slot.counter.error.saturating_add(f2);
         }
-        for c in other.counters {
-            combined
-                .entry(c.key)
+        for theirs in other.slots {
+            let slots = &self.slots;
+            let key = &theirs.counter.key;
+            let found = self
+                .index
+                .find(theirs.hash, |&i| slots[i as usize].counter.key == *key)
+                .copied();
+            match found {
                 // Monitored by both: replace the floor stand-in by the real counter.
-                .and_modify(|(count, error)| {
-                    *count = (*count - f2).saturating_add(c.count);
-                    *error = (*error - f2).saturating_add(c.error);
-                })
-                .or_insert((c.count.saturating_add(f1), c.error.saturating_add(f1)));
+                Some(i) => {
+                    let c = &mut self.slots[i as usize].counter;
+                    c.count = (c.count - f2).saturating_add(theirs.counter.count);
+                    c.error = (c.error - f2).saturating_add(theirs.counter.error);
+                }
+                None => {
+                    let i = self.slots.len() as u32;
+                    let mut slot = theirs;
+                    slot.counter.count = slot.counter.count.saturating_add(f1);
+                    slot.counter.error = slot.counter.error.saturating_add(f1);
+                    self.slots.push(slot);
+                    self.insert_index(i);
+                }
+            }
         }
-        let mut all: Vec<Counter> = combined
-            .into_iter()
-            .map(|(key, (count, error))| Counter { key, count, error })
-            .collect();
         // Every combined count is at least f1 + f2, and any k + 1 of them sum to at most
         // N1 + f1 + N2 + f2 <= (N1 + N2)(k + 1) / k, so the largest dropped count is at most N / k.
         let mut floor = f1.saturating_add(f2);
-        if all.len() > self.capacity {
-            all.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-            floor = floor.max(all[self.capacity].count);
-            all.truncate(self.capacity);
+        let mut slots = std::mem::take(&mut self.slots);
+        if slots.len() > self.capacity {
+            slots.sort_unstable_by(|a, b| order(&a.counter, &b.counter));
+            floor = floor.max(slots[self.capacity].counter.count);
+            slots.truncate(self.capacity);
         }
-        self.rebuild(all, floor);
+        self.rebuild(slots, floor);
     }
 
     /// The `n` largest counters, largest count first, ties by key bytes.
     pub fn top(&self, n: usize) -> Vec<Counter> {
-        let mut refs: Vec<&Counter> = self.counters.iter().collect();
-        let order =
-            |a: &&Counter, b: &&Counter| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key));
+        let mut refs: Vec<&Counter> = self.slots.iter().map(|s| &s.counter).collect();
         if n < refs.len() {
-            refs.select_nth_unstable_by(n, order);
+            refs.select_nth_unstable_by(n, |a, b| order(a, b));
             refs.truncate(n);
         }
-        refs.sort_unstable_by(order);
+        refs.sort_unstable_by(|a, b| order(a, b));
         refs.into_iter().cloned().collect()
     }
 
-    fn rebuild(&mut self, counters: Vec<Counter>, floor: u64) {
+    fn insert_index(&mut self, i: u32) {
+        let slots = &self.slots;
+        self.index
+            .insert_unique(slots[i as usize].hash, i, |&j| slots[j as usize].hash);
+    }
+
+    fn rebuild(&mut self, slots: Vec<Slot>, floor: u64) {
         self.floor = floor;
-        self.index = counters
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.key.clone(), i as u32))
-            .collect();
-        self.counters = counters;
-        self.heap = (0..self.counters.len() as u32).collect();
+        self.slots = slots;
+        self.index = HashTable::with_capacity(self.slots.len());
+        for i in 0..self.slots.len() as u32 {
+            self.insert_index(i);
+        }
+        self.heap = (0..self.slots.len() as u32).collect();
         self.heap_pos = self.heap.clone();
         for pos in (0..self.heap.len() / 2).rev() {
             self.sift_down(pos);
@@ -182,7 +222,7 @@ impl SpaceSaving {
     }
 
     fn count_at(&self, pos: usize) -> u64 {
-        self.counters[self.heap[pos] as usize].count
+        self.slots[self.heap[pos] as usize].counter.count
     }
 
     fn swap(&mut self, a: usize, b: usize) {
@@ -222,6 +262,11 @@ impl SpaceSaving {
     }
 }
 
+/// Report order: largest count first, ties by key bytes, so output never depends on hash order.
+fn order(a: &Counter, b: &Counter) -> std::cmp::Ordering {
+    b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,7 +302,12 @@ mod tests {
             s.max_error(),
             s.capacity()
         );
-        let monitored: HashMap<&[u8], &Counter> = s.counters.iter().map(|c| (&*c.key, c)).collect();
+        let monitored: HashMap<&[u8], &Counter> = s
+            .slots
+            .iter()
+            .map(|slot| (&*slot.counter.key, &slot.counter))
+            .collect();
+        assert_eq!(s.index.len(), s.slots.len());
         for (key, &f) in &t {
             match monitored.get(key.as_slice()) {
                 Some(c) => {
