@@ -72,9 +72,7 @@ struct CommonArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
     seed: u64,
 
-    /// Columns, in order, comma-separated: `key` (required), `order_id` (unique increasing id per
-    /// event), `ts` (epoch milliseconds at a steady --rate), `bytes` (payload size, uniform in
-    /// [mean/2, 3*mean/2]).
+    /// Columns to write, in order, comma-separated; `key` is required.
     #[arg(
         long,
         value_name = "LIST",
