@@ -25,12 +25,15 @@ pub struct Cli {
 enum Command {
     /// Compare candidate partition counts for a key sample: per-partition load, skew, hot keys.
     Analyze(cmd::analyze::AnalyzeArgs),
+    /// Write a seeded synthetic event sample (zipf, uniform, hot-tenant) as CSV.
+    Synth(cmd::synth::SynthArgs),
 }
 
 impl Command {
     fn run(self) -> Result<Exit> {
         match self {
             Command::Analyze(args) => cmd::analyze::run(args),
+            Command::Synth(args) => cmd::synth::run(args),
         }
     }
 }

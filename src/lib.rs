@@ -5,6 +5,7 @@
 //! - [`partitioner`] reproduces each producer client's key -> partition mapping bit for bit;
 //! - [`analysis`] computes per-scenario partition loads and metrics;
 //! - [`report`] holds one serializable value per command and renders it per format;
+//! - [`synth`] generates seeded synthetic samples;
 //! - [`cmd`] wires them together, one module per subcommand; [`cli`] parses arguments.
 
 pub mod analysis;
@@ -16,5 +17,6 @@ pub mod model;
 pub mod output;
 pub mod partitioner;
 pub mod report;
+pub mod synth;
 
 pub use error::{Error, Exit, Result};

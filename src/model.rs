@@ -199,6 +199,16 @@ impl KeyCounter {
         Ok(())
     }
 
+    /// The number of distinct keys added so far (including any added with weight 0).
+    pub fn distinct(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Consumes the counter, yielding each distinct key and its count in no particular order.
+    pub fn into_counts(self) -> impl Iterator<Item = (Box<[u8]>, u64)> {
+        self.counts.into_iter()
+    }
+
     /// Total events added so far.
     pub fn total(&self) -> u64 {
         self.total

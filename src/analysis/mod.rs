@@ -3,8 +3,10 @@
 //! A scenario is one partitioner at one partition count. Keys are hashed once per hash family
 //! ([`KeyHashes`]), in parallel; each scenario then only maps hashes to partitions and adds weights.
 
+pub mod sketch;
 pub mod skew;
 pub mod stats;
+pub mod stream;
 
 use std::collections::BTreeMap;
 
@@ -72,33 +74,91 @@ pub struct Analysis {
     pub scenarios: Vec<Scenario>,
 }
 
-/// Per-partition event loads of `dist` under `partitioner` with `n` partitions.
+/// Per-partition loads of one scenario while keys are being placed.
 ///
 /// Keys the client places at random (e.g. the empty key under librdkafka's default) are spread evenly,
 /// which is what sticky or round-robin placement converges to: `w / n` events on every partition and
-/// the remainder one each on the lowest indices, so loads stay whole and still sum to the total.
+/// the remainder one each on the lowest indices, so loads stay whole and still sum to the total. Their
+/// weight is kept aside until [`finish`](Self::finish), so accumulators can be merged first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadAccumulator {
+    loads: Vec<u64>,
+    random: u64,
+}
+
+impl LoadAccumulator {
+    /// Empty loads for `n` partitions.
+    pub fn new(n: PartitionCount) -> LoadAccumulator {
+        LoadAccumulator {
+            loads: vec![0; n.as_usize()],
+            random: 0,
+        }
+    }
+
+    /// Adds `weight` events placed at `placement`.
+    pub fn add(&mut self, placement: Placement, weight: u64) {
+        match placement {
+            Placement::Partition(p) => self.loads[p as usize] += weight,
+            Placement::Random => self.random += weight,
+        }
+    }
+
+    /// Adds another accumulator for the same partition count.
+    pub fn merge(&mut self, other: &LoadAccumulator) {
+        debug_assert_eq!(self.loads.len(), other.loads.len());
+        for (a, b) in self.loads.iter_mut().zip(&other.loads) {
+            *a += b;
+        }
+        self.random += other.random;
+    }
+
+    /// The final per-partition loads, with randomly placed events spread evenly.
+    pub fn finish(mut self) -> Vec<u64> {
+        let n = self.loads.len() as u64;
+        if self.random > 0 {
+            let share = self.random / n;
+            let rest = (self.random % n) as usize;
+            for (i, load) in self.loads.iter_mut().enumerate() {
+                *load += share + u64::from(i < rest);
+            }
+        }
+        self.loads
+    }
+}
+
+/// Per-partition event loads of `dist` under `partitioner` with `n` partitions (see
+/// [`LoadAccumulator`] for keys placed at random).
 pub fn partition_loads(
     dist: &KeyDistribution,
     hashes: &[u128],
     partitioner: Partitioner,
     n: PartitionCount,
 ) -> Vec<u64> {
-    let mut loads = vec![0u64; n.as_usize()];
-    let mut random = 0u64;
+    let mut loads = LoadAccumulator::new(n);
     for ((key, &weight), &hash) in dist.keys().iter().zip(dist.weights()).zip(hashes) {
-        match partitioner.place(key, hash, n) {
-            Placement::Partition(p) => loads[p as usize] += weight,
-            Placement::Random => random += weight,
+        loads.add(partitioner.place(key, hash, n), weight);
+    }
+    loads.finish()
+}
+
+impl Scenario {
+    /// A scenario with its metrics computed from `loads`; `top_key_share` is the heaviest key's share.
+    pub fn new(
+        partitioner: Partitioner,
+        partitions: PartitionCount,
+        loads: Vec<u64>,
+        top_key_share: f64,
+        stats: ScenarioStats,
+    ) -> Scenario {
+        let metrics = load_metrics(&loads, top_key_share);
+        Scenario {
+            partitioner,
+            partitions,
+            loads,
+            metrics,
+            stats,
         }
     }
-    if random > 0 {
-        let share = random / u64::from(n.get());
-        let rest = (random % u64::from(n.get())) as usize;
-        for (i, load) in loads.iter_mut().enumerate() {
-            *load += share + u64::from(i < rest);
-        }
-    }
-    loads
 }
 
 /// Evaluates every partitioner at every partition count, with default statistics settings.
@@ -135,20 +195,30 @@ pub fn analyze_with(
         .map(|(p, i)| {
             let n = counts[i];
             let loads = partition_loads(dist, hashes.get(p.family()), p, n);
-            let metrics = load_metrics(&loads, top_share);
             let stats = stats::scenario_stats(&loads, dist.total(), random[i]);
-            Scenario {
-                partitioner: p,
-                partitions: n,
-                loads,
-                metrics,
-                stats,
-            }
+            Scenario::new(p, n, loads, top_share, stats)
         })
         .collect();
     Analysis {
         events: dist.total(),
         distinct_keys: dist.distinct(),
         scenarios,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_placement_is_spread_evenly_after_merge() {
+        let n = PartitionCount::new(4).unwrap();
+        let mut a = LoadAccumulator::new(n);
+        a.add(Placement::Partition(2), 5);
+        a.add(Placement::Random, 3);
+        let mut b = LoadAccumulator::new(n);
+        b.add(Placement::Random, 3);
+        a.merge(&b);
+        assert_eq!(a.finish(), vec![2, 2, 6, 1]);
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::analysis::stream::{AdaptiveSink, Collected, StreamPlan, DEFAULT_MAX_KEYS};
 use crate::analysis::{self, stats, StatsSettings};
 use crate::error::{Error, Exit, Result};
 use crate::ingest::{self, IngestOptions};
@@ -74,6 +75,14 @@ pub struct AnalyzeArgs {
     /// Write the result to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
+
+    /// Count at most N distinct keys exactly. Past N, analysis switches to bounded memory: partition
+    /// loads and their metrics stay exact, distinct keys become a HyperLogLog estimate and top keys
+    /// come from an N-counter Space-Saving summary with a stated maximum error (the report says
+    /// "approximate" and why).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_KEYS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_keys: u64,
 }
 
 /// A validated, sorted, duplicate-free list of partition counts.
@@ -112,13 +121,24 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
         count_col: args.count_col.clone(),
         delimiter: args.delimiter,
     };
-    let dist = ingest::read_inputs(&args.inputs, &options)?;
     let settings = StatsSettings {
         trials: args.trials,
         seed: args.seed,
     };
-    let result = analysis::analyze_with(&dist, &partitioners, &args.partitions.0, settings);
-    let report = AnalysisReport::new(&result, &dist, args.top, args.redact_keys);
+    let plan = StreamPlan::new(&partitioners, &args.partitions.0, args.max_keys);
+    let mut sink = AdaptiveSink::new(plan);
+    ingest::read_into(&args.inputs, &options, &mut sink)?;
+    ingest::ensure_events(&args.inputs, sink.total())?;
+    let report = match sink.finish() {
+        Collected::Exact(counter) => {
+            let dist = counter.finish();
+            let result = analysis::analyze_with(&dist, &partitioners, &args.partitions.0, settings);
+            AnalysisReport::new(&result, &dist, args.top, args.redact_keys)
+        }
+        Collected::Bounded(streamed) => {
+            AnalysisReport::bounded(&streamed.finish(args.top), args.top, args.redact_keys)
+        }
+    };
     output::emit(args.output.as_deref(), &report.render(args.format))?;
     Ok(Exit::Ok)
 }

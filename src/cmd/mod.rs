@@ -2,3 +2,4 @@
 //! any input, and runs ingest -> analysis -> report.
 
 pub mod analyze;
+pub mod synth;

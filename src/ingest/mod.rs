@@ -8,7 +8,7 @@ pub mod encoding;
 pub mod source;
 
 use crate::error::{Error, Result};
-use crate::model::{KeyCounter, KeyDistribution};
+use crate::model::{EventSink, KeyCounter, KeyDistribution};
 
 pub use source::Source;
 
@@ -25,21 +25,37 @@ pub struct IngestOptions {
 
 /// Reads every input (paths, or `-` for standard input) into one distribution.
 pub fn read_inputs(inputs: &[String], options: &IngestOptions) -> Result<KeyDistribution> {
+    let mut counter = KeyCounter::new();
+    read_into(inputs, options, &mut counter)?;
+    ensure_events(inputs, counter.total())?;
+    Ok(counter.finish())
+}
+
+/// Reads every input into any [`EventSink`] (e.g. the bounded-memory sink of `analyze`).
+pub fn read_into<S: EventSink>(
+    inputs: &[String],
+    options: &IngestOptions,
+    sink: &mut S,
+) -> Result<()> {
     if inputs.iter().filter(|i| i.as_str() == "-").count() > 1 {
         return Err(Error::Usage(
             "standard input ('-') can be read only once".into(),
         ));
     }
-    let mut counter = KeyCounter::new();
     for input in inputs {
         let source = Source::open(input)?;
-        delimited::read(source, options, &mut counter)?;
+        delimited::read(source, options, sink)?;
     }
-    if counter.total() == 0 {
+    Ok(())
+}
+
+/// Fails when the inputs held rows but no events (every count was 0).
+pub fn ensure_events(inputs: &[String], total: u64) -> Result<()> {
+    if total == 0 {
         return Err(Error::Empty {
             path: inputs.join(", "),
             reason: "every row has a count of 0".into(),
         });
     }
-    Ok(counter.finish())
+    Ok(())
 }

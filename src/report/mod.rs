@@ -8,6 +8,7 @@ pub mod table;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::stream::BoundedAnalysis;
 use crate::analysis::{Analysis, LoadMetrics, ScenarioStats};
 use crate::model::KeyDistribution;
 use keys::KeyLabel;
@@ -38,10 +39,48 @@ pub struct TopKey {
     /// The key's exact bytes in lower-case hex (absent when keys are redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_hex: Option<String>,
-    /// Events carried by the key.
+    /// Events carried by the key. In bounded-memory mode, an upper bound (see `max_error`).
     pub events: u64,
     /// `events / total events`.
     pub share: f64,
+    /// Bounded-memory mode only: `events` overestimates the key's true count by at most this, so the
+    /// key has at least `events - max_error` events. Absent when counts are exact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_error: Option<u64>,
+}
+
+impl TopKey {
+    fn new(key: &[u8], rank: usize, events: u64, total: u64, redact: bool) -> TopKey {
+        let label = KeyLabel::new(key, rank, redact);
+        TopKey {
+            key: label.text,
+            key_hex: label.hex,
+            events,
+            share: events as f64 / total.max(1) as f64,
+            max_error: None,
+        }
+    }
+}
+
+/// How a bounded-memory report is approximate (`analyze --max-keys`). Absent from exact reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Approximation {
+    /// Always `bounded`.
+    pub mode: String,
+    /// Why the analysis left exact counting.
+    pub reason: String,
+    /// The distinct-key limit of exact counting (`--max-keys`).
+    pub max_keys: u64,
+    /// HyperLogLog estimate of the distinct keys (also in `distinct_keys`).
+    pub distinct_keys_estimate: u64,
+    /// Relative standard error of that estimate (`1.04 / sqrt(registers)`).
+    pub distinct_keys_rse: f64,
+    /// Every `top_keys[].events` overestimates its key by at most this, and any key the heavy-hitter
+    /// summary does not hold has at most this many events. `top_key_share` and `hot_key_floor` are
+    /// therefore upper bounds.
+    pub top_keys_max_error: u64,
+    /// Counters in the heavy-hitter (Space-Saving) summary.
+    pub top_keys_capacity: u64,
 }
 
 /// One partitioner at one partition count.
@@ -76,6 +115,10 @@ pub struct AnalysisReport {
     pub top_keys: Vec<TopKey>,
     /// One entry per partitioner and partition count.
     pub scenarios: Vec<ScenarioReport>,
+    /// Present when the sample had too many distinct keys to count exactly: which numbers are
+    /// approximate and how much. Partition loads and their metrics stay exact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approximate: Option<Approximation>,
 }
 
 impl AnalysisReport {
@@ -86,23 +129,51 @@ impl AnalysisReport {
         top: usize,
         redact: bool,
     ) -> AnalysisReport {
-        let total = dist.total().max(1) as f64;
         let top_keys = dist
             .keys()
             .iter()
             .zip(dist.weights())
             .take(top)
             .enumerate()
-            .map(|(rank, (key, &events))| {
-                let label = KeyLabel::new(key, rank + 1, redact);
-                TopKey {
-                    key: label.text,
-                    key_hex: label.hex,
-                    events,
-                    share: events as f64 / total,
-                }
+            .map(|(rank, (key, &events))| TopKey::new(key, rank + 1, events, dist.total(), redact))
+            .collect();
+        AnalysisReport::from_parts(analysis, dist.top_share(), top_keys, None)
+    }
+
+    /// Builds the report of a bounded-memory analysis; `top` and `redact` as for [`new`](Self::new).
+    pub fn bounded(result: &BoundedAnalysis, top: usize, redact: bool) -> AnalysisReport {
+        let analysis = &result.analysis;
+        let top_keys = result
+            .top_keys
+            .iter()
+            .take(top)
+            .enumerate()
+            .map(|(rank, c)| TopKey {
+                max_error: Some(c.error),
+                ..TopKey::new(&c.key, rank + 1, c.count, analysis.events, redact)
             })
             .collect();
+        let approximate = Approximation {
+            mode: "bounded".to_string(),
+            reason: format!(
+                "the sample has more than {} distinct keys (the --max-keys limit)",
+                result.max_keys
+            ),
+            max_keys: result.max_keys,
+            distinct_keys_estimate: analysis.distinct_keys as u64,
+            distinct_keys_rse: result.distinct_keys_rse,
+            top_keys_max_error: result.top_keys_max_error,
+            top_keys_capacity: result.top_keys_capacity,
+        };
+        AnalysisReport::from_parts(analysis, result.top_key_share, top_keys, Some(approximate))
+    }
+
+    fn from_parts(
+        analysis: &Analysis,
+        top_key_share: f64,
+        top_keys: Vec<TopKey>,
+        approximate: Option<Approximation>,
+    ) -> AnalysisReport {
         let scenarios = analysis
             .scenarios
             .iter()
@@ -118,9 +189,10 @@ impl AnalysisReport {
             schema: ANALYSIS_SCHEMA.to_string(),
             events: analysis.events,
             distinct_keys: analysis.distinct_keys as u64,
-            top_key_share: dist.top_share(),
+            top_key_share,
             top_keys,
             scenarios,
+            approximate,
         }
     }
 
@@ -139,12 +211,36 @@ impl AnalysisReport {
     }
 
     fn summary(&self) -> String {
-        format!(
-            "{} events, {} distinct keys; the top key carries {} of events",
-            group_digits(self.events),
-            group_digits(self.distinct_keys),
-            percent(self.top_key_share)
-        )
+        match &self.approximate {
+            None => format!(
+                "{} events, {} distinct keys; the top key carries {} of events",
+                group_digits(self.events),
+                group_digits(self.distinct_keys),
+                percent(self.top_key_share)
+            ),
+            Some(a) => format!(
+                "{} events, ~{} distinct keys (approximate, +-{} standard error); the top key carries \
+                 at most {} of events (approximate)",
+                group_digits(self.events),
+                group_digits(self.distinct_keys),
+                percent(a.distinct_keys_rse),
+                percent(self.top_key_share)
+            ),
+        }
+    }
+
+    /// In bounded-memory mode, what is exact and what is approximate; empty otherwise.
+    fn approximation_note(&self) -> String {
+        match &self.approximate {
+            None => String::new(),
+            Some(a) => format!(
+                "Bounded-memory mode: {}. Partition loads and their metrics are exact; distinct keys \
+                 are a HyperLogLog estimate; top-key counts are upper bounds, each at most {} above \
+                 the true count, so top_key_share and hot_key_floor are upper bounds too.",
+                a.reason,
+                group_digits(a.top_keys_max_error)
+            ),
+        }
     }
 
     /// Notes under the comparison table, explaining markers that appear in it.
@@ -169,7 +265,17 @@ impl AnalysisReport {
     }
 
     fn render_text(&self) -> String {
-        let mut out = format!("{}\n\n", self.summary());
+        let mut out = format!(
+            "{}
+",
+            self.summary()
+        );
+        let note = self.approximation_note();
+        if !note.is_empty() {
+            out.push_str(&note);
+            out.push('\n');
+        }
+        out.push('\n');
         out.push_str(&self.scenario_table().to_text());
         let notes = self.notes();
         if !notes.is_empty() {
@@ -177,7 +283,11 @@ impl AnalysisReport {
             out.push_str(&notes);
         }
         if !self.top_keys.is_empty() {
-            out.push_str("\ntop keys\n");
+            out.push_str(if self.approximate.is_some() {
+                "\ntop keys (approximate)\n"
+            } else {
+                "\ntop keys\n"
+            });
             out.push_str(&self.top_key_table().to_text());
         }
         out
@@ -185,6 +295,10 @@ impl AnalysisReport {
 
     fn render_markdown(&self) -> String {
         let mut out = format!("# Key distribution analysis\n\n{}.\n\n", self.summary());
+        let note = self.approximation_note();
+        if !note.is_empty() {
+            out.push_str(&format!("> {note}\n\n"));
+        }
         out.push_str("## Partition counts\n\n");
         out.push_str(&self.scenario_table().to_markdown());
         let notes = self.notes();
@@ -195,7 +309,11 @@ impl AnalysisReport {
             }
         }
         if !self.top_keys.is_empty() {
-            out.push_str("\n## Top keys\n\n");
+            out.push_str(if self.approximate.is_some() {
+                "\n## Top keys (approximate)\n\n"
+            } else {
+                "\n## Top keys\n\n"
+            });
             out.push_str(&self.top_key_table().to_markdown());
         }
         out
@@ -250,19 +368,30 @@ impl AnalysisReport {
     }
 
     fn top_key_table(&self) -> Table {
-        let mut t = Table::new(&[
+        let bounded = self.approximate.is_some();
+        let mut headers = vec![
             ("rank", Align::Right),
             ("key", Align::Left),
             ("events", Align::Right),
             ("share", Align::Right),
-        ]);
+        ];
+        if bounded {
+            headers.push(("at_least", Align::Right));
+        }
+        let mut t = Table::new(&headers);
         for (i, k) in self.top_keys.iter().enumerate() {
-            t.push(vec![
+            let mut row = vec![
                 (i + 1).to_string(),
                 keys::printable(&k.key),
                 k.events.to_string(),
                 percent(k.share),
-            ]);
+            ];
+            if bounded {
+                let error = k.max_error.unwrap_or(0);
+                row[2] = format!("<= {}", k.events);
+                row.push(k.events.saturating_sub(error).to_string());
+            }
+            t.push(row);
         }
         t
     }

@@ -1,0 +1,250 @@
+//! CLI tests for `keyplan synth` and the bounded-memory mode of `keyplan analyze`.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use keyplan::report::AnalysisReport;
+use predicates::prelude::*;
+
+/// A temporary directory that test inputs are written into.
+struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write fixture");
+        path
+    }
+
+    fn files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn keyplan() -> Command {
+    Command::cargo_bin("keyplan").expect("binary builds")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).expect("read output")
+}
+
+#[test]
+fn synth_zipf_is_reproducible_and_atomic() {
+    let w = Workdir::new();
+    let args = |out: &Path| {
+        let mut c = keyplan();
+        c.args(["synth", "zipf", "--events", "5000", "--keys", "300"])
+            .args(["--exponent", "1.1", "--seed", "9", "--output"])
+            .arg(out);
+        c
+    };
+    args(&w.path("a.csv")).assert().success().stdout("");
+    args(&w.path("b.csv")).assert().success();
+    let a = read(&w.path("a.csv"));
+    assert_eq!(a, read(&w.path("b.csv")));
+    assert!(a.starts_with("key\nkey-"));
+    assert_eq!(a.lines().count(), 5001);
+    assert_eq!(w.files(), vec!["a.csv", "b.csv"], "no temp files left");
+
+    // Standard output gives the same bytes.
+    let stdout = keyplan()
+        .args(["synth", "zipf", "--events", "5000", "--keys", "300"])
+        .args(["--exponent", "1.1", "--seed", "9"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(String::from_utf8(stdout).unwrap(), a);
+}
+
+#[test]
+fn synth_hot_tenant_with_columns_feeds_analyze() {
+    let w = Workdir::new();
+    let sample = w.path("orders.csv");
+    keyplan()
+        .args(["synth", "hot-tenant", "--events", "20000", "--keys", "500"])
+        .args([
+            "--hot-keys",
+            "1",
+            "--hot-share",
+            "0.5",
+            "--key-name",
+            "tenant_id",
+        ])
+        .args(["--columns", "key,order_id,ts,bytes", "-o"])
+        .arg(&sample)
+        .assert()
+        .success();
+    assert!(read(&sample).starts_with("tenant_id,order_id,ts,bytes\n"));
+    let out = keyplan()
+        .arg("analyze")
+        .arg(&sample)
+        .args(["--key", "tenant_id", "-p", "6", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: AnalysisReport = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report.events, 20_000);
+    assert_eq!(report.top_keys[0].key, "key-00000000");
+    assert!((report.top_key_share - 0.5).abs() < 0.03);
+}
+
+#[test]
+fn synth_rejects_bad_flags() {
+    let w = Workdir::new();
+    keyplan()
+        .args(["synth", "hot-tenant", "--keys", "5", "--hot-keys", "9"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--hot-keys 9 is out of range"));
+    keyplan()
+        .args(["synth", "uniform", "--columns", "ts"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'key' exactly once"));
+    keyplan()
+        .args(["synth", "zipf", "--exponent", "-2"])
+        .assert()
+        .code(2);
+    keyplan()
+        .args(["synth", "uniform", "--output"])
+        .arg(w.path("missing/dir/x.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write here"));
+}
+
+/// A sample of `keys` distinct keys, one event each, plus `hot_events` events of the key `hot`,
+/// interleaved so the hot key arrives after the switch to bounded memory too.
+fn many_keys_sample(keys: usize, hot_events: usize) -> String {
+    let mut text = String::from("id,key\n");
+    for i in 0..keys.max(hot_events) {
+        if i < keys {
+            text.push_str(&format!("{i},customer-{i}\n"));
+        }
+        if i < hot_events {
+            text.push_str(&format!("{i},hot\n"));
+        }
+    }
+    text
+}
+
+fn analyze_json(input: &Path, extra: &[&str]) -> AnalysisReport {
+    let out = keyplan()
+        .arg("analyze")
+        .arg(input)
+        .args(["--key", "key", "-p", "1,7,12,64", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("report parses")
+}
+
+#[test]
+fn bounded_mode_keeps_loads_exact() {
+    let w = Workdir::new();
+    let input = w.write("many.csv", &many_keys_sample(3000, 500));
+    let exact = analyze_json(&input, &[]);
+    let bounded = analyze_json(&input, &["--max-keys", "10", "--top", "3"]);
+
+    assert!(exact.approximate.is_none());
+    assert_eq!(exact.distinct_keys, 3001);
+    assert_eq!(bounded.events, exact.events);
+    assert_eq!(bounded.scenarios.len(), exact.scenarios.len());
+    for (b, e) in bounded.scenarios.iter().zip(&exact.scenarios) {
+        assert_eq!(b.partition_events, e.partition_events, "loads are exact");
+        assert_eq!(b.metrics, e.metrics, "metrics are exact");
+        assert_eq!(
+            b.stats.skew_ci, e.stats.skew_ci,
+            "intervals come from loads"
+        );
+        // The random-placement expectation needs every key's weight: not kept in bounded mode.
+        assert!(b.stats.expected_skew_random.is_none());
+    }
+
+    let a = bounded.approximate.as_ref().expect("approximate section");
+    assert_eq!(a.mode, "bounded");
+    assert!(
+        a.reason.contains("more than 10 distinct keys"),
+        "{}",
+        a.reason
+    );
+    assert_eq!((a.max_keys, a.top_keys_capacity), (10, 10));
+    assert_eq!(a.distinct_keys_estimate, bounded.distinct_keys);
+    let rse_bound = 4.0 * a.distinct_keys_rse * 3001.0;
+    assert!((bounded.distinct_keys as f64 - 3001.0).abs() <= rse_bound);
+    assert!(a.top_keys_max_error * 10 <= bounded.events);
+
+    let hot = &bounded.top_keys[0];
+    assert_eq!(hot.key, "hot");
+    let error = hot.max_error.expect("bounded counts carry their error");
+    assert!(hot.events >= 500 && hot.events - error <= 500);
+    assert!(bounded.top_key_share >= exact.top_key_share);
+    assert_eq!(bounded.top_keys.len(), 3);
+}
+
+#[test]
+fn bounded_mode_is_labelled_in_text_and_markdown() {
+    let w = Workdir::new();
+    let input = w.write("many.csv", &many_keys_sample(50, 20));
+    for (format, label) in [
+        ("table", "top keys (approximate)"),
+        ("markdown", "## Top keys (approximate)"),
+    ] {
+        keyplan()
+            .arg("analyze")
+            .arg(&input)
+            .args([
+                "--key",
+                "key",
+                "-p",
+                "4",
+                "--max-keys",
+                "5",
+                "--format",
+                format,
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "Bounded-memory mode: the sample has more than 5",
+            ))
+            .stdout(predicate::str::contains("distinct keys (approximate"))
+            .stdout(predicate::str::contains(label));
+    }
+    keyplan()
+        .arg("analyze")
+        .arg(&input)
+        .args(["--key", "key", "-p", "4", "--max-keys", "100"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("approximate").not());
+    keyplan()
+        .arg("analyze")
+        .arg(&input)
+        .args(["--key", "key", "-p", "4", "--max-keys", "0"])
+        .assert()
+        .code(2);
+}
