@@ -25,12 +25,18 @@ pub struct Cli {
 enum Command {
     /// Compare candidate partition counts for a key sample: per-partition load, skew, hot keys.
     Analyze(cmd::analyze::AnalyzeArgs),
+    /// Show the partition each key lands on under one producer client's partitioner.
+    Which(cmd::which::WhichArgs),
+    /// List the partitioner ids, their hash and sign rules, and the clients that use each.
+    Partitioners(cmd::partitioners::PartitionersArgs),
 }
 
 impl Command {
     fn run(self) -> Result<Exit> {
         match self {
             Command::Analyze(args) => cmd::analyze::run(args),
+            Command::Which(args) => cmd::which::run(args),
+            Command::Partitioners(args) => cmd::partitioners::run(args),
         }
     }
 }

@@ -37,6 +37,11 @@ impl KeyHashes {
         KeyHashes { by_family }
     }
 
+    /// The families hashed, in order: one pass over the keys each, however many partitioners share it.
+    pub fn families(&self) -> impl Iterator<Item = HashFamily> + '_ {
+        self.by_family.keys().copied()
+    }
+
     /// The hashes for one family. Panics if that family was not computed, which is a programming
     /// error: [`compute`](Self::compute) covers every partitioner it was given.
     pub fn get(&self, family: HashFamily) -> &[u128] {
@@ -53,6 +58,10 @@ pub struct Scenario {
     pub partitions: PartitionCount,
     /// Events per partition index.
     pub loads: Vec<u64>,
+    /// Events the client refuses (Kinesis keys it would reject); not in `loads` nor the metrics.
+    pub rejected_events: u64,
+    /// Distinct keys the client refuses.
+    pub rejected_keys: u64,
     /// Metrics derived from `loads`.
     pub metrics: LoadMetrics,
 }
@@ -68,33 +77,65 @@ pub struct Analysis {
     pub scenarios: Vec<Scenario>,
 }
 
-/// Per-partition event loads of `dist` under `partitioner` with `n` partitions.
+/// Where a scenario's events went: per-partition loads, and what the client refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartitionLoads {
+    /// Events per partition index.
+    pub loads: Vec<u64>,
+    /// Events whose key the client refuses ([`Placement::Invalid`], e.g. a Kinesis key that is not
+    /// 1..=256 code points of UTF-8). They are on no partition, so they are not in `loads`.
+    pub rejected_events: u64,
+    /// Distinct keys the client refuses.
+    pub rejected_keys: u64,
+}
+
+/// Per-partition event loads of `dist` under `partitioner` with `n` partitions, with the events the
+/// client refuses counted apart.
 ///
 /// Keys the client places at random (e.g. the empty key under librdkafka's default) are spread evenly,
 /// which is what sticky or round-robin placement converges to: `w / n` events on every partition and
-/// the remainder one each on the lowest indices, so loads stay whole and still sum to the total.
+/// the remainder one each on the lowest indices, so loads stay whole and still sum to the accepted
+/// total.
+pub fn place_all(
+    dist: &KeyDistribution,
+    hashes: &[u128],
+    partitioner: Partitioner,
+    n: PartitionCount,
+) -> PartitionLoads {
+    let mut out = PartitionLoads {
+        loads: vec![0u64; n.as_usize()],
+        ..PartitionLoads::default()
+    };
+    let mut random = 0u64;
+    for ((key, &weight), &hash) in dist.keys().iter().zip(dist.weights()).zip(hashes) {
+        match partitioner.place(key, hash, n) {
+            Placement::Partition(p) => out.loads[p as usize] += weight,
+            Placement::Random => random += weight,
+            Placement::Invalid => {
+                out.rejected_events += weight;
+                out.rejected_keys += 1;
+            }
+        }
+    }
+    if random > 0 {
+        let share = random / u64::from(n.get());
+        let rest = (random % u64::from(n.get())) as usize;
+        for (i, load) in out.loads.iter_mut().enumerate() {
+            *load += share + u64::from(i < rest);
+        }
+    }
+    out
+}
+
+/// Per-partition event loads of `dist` under `partitioner` with `n` partitions (see [`place_all`];
+/// refused keys are left out).
 pub fn partition_loads(
     dist: &KeyDistribution,
     hashes: &[u128],
     partitioner: Partitioner,
     n: PartitionCount,
 ) -> Vec<u64> {
-    let mut loads = vec![0u64; n.as_usize()];
-    let mut random = 0u64;
-    for ((key, &weight), &hash) in dist.keys().iter().zip(dist.weights()).zip(hashes) {
-        match partitioner.place(key, hash, n) {
-            Placement::Partition(p) => loads[p as usize] += weight,
-            Placement::Random => random += weight,
-        }
-    }
-    if random > 0 {
-        let share = random / u64::from(n.get());
-        let rest = (random % u64::from(n.get())) as usize;
-        for (i, load) in loads.iter_mut().enumerate() {
-            *load += share + u64::from(i < rest);
-        }
-    }
-    loads
+    place_all(dist, hashes, partitioner, n).loads
 }
 
 /// Evaluates every partitioner at every partition count.
@@ -112,12 +153,14 @@ pub fn analyze(
     let scenarios = pairs
         .into_par_iter()
         .map(|(p, n)| {
-            let loads = partition_loads(dist, hashes.get(p.family()), p, n);
-            let metrics = load_metrics(&loads, top_share);
+            let placed = place_all(dist, hashes.get(p.family()), p, n);
+            let metrics = load_metrics(&placed.loads, top_share);
             Scenario {
                 partitioner: p,
                 partitions: n,
-                loads,
+                loads: placed.loads,
+                rejected_events: placed.rejected_events,
+                rejected_keys: placed.rejected_keys,
                 metrics,
             }
         })

@@ -2,3 +2,5 @@
 //! any input, and runs ingest -> analysis -> report.
 
 pub mod analyze;
+pub mod partitioners;
+pub mod which;

@@ -29,6 +29,18 @@ pub enum Format {
     Markdown,
 }
 
+/// Output formats of the listing commands (`which`, `partitioners`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns for a terminal.
+    #[default]
+    Table,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// JSON (the schema is named in the document's `schema` field).
+    Json,
+}
+
 /// One heavy key of the sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopKey {
@@ -53,6 +65,13 @@ pub struct ScenarioReport {
     pub partitions: u32,
     /// Events per partition index `0..partitions`.
     pub partition_events: Vec<u64>,
+    /// Events whose key this client refuses (Kinesis: not 1..=256 code points of UTF-8). They are on
+    /// no partition and not in the metrics; 0 for clients that accept every key.
+    #[serde(default)]
+    pub rejected_events: u64,
+    /// Distinct keys this client refuses.
+    #[serde(default)]
+    pub rejected_keys: u64,
     /// Load metrics (formulas in the README and `analysis::skew`).
     #[serde(flatten)]
     pub metrics: LoadMetrics,
@@ -107,6 +126,8 @@ impl AnalysisReport {
                 partitioner: s.partitioner.id().to_string(),
                 partitions: s.partitions.get(),
                 partition_events: s.loads.clone(),
+                rejected_events: s.rejected_events,
+                rejected_keys: s.rejected_keys,
                 metrics: s.metrics.clone(),
             })
             .collect();
@@ -143,8 +164,34 @@ impl AnalysisReport {
         )
     }
 
+    /// One line per partitioner that refuses keys of this sample, so they are never silently dropped.
+    fn rejection_notes(&self) -> String {
+        let mut out = String::new();
+        let mut seen = Vec::new();
+        for s in self.scenarios.iter().filter(|s| s.rejected_keys > 0) {
+            if seen.contains(&&s.partitioner) {
+                continue; // the same keys are refused at every partition count
+            }
+            seen.push(&s.partitioner);
+            out.push_str(&format!(
+                "note: {} refuses {} distinct keys ({} events, {} of events); they are left out of its \
+                 loads and metrics\n",
+                s.partitioner,
+                group_digits(s.rejected_keys),
+                group_digits(s.rejected_events),
+                percent(s.rejected_events as f64 / self.events.max(1) as f64)
+            ));
+        }
+        out
+    }
+
     fn render_text(&self) -> String {
         let mut out = format!("{}\n\n", self.summary());
+        let notes = self.rejection_notes();
+        if !notes.is_empty() {
+            out.push_str(&notes);
+            out.push('\n');
+        }
         out.push_str(&self.scenario_table().to_text());
         if !self.top_keys.is_empty() {
             out.push_str("\ntop keys\n");
@@ -155,6 +202,10 @@ impl AnalysisReport {
 
     fn render_markdown(&self) -> String {
         let mut out = format!("# Key distribution analysis\n\n{}.\n\n", self.summary());
+        let notes = self.rejection_notes();
+        if !notes.is_empty() {
+            out.push_str(&notes.replace('\n', "\n\n"));
+        }
         out.push_str("## Partition counts\n\n");
         out.push_str(&self.scenario_table().to_markdown());
         if !self.top_keys.is_empty() {
