@@ -148,6 +148,15 @@ pub enum NullKey {
     Rejected,
 }
 
+/// A restriction on the keys a client accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyRule {
+    /// Whether the client accepts the key.
+    pub check: fn(&[u8]) -> bool,
+    /// The rule in words, for messages about refused keys.
+    pub rule: &'static str,
+}
+
 /// Everything that defines one client's mapping (spec table "Clients").
 #[derive(Debug, Clone, Copy)]
 pub struct Behaviour {
@@ -160,7 +169,7 @@ pub struct Behaviour {
     /// The null-key rule.
     pub null_key: NullKey,
     /// Which keys the client accepts at all (`None`: every byte string).
-    pub accepts: Option<fn(&[u8]) -> bool>,
+    pub accepts: Option<KeyRule>,
     /// The clients that use this mapping by default (or, for opt-in settings, how to select it).
     pub clients: &'static str,
 }
@@ -272,7 +281,10 @@ const KINESIS: Behaviour = Behaviour {
     mapping: Mapping::ShardRange,
     empty_key: EmptyKey::Rejected,
     null_key: NullKey::Rejected,
-    accepts: Some(kinesis::accepts),
+    accepts: Some(KeyRule {
+        check: kinesis::accepts,
+        rule: "Kinesis partition keys must be 1..=256 Unicode code points of valid UTF-8",
+    }),
     clients: "AWS Kinesis Data Streams, fresh stream (--partitions = shards; keys must be \
               1..=256 code points of UTF-8)",
 };
@@ -411,8 +423,8 @@ impl Partitioner {
     /// key under a client that spreads empty keys is [`Placement::Random`]; otherwise the hash is mapped.
     pub fn place(self, key: &[u8], hash: u128, n: PartitionCount) -> Placement {
         let b = self.behaviour();
-        if let Some(accepts) = b.accepts {
-            if !accepts(key) {
+        if let Some(rule) = b.accepts {
+            if !(rule.check)(key) {
                 return Placement::Invalid;
             }
         }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analysis, LoadMetrics};
 use crate::model::KeyDistribution;
+use crate::partitioner::Partitioner;
 use keys::KeyLabel;
 use table::{Align, Table};
 
@@ -173,9 +174,15 @@ impl AnalysisReport {
                 continue; // the same keys are refused at every partition count
             }
             seen.push(&s.partitioner);
+            // The listed ids are always valid; the rule text is only a courtesy.
+            let rule = <Partitioner as clap::ValueEnum>::from_str(&s.partitioner, false)
+                .ok()
+                .and_then(|p| p.behaviour().accepts)
+                .map(|r| format!(": {}", r.rule))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "note: {} refuses {} distinct keys ({} events, {} of events); they are left out of its \
-                 loads and metrics\n",
+                "note: {} refuses {} distinct keys, {} events ({} of events){rule}; they are left \
+                 out of its loads and metrics\n",
                 s.partitioner,
                 group_digits(s.rejected_keys),
                 group_digits(s.rejected_events),
