@@ -171,3 +171,43 @@ pub fn analyze(
         scenarios,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Several partitioners in one run cost one hashing pass per hash family, not per partitioner.
+    #[test]
+    fn one_hash_pass_per_family() {
+        let dist = KeyDistribution::from_pairs([(&b"a"[..], 3), (b"b", 1)]);
+        let partitioners = [
+            Partitioner::Java,
+            Partitioner::LibrdkafkaMurmur2,
+            Partitioner::RedpandaClient,
+            Partitioner::Sarama,
+            Partitioner::SaramaReference,
+        ];
+        let hashes = KeyHashes::compute(&dist, &partitioners);
+        let families: Vec<HashFamily> = hashes.families().collect();
+        assert_eq!(families, vec![HashFamily::Murmur2, HashFamily::Fnv1a]);
+        for &p in &partitioners {
+            assert_eq!(hashes.get(p.family()).len(), dist.distinct());
+        }
+        let analysis = analyze(&dist, &partitioners, &[PartitionCount::new(4).unwrap()]);
+        let ids: Vec<&str> = analysis
+            .scenarios
+            .iter()
+            .map(|s| s.partitioner.id())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "java",
+                "librdkafka-murmur2",
+                "redpanda-client",
+                "sarama",
+                "sarama-reference"
+            ]
+        );
+    }
+}
