@@ -11,7 +11,10 @@
 //! - a `\r` before the `\n` is kept as part of the key (a key may legitimately end in `\r`); with
 //!   `--key-encoding utf8` keyplan warns when lines end in `\r`, the mark of CRLF line ends. The other
 //!   encodings ignore surrounding whitespace, so CRLF files just work with them;
-//! - `-` reads standard input; gzip-compressed files are read transparently.
+//! - `-` reads standard input; gzip-compressed files are read transparently (detected by the gzip
+//!   magic bytes `1f 8b` at the start, so a raw keys file cannot start with those two bytes);
+//! - a key that holds `\n` cannot be written as one line: give it with `--key-encoding hex` or
+//!   `base64`.
 //!
 //! Where the client places a key at random (e.g. the empty key under `librdkafka`), the partition is
 //! the word `random`; where it refuses the key (Kinesis: not 1..=256 code points of UTF-8), `invalid`.
