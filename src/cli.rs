@@ -27,6 +27,10 @@ enum Command {
     Analyze(cmd::analyze::AnalyzeArgs),
     /// Write a seeded synthetic event sample (zipf, uniform, hot-tenant) as CSV.
     Synth(cmd::synth::SynthArgs),
+    /// Show the partition each key lands on under one producer client's partitioner.
+    Which(cmd::which::WhichArgs),
+    /// List the partitioner ids, their hash and sign rules, and the clients that use each.
+    Partitioners(cmd::partitioners::PartitionersArgs),
 }
 
 impl Command {
@@ -34,6 +38,8 @@ impl Command {
         match self {
             Command::Analyze(args) => cmd::analyze::run(args),
             Command::Synth(args) => cmd::synth::run(args),
+            Command::Which(args) => cmd::which::run(args),
+            Command::Partitioners(args) => cmd::partitioners::run(args),
         }
     }
 }

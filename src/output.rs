@@ -100,12 +100,18 @@ impl Drop for AtomicFile {
 
 /// Writes `text` to `output`, or to standard output when `output` is `None`.
 pub fn emit(output: Option<&Path>, text: &str) -> Result<()> {
+    emit_bytes(output, text.as_bytes())
+}
+
+/// Writes `bytes` to `output`, or to standard output when `output` is `None`: for outputs that echo
+/// keys, which are bytes and need not be UTF-8.
+pub fn emit_bytes(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match output {
-        Some(path) => write_atomic(path, text.as_bytes()),
+        Some(path) => write_atomic(path, bytes),
         None => {
             let mut stdout = io::stdout().lock();
             stdout
-                .write_all(text.as_bytes())
+                .write_all(bytes)
                 .and_then(|()| stdout.flush())
                 .map_err(|e| Error::io("<stdout>", e))
         }

@@ -30,7 +30,7 @@ fn json(wd: &Workdir, args: &[&str]) -> AnalysisReport {
 fn java(key: &str, n: u32) -> usize {
     match Partitioner::Java.partition_of(key.as_bytes(), PartitionCount::new(n.into()).unwrap()) {
         Placement::Partition(p) => p as usize,
-        Placement::Random => unreachable!("the Java client hashes every non-null key"),
+        other => unreachable!("the Java client hashes every non-null key, got {other:?}"),
     }
 }
 

@@ -41,6 +41,11 @@ impl KeyHashes {
         KeyHashes { by_family }
     }
 
+    /// The families hashed, in order: one pass over the keys each, however many partitioners share it.
+    pub fn families(&self) -> impl Iterator<Item = HashFamily> + '_ {
+        self.by_family.keys().copied()
+    }
+
     /// The hashes for one family. Panics if that family was not computed, which is a programming
     /// error: [`compute`](Self::compute) covers every partitioner it was given.
     pub fn get(&self, family: HashFamily) -> &[u128] {
@@ -57,6 +62,10 @@ pub struct Scenario {
     pub partitions: PartitionCount,
     /// Events per partition index.
     pub loads: Vec<u64>,
+    /// Events the client refuses (Kinesis keys it would reject); not in `loads` nor the metrics.
+    pub rejected_events: u64,
+    /// Distinct keys the client refuses.
+    pub rejected_keys: u64,
     /// Metrics derived from `loads`.
     pub metrics: LoadMetrics,
     /// Confidence interval and random-placement expectation.
@@ -74,15 +83,29 @@ pub struct Analysis {
     pub scenarios: Vec<Scenario>,
 }
 
+/// Where a scenario's events went: per-partition loads, and what the client refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartitionLoads {
+    /// Events per partition index.
+    pub loads: Vec<u64>,
+    /// Events whose key the client refuses ([`Placement::Invalid`], e.g. a Kinesis key that is not
+    /// 1..=256 code points of UTF-8). They are on no partition, so they are not in `loads`.
+    pub rejected_events: u64,
+    /// Keys the client refuses: distinct keys in exact mode; rows in bounded mode, where keys are not
+    /// kept (an upper bound there).
+    pub rejected_keys: u64,
+}
+
 /// Per-partition loads of one scenario while keys are being placed.
 ///
 /// Keys the client places at random (e.g. the empty key under librdkafka's default) are spread evenly,
 /// which is what sticky or round-robin placement converges to: `w / n` events on every partition and
-/// the remainder one each on the lowest indices, so loads stay whole and still sum to the total. Their
-/// weight is kept aside until [`finish`](Self::finish), so accumulators can be merged first.
+/// the remainder one each on the lowest indices, so loads stay whole and still sum to the accepted
+/// total. Their weight is kept aside until [`finish`](Self::finish), so accumulators can be merged
+/// first. Keys the client refuses are counted apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadAccumulator {
-    loads: Vec<u64>,
+    placed: PartitionLoads,
     random: u64,
 }
 
@@ -90,55 +113,75 @@ impl LoadAccumulator {
     /// Empty loads for `n` partitions.
     pub fn new(n: PartitionCount) -> LoadAccumulator {
         LoadAccumulator {
-            loads: vec![0; n.as_usize()],
+            placed: PartitionLoads {
+                loads: vec![0; n.as_usize()],
+                ..PartitionLoads::default()
+            },
             random: 0,
         }
     }
 
-    /// Adds `weight` events placed at `placement`.
+    /// Adds `weight` events of one key (or row) placed at `placement`.
     pub fn add(&mut self, placement: Placement, weight: u64) {
         match placement {
-            Placement::Partition(p) => self.loads[p as usize] += weight,
+            Placement::Partition(p) => self.placed.loads[p as usize] += weight,
             Placement::Random => self.random += weight,
+            Placement::Invalid => {
+                self.placed.rejected_events += weight;
+                self.placed.rejected_keys += 1;
+            }
         }
     }
 
     /// Adds another accumulator for the same partition count.
     pub fn merge(&mut self, other: &LoadAccumulator) {
-        debug_assert_eq!(self.loads.len(), other.loads.len());
-        for (a, b) in self.loads.iter_mut().zip(&other.loads) {
+        debug_assert_eq!(self.placed.loads.len(), other.placed.loads.len());
+        for (a, b) in self.placed.loads.iter_mut().zip(&other.placed.loads) {
             *a += b;
         }
         self.random += other.random;
+        self.placed.rejected_events += other.placed.rejected_events;
+        self.placed.rejected_keys += other.placed.rejected_keys;
     }
 
-    /// The final per-partition loads, with randomly placed events spread evenly.
-    pub fn finish(mut self) -> Vec<u64> {
-        let n = self.loads.len() as u64;
+    /// The final loads, with randomly placed events spread evenly.
+    pub fn finish(mut self) -> PartitionLoads {
+        let n = self.placed.loads.len() as u64;
         if self.random > 0 {
             let share = self.random / n;
             let rest = (self.random % n) as usize;
-            for (i, load) in self.loads.iter_mut().enumerate() {
+            for (i, load) in self.placed.loads.iter_mut().enumerate() {
                 *load += share + u64::from(i < rest);
             }
         }
-        self.loads
+        self.placed
     }
 }
 
-/// Per-partition event loads of `dist` under `partitioner` with `n` partitions (see
-/// [`LoadAccumulator`] for keys placed at random).
+/// Per-partition event loads of `dist` under `partitioner` with `n` partitions, with the events the
+/// client refuses counted apart (see [`LoadAccumulator`]).
+pub fn place_all(
+    dist: &KeyDistribution,
+    hashes: &[u128],
+    partitioner: Partitioner,
+    n: PartitionCount,
+) -> PartitionLoads {
+    let mut acc = LoadAccumulator::new(n);
+    for ((key, &weight), &hash) in dist.keys().iter().zip(dist.weights()).zip(hashes) {
+        acc.add(partitioner.place(key, hash, n), weight);
+    }
+    acc.finish()
+}
+
+/// Per-partition event loads of `dist` under `partitioner` with `n` partitions (see [`place_all`];
+/// refused keys are left out).
 pub fn partition_loads(
     dist: &KeyDistribution,
     hashes: &[u128],
     partitioner: Partitioner,
     n: PartitionCount,
 ) -> Vec<u64> {
-    let mut loads = LoadAccumulator::new(n);
-    for ((key, &weight), &hash) in dist.keys().iter().zip(dist.weights()).zip(hashes) {
-        loads.add(partitioner.place(key, hash, n), weight);
-    }
-    loads.finish()
+    place_all(dist, hashes, partitioner, n).loads
 }
 
 impl Scenario {
@@ -146,15 +189,17 @@ impl Scenario {
     pub fn new(
         partitioner: Partitioner,
         partitions: PartitionCount,
-        loads: Vec<u64>,
+        placed: PartitionLoads,
         top_key_share: f64,
         stats: ScenarioStats,
     ) -> Scenario {
-        let metrics = load_metrics(&loads, top_key_share);
+        let metrics = load_metrics(&placed.loads, top_key_share);
         Scenario {
             partitioner,
             partitions,
-            loads,
+            loads: placed.loads,
+            rejected_events: placed.rejected_events,
+            rejected_keys: placed.rejected_keys,
             metrics,
             stats,
         }
@@ -194,9 +239,10 @@ pub fn analyze_with(
         .into_par_iter()
         .map(|(p, i)| {
             let n = counts[i];
-            let loads = partition_loads(dist, hashes.get(p.family()), p, n);
-            let stats = stats::scenario_stats(&loads, dist.total(), random[i]);
-            Scenario::new(p, n, loads, top_share, stats)
+            let placed = place_all(dist, hashes.get(p.family()), p, n);
+            let accepted = placed.loads.iter().sum();
+            let stats = stats::scenario_stats(&placed.loads, accepted, random[i]);
+            Scenario::new(p, n, placed, top_share, stats)
         })
         .collect();
     Analysis {
@@ -216,9 +262,47 @@ mod tests {
         let mut a = LoadAccumulator::new(n);
         a.add(Placement::Partition(2), 5);
         a.add(Placement::Random, 3);
+        a.add(Placement::Invalid, 7);
         let mut b = LoadAccumulator::new(n);
         b.add(Placement::Random, 3);
         a.merge(&b);
-        assert_eq!(a.finish(), vec![2, 2, 6, 1]);
+        let placed = a.finish();
+        assert_eq!(placed.loads, vec![2, 2, 6, 1]);
+        assert_eq!((placed.rejected_events, placed.rejected_keys), (7, 1));
+    }
+
+    /// Several partitioners in one run cost one hashing pass per hash family, not per partitioner.
+    #[test]
+    fn one_hash_pass_per_family() {
+        let dist = KeyDistribution::from_pairs([(&b"a"[..], 3), (b"b", 1)]);
+        let partitioners = [
+            Partitioner::Java,
+            Partitioner::LibrdkafkaMurmur2,
+            Partitioner::RedpandaClient,
+            Partitioner::Sarama,
+            Partitioner::SaramaReference,
+        ];
+        let hashes = KeyHashes::compute(&dist, &partitioners);
+        let families: Vec<HashFamily> = hashes.families().collect();
+        assert_eq!(families, vec![HashFamily::Murmur2, HashFamily::Fnv1a]);
+        for &p in &partitioners {
+            assert_eq!(hashes.get(p.family()).len(), dist.distinct());
+        }
+        let analysis = analyze(&dist, &partitioners, &[PartitionCount::new(4).unwrap()]);
+        let ids: Vec<&str> = analysis
+            .scenarios
+            .iter()
+            .map(|s| s.partitioner.id())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "java",
+                "librdkafka-murmur2",
+                "redpanda-client",
+                "sarama",
+                "sarama-reference"
+            ]
+        );
     }
 }

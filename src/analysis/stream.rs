@@ -128,11 +128,12 @@ impl StreamingSink {
             .map(|(i, acc)| {
                 let p = plan.partitioners[i / plan.counts.len()];
                 let n = plan.counts[i % plan.counts.len()];
-                let loads = acc.finish();
+                let placed = acc.finish();
                 // Only the interval can be computed: the random-placement expectation needs every
                 // key's weight, which bounded mode does not keep.
-                let stats = stats::scenario_stats(&loads, total, None);
-                Scenario::new(p, n, loads, top_key_share, stats)
+                let accepted = placed.loads.iter().sum();
+                let stats = stats::scenario_stats(&placed.loads, accepted, None);
+                Scenario::new(p, n, placed, top_key_share, stats)
             })
             .collect();
         BoundedAnalysis {

@@ -38,7 +38,8 @@ pub struct AnalyzeArgs {
     )]
     pub partitions: PartitionList,
 
-    /// Producer client partitioner(s), comma-separated.
+    /// Producer client partitioner(s), comma-separated; `keyplan partitioners` lists them. Each
+    /// distinct key is hashed once per hash family, however many partitioners share it.
     #[arg(long, value_name = "ID", value_delimiter = ',', default_value = "java")]
     pub partitioner: Vec<Partitioner>,
 
@@ -111,8 +112,13 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     if let Some(path) = &args.output {
         output::check_writable(path)?;
     }
-    let mut partitioners = args.partitioner.clone();
-    partitioners.dedup();
+    // Drop repeated ids, keeping the order the user gave (scenarios are reported in that order).
+    let mut partitioners: Vec<Partitioner> = Vec::with_capacity(args.partitioner.len());
+    for &p in &args.partitioner {
+        if !partitioners.contains(&p) {
+            partitioners.push(p);
+        }
+    }
     if partitioners.is_empty() {
         return Err(Error::Usage("--partitioner needs at least one id".into()));
     }

@@ -2,4 +2,6 @@
 //! any input, and runs ingest -> analysis -> report.
 
 pub mod analyze;
+pub mod partitioners;
 pub mod synth;
+pub mod which;

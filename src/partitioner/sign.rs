@@ -3,6 +3,38 @@
 //! Clients disagree here even when they share a hash function, so these three functions are the only
 //! place the rules live; every partitioner names the one it uses.
 
+/// A sign rule, named so partitioners can say which one they use (and `keyplan partitioners` can
+/// show it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignRule {
+    /// [`mask`]: clear the sign bit (Java `toPositive`).
+    Mask,
+    /// [`neg`]: absolute value of the `i32` (Sarama, librdkafka `fnv1a`).
+    Neg,
+    /// [`unsigned`]: the hash as `u32` (librdkafka CRC-32, Redpanda client).
+    Unsigned,
+}
+
+impl SignRule {
+    /// Applies the rule: the partition index in `0..n` of a 32-bit hash `h`.
+    pub fn apply(self, h: u32, n: u32) -> u32 {
+        match self {
+            SignRule::Mask => mask(h, n),
+            SignRule::Neg => neg(h, n),
+            SignRule::Unsigned => unsigned(h, n),
+        }
+    }
+
+    /// The formula, as `keyplan partitioners` prints it.
+    pub fn formula(self) -> &'static str {
+        match self {
+            SignRule::Mask => "mask: (h & 0x7fffffff) % n",
+            SignRule::Neg => "neg: |h as i32| % n",
+            SignRule::Unsigned => "unsigned: (h as u32) % n",
+        }
+    }
+}
+
 /// Java's `Utils.toPositive(h) % n`: clear the sign bit, then take the remainder. Not `abs`.
 pub fn mask(h: u32, n: u32) -> u32 {
     (h & 0x7fff_ffff) % n

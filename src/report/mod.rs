@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::stream::BoundedAnalysis;
 use crate::analysis::{Analysis, LoadMetrics, ScenarioStats};
 use crate::model::KeyDistribution;
+use crate::partitioner::Partitioner;
 use keys::KeyLabel;
 use table::{Align, Table};
 
@@ -28,6 +29,18 @@ pub enum Format {
     Csv,
     /// The comparison table and top keys as Markdown.
     Markdown,
+}
+
+/// Output formats of the listing commands (`which`, `partitioners`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns for a terminal.
+    #[default]
+    Table,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// JSON (the schema is named in the document's `schema` field).
+    Json,
 }
 
 /// One heavy key of the sample.
@@ -92,6 +105,13 @@ pub struct ScenarioReport {
     pub partitions: u32,
     /// Events per partition index `0..partitions`.
     pub partition_events: Vec<u64>,
+    /// Events whose key this client refuses (Kinesis: not 1..=256 code points of UTF-8). They are on
+    /// no partition and not in the metrics; 0 for clients that accept every key.
+    #[serde(default)]
+    pub rejected_events: u64,
+    /// Distinct keys this client refuses.
+    #[serde(default)]
+    pub rejected_keys: u64,
     /// Load metrics (formulas in the README and `analysis::skew`).
     #[serde(flatten)]
     pub metrics: LoadMetrics,
@@ -181,6 +201,8 @@ impl AnalysisReport {
                 partitioner: s.partitioner.id().to_string(),
                 partitions: s.partitions.get(),
                 partition_events: s.loads.clone(),
+                rejected_events: s.rejected_events,
+                rejected_keys: s.rejected_keys,
                 metrics: s.metrics.clone(),
                 stats: s.stats.clone(),
             })
@@ -264,17 +286,41 @@ impl AnalysisReport {
         notes
     }
 
+    /// One line per partitioner that refuses keys of this sample, so they are never silently dropped.
+    fn rejection_notes(&self) -> String {
+        let mut out = String::new();
+        let mut seen = Vec::new();
+        for s in self.scenarios.iter().filter(|s| s.rejected_keys > 0) {
+            if seen.contains(&&s.partitioner) {
+                continue; // the same keys are refused at every partition count
+            }
+            seen.push(&s.partitioner);
+            // The listed ids are always valid; the rule text is only a courtesy.
+            let rule = <Partitioner as clap::ValueEnum>::from_str(&s.partitioner, false)
+                .ok()
+                .and_then(|p| p.behaviour().accepts)
+                .map(|r| format!(": {}", r.rule))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "note: {} refuses {} distinct keys, {} events ({} of events){rule}; they are left \
+                 out of its loads and metrics\n",
+                s.partitioner,
+                group_digits(s.rejected_keys),
+                group_digits(s.rejected_events),
+                percent(s.rejected_events as f64 / self.events.max(1) as f64)
+            ));
+        }
+        out
+    }
+
     fn render_text(&self) -> String {
-        let mut out = format!(
-            "{}
-",
-            self.summary()
-        );
+        let mut out = format!("{}\n", self.summary());
         let note = self.approximation_note();
         if !note.is_empty() {
             out.push_str(&note);
             out.push('\n');
         }
+        out.push_str(&self.rejection_notes());
         out.push('\n');
         out.push_str(&self.scenario_table().to_text());
         let notes = self.notes();
@@ -298,6 +344,10 @@ impl AnalysisReport {
         let note = self.approximation_note();
         if !note.is_empty() {
             out.push_str(&format!("> {note}\n\n"));
+        }
+        let notes = self.rejection_notes();
+        if !notes.is_empty() {
+            out.push_str(&notes.replace('\n', "\n\n"));
         }
         out.push_str("## Partition counts\n\n");
         out.push_str(&self.scenario_table().to_markdown());
