@@ -2,7 +2,7 @@
 //!
 //! Every mapping here reproduces a real client's key -> partition choice, as specified in
 //! ../shared/spec/partitioners.md and checked against the real clients' outputs in
-//! ../shared/vectors (tests/vectors.rs).
+//! ../shared/vectors (tests/cli/vectors.rs).
 //!
 //! A partitioner is split in two so that analysis can hash each distinct key once per hash function and
 //! then evaluate any number of partitioners and partition counts cheaply:

@@ -1,46 +1,10 @@
 //! CLI tests for `keyplan synth` and the bounded-memory mode of `keyplan analyze`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
+use crate::common::{keyplan, Workdir};
 use keyplan::report::AnalysisReport;
 use predicates::prelude::*;
-
-/// A temporary directory that test inputs are written into.
-struct Workdir {
-    dir: tempfile::TempDir,
-}
-
-impl Workdir {
-    fn new() -> Workdir {
-        Workdir {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, contents: &str) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, contents).expect("write fixture");
-        path
-    }
-
-    fn files(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-fn keyplan() -> Command {
-    Command::cargo_bin("keyplan").expect("binary builds")
-}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).expect("read output")
@@ -56,10 +20,10 @@ fn synth_zipf_is_reproducible_and_atomic() {
             .arg(out);
         c
     };
-    args(&w.path("a.csv")).assert().success().stdout("");
-    args(&w.path("b.csv")).assert().success();
-    let a = read(&w.path("a.csv"));
-    assert_eq!(a, read(&w.path("b.csv")));
+    args(&w.join("a.csv")).assert().success().stdout("");
+    args(&w.join("b.csv")).assert().success();
+    let a = read(&w.join("a.csv"));
+    assert_eq!(a, read(&w.join("b.csv")));
     assert!(a.starts_with("key\nkey-"));
     assert_eq!(a.lines().count(), 5001);
     assert_eq!(w.files(), vec!["a.csv", "b.csv"], "no temp files left");
@@ -77,7 +41,7 @@ fn synth_zipf_is_reproducible_and_atomic() {
 #[test]
 fn synth_hot_tenant_with_columns_feeds_analyze() {
     let w = Workdir::new();
-    let sample = w.path("orders.csv");
+    let sample = w.join("orders.csv");
     keyplan()
         .args(["synth", "hot-tenant", "--events", "20000", "--keys", "500"])
         .args([
@@ -125,7 +89,7 @@ fn synth_rejects_bad_flags() {
         .code(2);
     keyplan()
         .args(["synth", "uniform", "--output"])
-        .arg(w.path("missing/dir/x.csv"))
+        .arg(w.join("missing/dir/x.csv"))
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot write here"));
@@ -165,7 +129,7 @@ fn analyze_json(input: &Path, extra: &[&str]) -> AnalysisReport {
 #[test]
 fn bounded_mode_keeps_loads_exact() {
     let w = Workdir::new();
-    let input = w.write("many.csv", &many_keys_sample(3000, 500));
+    let input = w.write("many.csv", many_keys_sample(3000, 500));
     let exact = analyze_json(&input, &[]);
     let bounded = analyze_json(&input, &["--max-keys", "10", "--top", "3"]);
 
@@ -208,7 +172,7 @@ fn bounded_mode_keeps_loads_exact() {
 #[test]
 fn bounded_mode_is_labelled_in_text_and_markdown() {
     let w = Workdir::new();
-    let input = w.write("many.csv", &many_keys_sample(50, 20));
+    let input = w.write("many.csv", many_keys_sample(50, 20));
     for (format, label) in [
         ("table", "top keys (approximate)"),
         ("markdown", "## Top keys (approximate)"),

@@ -1,42 +1,13 @@
 //! CLI tests for `keyplan which`, `keyplan partitioners` and the `--partitioner` flag of `analyze`:
 //! exit codes, messages, the keys-file rules and the JSON documents (parsed back into their types).
 
-use std::path::PathBuf;
-
-use assert_cmd::Command;
+use crate::common::Workdir;
 use keyplan::cmd::partitioners::PartitionersReport;
 use keyplan::cmd::which::WhichReport;
 use keyplan::model::PartitionCount;
 use keyplan::partitioner::{Partitioner, Placement};
 use keyplan::report::AnalysisReport;
 use predicates::prelude::*;
-
-/// A temporary directory to write input files into and run keyplan from.
-struct Workdir {
-    dir: tempfile::TempDir,
-}
-
-impl Workdir {
-    fn new() -> Workdir {
-        Workdir {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    /// Writes `bytes` to `name` in the directory and returns its path.
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, bytes).expect("write fixture");
-        path
-    }
-
-    /// `keyplan ARGS...` run in the directory.
-    fn keyplan(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("keyplan").expect("binary");
-        cmd.current_dir(self.dir.path()).args(args);
-        cmd
-    }
-}
 
 fn n(count: u32) -> PartitionCount {
     PartitionCount::new(u64::from(count)).unwrap()
@@ -73,7 +44,7 @@ fn unknown_partitioner_exits_2_and_lists_the_ids() {
             "java,nope",
         ],
     ] {
-        let out = w.keyplan(args).output().unwrap();
+        let out = w.run(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("invalid value"), "{stderr}");
@@ -85,7 +56,7 @@ fn unknown_partitioner_exits_2_and_lists_the_ids() {
 fn which_places_command_line_keys() {
     let w = Workdir::new();
     let out = w
-        .keyplan(&[
+        .run(&[
             "which",
             "--partitioner",
             "librdkafka",
@@ -118,7 +89,7 @@ fn which_takes_raw_argument_bytes() {
     let w = Workdir::new();
     let key = b"caf\xe9\xff";
     let out = w
-        .keyplan(&[
+        .run(&[
             "which",
             "--partitioner",
             "sarama",
@@ -150,7 +121,7 @@ fn keys_file_line_rules() {
     for (content, keys) in cases {
         w.write("keys.txt", content);
         let out = w
-            .keyplan(&[
+            .run(&[
                 "which",
                 "--partitioner",
                 "java",
@@ -173,7 +144,7 @@ fn keys_file_line_rules() {
 fn crlf_lines_keep_the_cr_and_warn() {
     let w = Workdir::new();
     w.write("keys.txt", b"a\r\nb\r\n");
-    w.keyplan(&[
+    w.run(&[
         "which",
         "-p",
         "1000",
@@ -193,7 +164,7 @@ fn crlf_lines_keep_the_cr_and_warn() {
     )));
     // Decoding encodings ignore surrounding whitespace: no warning, and the \r is not hashed.
     w.write("keys.hex", b"61\r\n");
-    w.keyplan(&[
+    w.run(&[
         "which",
         "-p",
         "1000",
@@ -216,7 +187,7 @@ fn crlf_lines_keep_the_cr_and_warn() {
 fn keys_from_stdin() {
     let w = Workdir::new();
     let out = w
-        .keyplan(&[
+        .run(&[
             "which",
             "--partitioner",
             "pulsar-java",
@@ -239,7 +210,7 @@ fn keys_from_stdin() {
 fn bad_encodings_exit_2_naming_the_key() {
     let w = Workdir::new();
     w.write("keys.hex", b"6162\nzz\n");
-    w.keyplan(&[
+    w.run(&[
         "which",
         "-p",
         "3",
@@ -251,7 +222,7 @@ fn bad_encodings_exit_2_naming_the_key() {
     .assert()
     .code(2)
     .stderr(predicate::str::contains("keys.hex:2").and(predicate::str::contains("'zz'")));
-    w.keyplan(&["which", "-p", "3", "--key-encoding", "int32", "1", "x"])
+    w.run(&["which", "-p", "3", "--key-encoding", "int32", "1", "x"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("KEY argument 2").and(predicate::str::contains("'x'")));
@@ -260,13 +231,13 @@ fn bad_encodings_exit_2_naming_the_key() {
 #[test]
 fn which_needs_keys_and_a_valid_count() {
     let w = Workdir::new();
-    w.keyplan(&["which", "-p", "3"])
+    w.run(&["which", "-p", "3"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no keys"));
-    w.keyplan(&["which", "-p", "0", "a"]).assert().code(2);
-    w.keyplan(&["which", "a"]).assert().code(2);
-    w.keyplan(&["which", "-p", "3", "--keys-file", "missing.txt"])
+    w.run(&["which", "-p", "0", "a"]).assert().code(2);
+    w.run(&["which", "a"]).assert().code(2);
+    w.run(&["which", "-p", "3", "--keys-file", "missing.txt"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("missing.txt"));
@@ -275,7 +246,7 @@ fn which_needs_keys_and_a_valid_count() {
 #[test]
 fn which_json_and_output_file() {
     let w = Workdir::new();
-    w.keyplan(&[
+    w.run(&[
         "which",
         "--partitioner",
         "kinesis",
@@ -288,7 +259,7 @@ fn which_json_and_output_file() {
     .assert()
     .success()
     .stdout(predicate::str::is_empty());
-    let text = std::fs::read_to_string(w.dir.path().join("out.json")).unwrap();
+    let text = std::fs::read_to_string(w.join("out.json")).unwrap();
     let report: WhichReport = serde_json::from_str(&text).unwrap();
     assert_eq!(report.schema, "keyplan.which/v1");
     assert_eq!(report.partitioner, "kinesis");
@@ -305,7 +276,7 @@ fn which_json_and_output_file() {
 #[test]
 fn which_table_shows_random_and_invalid() {
     let w = Workdir::new();
-    w.keyplan(&[
+    w.run(&[
         "which",
         "--partitioner",
         "redpanda-client",
@@ -324,7 +295,7 @@ fn which_table_shows_random_and_invalid() {
 fn partitioners_lists_every_id() {
     let w = Workdir::new();
     let out = w
-        .keyplan(&["partitioners", "--format", "json"])
+        .run(&["partitioners", "--format", "json"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -332,7 +303,7 @@ fn partitioners_lists_every_id() {
     let ids: Vec<&str> = report.partitioners.iter().map(|r| r.id.as_str()).collect();
     let all: Vec<&str> = Partitioner::ALL.iter().map(|p| p.id()).collect();
     assert_eq!(ids, all);
-    let table = w.keyplan(&["partitioners"]).output().unwrap();
+    let table = w.run(&["partitioners"]).output().unwrap();
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("confluent-kafka-python") && text.contains("sarama"));
 }
@@ -346,7 +317,7 @@ fn analyze_with_several_partitioners() {
         format!("id,key\n1,a\n2,a\n3,b\n4,\n5,{long}\n6,c\n").as_bytes(),
     );
     let out = w
-        .keyplan(&[
+        .run(&[
             "analyze",
             "events.csv",
             "--key",
@@ -387,7 +358,7 @@ fn analyze_with_several_partitioners() {
             assert_eq!((s.rejected_keys, placed), (0, 6));
         }
     }
-    w.keyplan(&[
+    w.run(&[
         "analyze",
         "events.csv",
         "--key",

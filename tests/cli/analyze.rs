@@ -1,8 +1,6 @@
 //! CLI tests of `keyplan analyze`: the success path, the JSON contract, and every error it promises.
 
-mod common;
-
-use common::{repo_root, Workdir};
+use crate::common::{repo_root, Workdir};
 use keyplan::model::PartitionCount;
 use keyplan::partitioner::{Partitioner, Placement};
 use keyplan::report::AnalysisReport;

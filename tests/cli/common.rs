@@ -1,8 +1,6 @@
 //! Test fixtures: a temporary working directory that holds small input files, and a way to run the
 //! `keyplan` binary in it (after xsv's `Workdir` and ripgrep's `Dir`).
 
-#![allow(dead_code)] // each test binary uses a different subset of the helpers
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -25,6 +23,26 @@ impl Workdir {
         self.dir.path()
     }
 
+    /// The path of `name` inside the directory (which need not exist yet).
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The names of the files in the directory, sorted (to check that nothing half-written is left).
+    pub fn files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
+            .expect("read temp dir")
+            .map(|e| {
+                e.expect("dir entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Writes `contents` to `name` inside the directory and returns its path.
     pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.dir.path().join(name);
@@ -42,10 +60,22 @@ impl Workdir {
 
     /// A `keyplan` command running in this directory.
     pub fn keyplan(&self) -> Command {
-        let mut cmd = Command::cargo_bin("keyplan").expect("binary built");
+        let mut cmd = keyplan();
         cmd.current_dir(self.dir.path());
         cmd
     }
+
+    /// `keyplan ARGS...` running in this directory.
+    pub fn run(&self, args: &[&str]) -> Command {
+        let mut cmd = self.keyplan();
+        cmd.args(args);
+        cmd
+    }
+}
+
+/// A `keyplan` command in the current directory.
+pub fn keyplan() -> Command {
+    Command::cargo_bin("keyplan").expect("binary built")
 }
 
 /// The repository root (where samples/ lives).

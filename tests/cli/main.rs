@@ -1,0 +1,11 @@
+//! keyplan's integration tests, in one binary (one link step): CLI behaviour with assert_cmd, every
+//! row of the client test vectors in ../shared/vectors, and property tests of the invariants.
+
+mod common;
+
+mod analyze;
+mod partitioner_properties;
+mod properties;
+mod synth_bounded;
+mod vectors;
+mod which;
