@@ -218,6 +218,40 @@ def gen_keys(seed, target):
     return out
 
 
+# Every byte string of length 1 and 2, and 3- and 4-byte strings whose lead byte is not ASCII
+# followed by bytes from SHORT_FOLLOWERS; each also with a trailing `A` (the decoder's end-of-input
+# and mid-input paths differ) and some after a valid 3-byte character. Only `pulsar-java` decodes
+# malformed UTF-8, so only it is run on this set: about 360,000 keys, a few seconds.
+SHORT_FOLLOWERS = bytes.fromhex("00417f808f909fa0bfc0c2dfe0edeff0f4f5ff")
+SHORT_COUNTS = [99991, 100000]
+
+
+def short_byte_strings():
+    """The exhaustive short byte strings, as (category, bytes), sorted and de-duplicated."""
+    keys = {bytes([a]) for a in range(256)}
+    keys |= {bytes([a, b]) for a in range(256) for b in range(256)}
+    f = SHORT_FOLLOWERS
+    keys |= {bytes([a, b, c]) for a in range(0x80, 0x100) for b in f for c in f}
+    keys |= {bytes([a, b, c, d]) for a in range(0xF0, 0xF8) for b in f for c in f for d in f}
+    base = sorted(keys)
+    out = [("short", k) for k in base]
+    out += [("short+A", k + b"A") for k in base]
+    out += [("char+short", b"\xe3\x81\x82" + k) for k in base[::7]]
+    return out
+
+
+class KeySet:
+    """Keys written one hex string a line to `file` (the `keyplan which --keys-file` input)."""
+
+    def __init__(self, file, keyset):
+        self.file = file
+        self.cats = [c for c, _ in keyset]
+        self.keys = [k for _, k in keyset]
+        self.hex = [k.hex() for k in self.keys]
+        with open(file, "w") as f:
+            f.write("".join(h + "\n" for h in self.hex))
+
+
 # ---------------------------------------------------------------------------------------------
 # keyplan
 
@@ -419,58 +453,64 @@ def main(argv):
     started = time.monotonic()
     os.makedirs(args.work, exist_ok=True)
 
-    keyset = gen_keys(args.seed, args.keys)
-    keys = [k for _, k in keyset]
-    keys_hex = [k.hex() for k in keys]
-    keys_file = os.path.join(args.work, "keys.hex")
-    with open(keys_file, "w") as f:
-        f.write("".join(h + "\n" for h in keys_hex))
+    main_set = KeySet(os.path.join(args.work, "keys.hex"), gen_keys(args.seed, args.keys))
+    keys = main_set.keys
+    keys_file = main_set.file
     cats = {}
-    for c, _ in keyset:
+    for c in main_set.cats:
         cats[c] = cats.get(c, 0) + 1
     print(f"key set: {len(keys)} keys (seed {args.seed}, {keys_file}): "
           + ", ".join(f"{c} {m}" for c, m in cats.items()))
     print(f"partition counts: {','.join(map(str, PARTITION_COUNTS))}")
     counts = PARTITION_COUNTS
+    short_set = KeySet(os.path.join(args.work, "short_bytes.hex"), short_byte_strings())
+    print(f"short byte strings (pulsar-java only): {len(short_set.keys)} keys "
+          f"({short_set.file}) at {','.join(map(str, SHORT_COUNTS))}")
 
-    # (id, implementation label, {n: column}, {n: compared key indexes} or None for all)
+    # (id, implementation label, key set, {n: column}, {n: compared key indexes} or None for all)
     checks = []
     rdk = Librdkafka()
     for pid in Librdkafka.FUNCS:
         label = f"librdkafka {rdk.version} rd_kafka_msg_partitioner_{Librdkafka.FUNCS[pid]}"
-        checks.append((pid, label, rdk.place(pid, keys, counts), None))
+        checks.append((pid, label, main_set, rdk.place(pid, keys, counts), None))
     rdk.close()
-    checks.append(("java", "kafka-python 3.0.12 DefaultPartitioner",
+    checks.append(("java", "kafka-python 3.0.12 DefaultPartitioner", main_set,
                    kafka_python_default(keys, counts), None))
     js = kafkajs(keys_file, counts)
-    checks.append(("java", "KafkaJS 2.2.4 Partitioners.DefaultPartitioner", js["default"], None))
-    checks.append(("kafkajs-legacy", "KafkaJS 2.2.4 Partitioners.LegacyPartitioner", js["legacy"],
-                   None))
+    checks.append(("java", "KafkaJS 2.2.4 Partitioners.DefaultPartitioner", main_set,
+                   js["default"], None))
+    checks.append(("kafkajs-legacy", "KafkaJS 2.2.4 Partitioners.LegacyPartitioner", main_set,
+                   js["legacy"], None))
     checks.append(("redpanda-client", "formula: kafka-python 3.0.12 murmur2 % n (unsigned)",
-                   redpanda_formula(keys, counts), None))
-    checks.append(("pulsar-java", "JDK new String(UTF_8).hashCode + Pulsar signSafeMod",
-                   pulsar_java(keys_file, counts, args.work), None))
+                   main_set, redpanda_formula(keys, counts), None))
+    pulsar = "JDK new String(UTF_8).hashCode + Pulsar signSafeMod"
+    checks.append(("pulsar-java", pulsar, main_set, pulsar_java(keys_file, counts, args.work),
+                   None))
+    checks.append(("pulsar-java", pulsar + " (short bytes)", short_set,
+                   pulsar_java(short_set.file, SHORT_COUNTS, args.work), None))
     kin, kin_idx = kinesis_moto(keys, counts)
-    checks.append(("kinesis", "moto 5.2.5 Kinesis put_record via boto3 1.44.8", kin, kin_idx))
+    checks.append(("kinesis", "moto 5.2.5 Kinesis put_record via boto3 1.44.8", main_set, kin,
+                   kin_idx))
 
     ours = {}
     failed_total = rows_total = 0
-    for pid, label, theirs, subset in checks:
+    for pid, label, keyset, theirs, subset in checks:
         passed = failed = 0
         shown = 0
-        for n in counts:
-            if (pid, n) not in ours:
-                ours[(pid, n)] = keyplan_which(binary, pid, n, keys_file, keys_hex)
-            mine = ours[(pid, n)]
-            for i in (subset[n] if subset else range(len(keys))):
+        for n in theirs:
+            if (pid, n, keyset.file) not in ours:
+                ours[(pid, n, keyset.file)] = keyplan_which(binary, pid, n, keyset.file,
+                                                            keyset.hex)
+            mine = ours[(pid, n, keyset.file)]
+            for i in (subset[n] if subset else range(len(keyset.hex))):
                 if mine[i] == theirs[n][i]:
                     passed += 1
                 else:
                     failed += 1
                     if shown < 5:
                         shown += 1
-                        print(f"  MISMATCH {pid} n={n} key={keys_hex[i][:80] or '(empty)'}"
-                              f" ({keyset[i][0]}): keyplan {mine[i]}, {label} {theirs[n][i]}")
+                        print(f"  MISMATCH {pid} n={n} key={keyset.hex[i][:80] or '(empty)'}"
+                              f" ({keyset.cats[i]}): keyplan {mine[i]}, {label} {theirs[n][i]}")
         rows_total += passed + failed
         failed_total += failed
         print(f"{pid:26} {label:58} {passed} passed, {failed} failed")
