@@ -55,6 +55,10 @@ pub struct Scenario {
     pub loads: Vec<u64>,
     /// Metrics derived from `loads`.
     pub metrics: LoadMetrics,
+    /// Payload bytes per partition index, when the sample has sizes.
+    pub byte_loads: Option<Vec<u64>>,
+    /// Metrics derived from `byte_loads` (the hot-key floor uses the heaviest key's event share).
+    pub byte_metrics: Option<LoadMetrics>,
 }
 
 /// The result of analysing a sample over candidate partitioners and counts.
@@ -79,9 +83,31 @@ pub fn partition_loads(
     partitioner: Partitioner,
     n: PartitionCount,
 ) -> Vec<u64> {
+    partition_sums(dist, dist.weights(), hashes, partitioner, n)
+}
+
+/// Per-partition payload bytes of `dist`, when it has sizes; placed like [`partition_loads`].
+pub fn partition_bytes(
+    dist: &KeyDistribution,
+    hashes: &[u128],
+    partitioner: Partitioner,
+    n: PartitionCount,
+) -> Option<Vec<u64>> {
+    dist.bytes()
+        .map(|bytes| partition_sums(dist, bytes, hashes, partitioner, n))
+}
+
+/// Sums one per-key value (`values`, in key order) per partition.
+fn partition_sums(
+    dist: &KeyDistribution,
+    values: &[u64],
+    hashes: &[u128],
+    partitioner: Partitioner,
+    n: PartitionCount,
+) -> Vec<u64> {
     let mut loads = vec![0u64; n.as_usize()];
     let mut random = 0u64;
-    for ((key, &weight), &hash) in dist.keys().iter().zip(dist.weights()).zip(hashes) {
+    for ((key, &weight), &hash) in dist.keys().iter().zip(values).zip(hashes) {
         match partitioner.place(key, hash, n) {
             Placement::Partition(p) => loads[p as usize] += weight,
             Placement::Random => random += weight,
@@ -112,13 +138,18 @@ pub fn analyze(
     let scenarios = pairs
         .into_par_iter()
         .map(|(p, n)| {
-            let loads = partition_loads(dist, hashes.get(p.family()), p, n);
+            let hashes = hashes.get(p.family());
+            let loads = partition_loads(dist, hashes, p, n);
             let metrics = load_metrics(&loads, top_share);
+            let byte_loads = partition_bytes(dist, hashes, p, n);
+            let byte_metrics = byte_loads.as_ref().map(|b| load_metrics(b, top_share));
             Scenario {
                 partitioner: p,
                 partitions: n,
                 loads,
                 metrics,
+                byte_loads,
+                byte_metrics,
             }
         })
         .collect();

@@ -56,6 +56,15 @@ pub struct ScenarioReport {
     /// Load metrics (formulas in the README and `analysis::skew`).
     #[serde(flatten)]
     pub metrics: LoadMetrics,
+    /// Payload bytes per partition index (only when the input has sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_bytes: Option<Vec<u64>>,
+    /// Share of all payload bytes on the partition with the most bytes (only with sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes_share: Option<f64>,
+    /// Peak-to-mean ratio of the per-partition bytes (only with sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_skew: Option<f64>,
 }
 
 /// The result of `keyplan analyze`.
@@ -69,6 +78,15 @@ pub struct AnalysisReport {
     pub distinct_keys: u64,
     /// Share of events on the heaviest key.
     pub top_key_share: f64,
+    /// Total payload bytes (only when the input has sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_bytes: Option<u64>,
+    /// Earliest event time, in milliseconds since the Unix epoch (only with a time column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_event_ms: Option<i64>,
+    /// Latest event time, in milliseconds since the Unix epoch (only with a time column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_event_ms: Option<i64>,
     /// The heaviest keys, heaviest first (ties by key bytes).
     pub top_keys: Vec<TopKey>,
     /// One entry per partitioner and partition count.
@@ -108,6 +126,9 @@ impl AnalysisReport {
                 partitions: s.partitions.get(),
                 partition_events: s.loads.clone(),
                 metrics: s.metrics.clone(),
+                partition_bytes: s.byte_loads.clone(),
+                max_bytes_share: s.byte_metrics.as_ref().map(|m| m.max_share),
+                bytes_skew: s.byte_metrics.as_ref().map(|m| m.skew),
             })
             .collect();
         AnalysisReport {
@@ -115,6 +136,9 @@ impl AnalysisReport {
             events: analysis.events,
             distinct_keys: analysis.distinct_keys as u64,
             top_key_share: dist.top_share(),
+            total_bytes: dist.total_bytes(),
+            first_event_ms: dist.time_range().map(|r| r.0),
+            last_event_ms: dist.time_range().map(|r| r.1),
             top_keys,
             scenarios,
         }
@@ -135,12 +159,20 @@ impl AnalysisReport {
     }
 
     fn summary(&self) -> String {
-        format!(
+        let mut text = format!(
             "{} events, {} distinct keys; the top key carries {} of events",
             group_digits(self.events),
             group_digits(self.distinct_keys),
             percent(self.top_key_share)
-        )
+        );
+        if let Some(bytes) = self.total_bytes {
+            text.push_str(&format!("; {} payload bytes", group_digits(bytes)));
+        }
+        if let (Some(first), Some(last)) = (self.first_event_ms, self.last_event_ms) {
+            let span = (last as f64 - first as f64) / 1000.0;
+            text.push_str(&format!("; events span {span:.3} s"));
+        }
+        text
     }
 
     fn render_text(&self) -> String {
@@ -166,7 +198,8 @@ impl AnalysisReport {
 
     /// The comparison table: one row per scenario, the same columns in every format.
     pub fn scenario_table(&self) -> Table {
-        let mut t = Table::new(&[
+        let with_bytes = self.total_bytes.is_some();
+        let mut headers = vec![
             ("partitioner", Align::Left),
             ("partitions", Align::Right),
             ("max_share", Align::Right),
@@ -176,10 +209,15 @@ impl AnalysisReport {
             ("effective_parallelism", Align::Right),
             ("hot_key_floor", Align::Right),
             ("empty_partitions", Align::Right),
-        ]);
+        ];
+        if with_bytes {
+            headers.push(("max_bytes_share", Align::Right));
+            headers.push(("bytes_skew", Align::Right));
+        }
+        let mut t = Table::new(&headers);
         for s in &self.scenarios {
             let m = &s.metrics;
-            t.push(vec![
+            let mut row = vec![
                 s.partitioner.clone(),
                 s.partitions.to_string(),
                 format!("{:.4}", m.max_share),
@@ -189,7 +227,15 @@ impl AnalysisReport {
                 format!("{:.2}", m.effective_parallelism),
                 format!("{:.2}", m.hot_key_floor),
                 m.empty_partitions.to_string(),
-            ]);
+            ];
+            if with_bytes {
+                row.push(
+                    s.max_bytes_share
+                        .map_or(String::new(), |v| format!("{v:.4}")),
+                );
+                row.push(s.bytes_skew.map_or(String::new(), |v| format!("{v:.3}")));
+            }
+            t.push(row);
         }
         t
     }

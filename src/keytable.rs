@@ -1,0 +1,268 @@
+//! The exact counter's hash table: key bytes -> (events, bytes), built for streaming billions of rows.
+//!
+//! Why not `HashMap<Box<[u8]>, _>`: profiling `analyze` on a 20M-event zipf sample showed the time
+//! going to cache misses: one on the table slot and one on the boxed key. This table stores keys up to
+//! [`INLINE_KEY`] bytes inside the slot (one miss instead of two), keeps the full 64-bit hash in the
+//! slot (a key is compared only when the hashes are equal), and lets readers [`prefetch`] the slot of
+//! rows they are about to add, so that the misses of a batch of rows overlap instead of queueing.
+//!
+//! Open addressing with linear probing, at most 3/4 full, with a fixed-seed `foldhash` so that the same
+//! key has the same hash in every fork of a counter (merges reuse it) and in every run.
+//!
+//! [`prefetch`]: KeyTable::prefetch
+
+use std::hash::BuildHasher;
+
+use rayon::prelude::*;
+
+/// Keys up to this many bytes live inside the slot. Most Kafka keys are ids (`user-1234`,
+/// `acme:17`) or binary UUIDs (16 bytes); 22 keeps the stored key at 24 bytes.
+pub const INLINE_KEY: usize = 22;
+
+/// Initial slot count (a power of two).
+const INITIAL_SLOTS: usize = 1 << 10;
+
+/// A key as the table stores it: inline when short, boxed otherwise.
+#[derive(Debug, Clone)]
+enum StoredKey {
+    Inline { len: u8, bytes: [u8; INLINE_KEY] },
+    Heap(Box<[u8]>),
+}
+
+impl StoredKey {
+    const EMPTY: StoredKey = StoredKey::Inline {
+        len: 0,
+        bytes: [0; INLINE_KEY],
+    };
+
+    fn new(key: &[u8]) -> StoredKey {
+        if key.len() <= INLINE_KEY {
+            let mut bytes = [0u8; INLINE_KEY];
+            bytes[..key.len()].copy_from_slice(key);
+            StoredKey::Inline {
+                len: key.len() as u8,
+                bytes,
+            }
+        } else {
+            StoredKey::Heap(key.into())
+        }
+    }
+
+    #[inline]
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            StoredKey::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            StoredKey::Heap(b) => b,
+        }
+    }
+
+    fn into_boxed(self) -> Box<[u8]> {
+        match self {
+            StoredKey::Inline { .. } => self.as_slice().into(),
+            StoredKey::Heap(b) => b,
+        }
+    }
+}
+
+/// What is counted per distinct key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyStats {
+    /// Events of the key.
+    pub events: u64,
+    /// Payload bytes of those events (0 when sizes are unknown).
+    pub bytes: u64,
+}
+
+/// One slot. `hash == 0` marks an empty slot; stored hashes have their low bit set, so never 0.
+#[derive(Debug, Clone)]
+struct Slot {
+    hash: u64,
+    stats: KeyStats,
+    key: StoredKey,
+}
+
+const EMPTY_SLOT: Slot = Slot {
+    hash: 0,
+    stats: KeyStats {
+        events: 0,
+        bytes: 0,
+    },
+    key: StoredKey::EMPTY,
+};
+
+/// Distinct keys and their stats.
+#[derive(Debug, Clone)]
+pub struct KeyTable {
+    slots: Vec<Slot>,
+    len: usize,
+}
+
+impl Default for KeyTable {
+    fn default() -> Self {
+        KeyTable::new()
+    }
+}
+
+/// The fixed-seed hash of a key (low bit set, so never 0).
+#[inline]
+fn hash_key(key: &[u8]) -> u64 {
+    foldhash::fast::FixedState::default().hash_one(key) | 1
+}
+
+impl KeyTable {
+    /// An empty table.
+    pub fn new() -> KeyTable {
+        KeyTable {
+            slots: vec![EMPTY_SLOT; INITIAL_SLOTS],
+            len: 0,
+        }
+    }
+
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the table holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline]
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    /// Hints the CPU to load the slot where `key` would be, ahead of an [`add`](Self::add).
+    #[inline]
+    pub fn prefetch(&self, key: &[u8]) {
+        let i = hash_key(key) as usize & self.mask();
+        prefetch_read(&self.slots[i]);
+    }
+
+    /// Adds `stats` to `key`'s entry, inserting it if new. Lookups of known keys do not allocate.
+    #[inline]
+    pub fn add(&mut self, key: &[u8], events: u64, bytes: u64) {
+        let hash = hash_key(key);
+        let slot = self.slot_for(hash, key);
+        slot.stats.events += events;
+        slot.stats.bytes += bytes;
+    }
+
+    /// The slot of `key` (with `hash`), inserted empty if new.
+    #[inline]
+    fn slot_for(&mut self, hash: u64, key: &[u8]) -> &mut Slot {
+        let mut i = hash as usize & self.mask();
+        loop {
+            let slot = &self.slots[i];
+            if slot.hash == hash && slot.key.as_slice() == key {
+                return &mut self.slots[i];
+            }
+            if slot.hash == 0 {
+                break;
+            }
+            i = (i + 1) & self.mask();
+        }
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+            return self.slot_for(hash, key);
+        }
+        self.len += 1;
+        let slot = &mut self.slots[i];
+        slot.hash = hash;
+        slot.key = StoredKey::new(key);
+        slot
+    }
+
+    /// Doubles the slot count and re-places every entry (hashes are stored, keys are not rehashed).
+    fn grow(&mut self) {
+        let doubled = vec![EMPTY_SLOT; self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, doubled);
+        let mask = self.mask();
+        for slot in old.into_iter().filter(|s| s.hash != 0) {
+            let mut i = slot.hash as usize & mask;
+            while self.slots[i].hash != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = slot;
+        }
+    }
+
+    /// Adds every entry of `other` (its stored hashes are valid here: the seed is fixed).
+    pub fn merge(&mut self, other: KeyTable) {
+        for slot in other.slots.into_iter().filter(|s| s.hash != 0) {
+            let into = self.slot_for(slot.hash, slot.key.as_slice());
+            into.stats.events += slot.stats.events;
+            into.stats.bytes += slot.stats.bytes;
+        }
+    }
+
+    /// Every key and its stats, heaviest first, ties by key bytes (a total order, so the result never
+    /// depends on the table's layout). Sorted while short keys are still inline in their slots, in
+    /// parallel: on a sample with a million distinct keys this is most of the time after reading.
+    pub fn into_sorted_entries(self) -> Vec<(Box<[u8]>, KeyStats)> {
+        let mut slots: Vec<Slot> = self.slots.into_par_iter().filter(|s| s.hash != 0).collect();
+        slots.par_sort_unstable_by(|a, b| {
+            b.stats
+                .events
+                .cmp(&a.stats.events)
+                .then_with(|| a.key.as_slice().cmp(b.key.as_slice()))
+        });
+        slots
+            .into_par_iter()
+            .map(|s| (s.key.into_boxed(), s.stats))
+            .collect()
+    }
+
+    /// Every key and its stats, in no particular order.
+    pub fn into_entries(self) -> impl Iterator<Item = (Box<[u8]>, KeyStats)> {
+        self.slots
+            .into_iter()
+            .filter(|s| s.hash != 0)
+            .map(|s| (s.key.into_boxed(), s.stats))
+    }
+}
+
+#[inline(always)]
+fn prefetch_read<T>(target: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is only a hint; it never faults and never changes memory, and the
+        // pointer comes from a live reference anyway.
+        #[allow(unused_unsafe)]
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>((target as *const T).cast::<i8>());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = target;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn counts_like_a_std_map(keys in proptest::collection::vec(
+            proptest::collection::vec(0u8..4, 0..30), 0..400)) {
+            let mut table = KeyTable::new();
+            let mut other = KeyTable::new();
+            let mut expected = std::collections::BTreeMap::<Vec<u8>, u64>::new();
+            for (i, k) in keys.iter().enumerate() {
+                table.prefetch(k);
+                if i % 3 == 0 { other.add(k, 2, 1) } else { table.add(k, 2, 1) }
+                *expected.entry(k.clone()).or_default() += 2;
+            }
+            table.merge(other);
+            prop_assert_eq!(table.len(), expected.len());
+            let got: std::collections::BTreeMap<Vec<u8>, u64> = table
+                .into_entries()
+                .map(|(k, s)| { assert_eq!(s.events, s.bytes * 2); (k.into_vec(), s.events) })
+                .collect();
+            prop_assert_eq!(got, expected);
+        }
+    }
+}
