@@ -90,6 +90,16 @@ const EMPTY_SLOT: Slot = Slot {
     key: StoredKey::EMPTY,
 };
 
+/// One key in [`KeyTable::into_sorted_entries`]: what the order needs, and the slot for long keys.
+#[derive(Debug, Clone, Copy)]
+struct SortEntry {
+    events: std::cmp::Reverse<u64>,
+    prefix: u128,
+    len: usize,
+    bytes: u64,
+    slot: usize,
+}
+
 /// Distinct keys and their stats.
 #[derive(Debug, Clone)]
 pub struct KeyTable {
@@ -103,6 +113,11 @@ impl Default for KeyTable {
     }
 }
 
+/// `n` empty slots.
+fn empty_slots(n: usize) -> Vec<Slot> {
+    vec![EMPTY_SLOT; n]
+}
+
 /// The fixed-seed hash of a key (low bit set, so never 0).
 #[inline]
 fn hash_key(key: &[u8]) -> u64 {
@@ -113,7 +128,7 @@ impl KeyTable {
     /// An empty table.
     pub fn new() -> KeyTable {
         KeyTable {
-            slots: vec![EMPTY_SLOT; INITIAL_SLOTS],
+            slots: empty_slots(INITIAL_SLOTS),
             len: 0,
         }
     }
@@ -155,7 +170,7 @@ impl KeyTable {
         let mut i = hash as usize & self.mask();
         loop {
             let slot = &self.slots[i];
-            if slot.hash == hash && slot.key.as_slice() == key {
+            if slot.hash == hash && bytes_eq(slot.key.as_slice(), key) {
                 return &mut self.slots[i];
             }
             if slot.hash == 0 {
@@ -176,7 +191,7 @@ impl KeyTable {
 
     /// Doubles the slot count and re-places every entry (hashes are stored, keys are not rehashed).
     fn grow(&mut self) {
-        let doubled = vec![EMPTY_SLOT; self.slots.len() * 2];
+        let doubled = empty_slots(self.slots.len() * 2);
         let old = std::mem::replace(&mut self.slots, doubled);
         let mask = self.mask();
         for slot in old.into_iter().filter(|s| s.hash != 0) {
@@ -201,16 +216,56 @@ impl KeyTable {
     /// depends on the table's layout). Sorted while short keys are still inline in their slots, in
     /// parallel: on a sample with a million distinct keys this is most of the time after reading.
     pub fn into_sorted_entries(self) -> Vec<(Box<[u8]>, KeyStats)> {
-        let mut slots: Vec<Slot> = self.slots.into_par_iter().filter(|s| s.hash != 0).collect();
-        slots.par_sort_unstable_by(|a, b| {
-            b.stats
-                .events
-                .cmp(&a.stats.events)
-                .then_with(|| a.key.as_slice().cmp(b.key.as_slice()))
+        let slots = self.slots;
+        // Sort compact tuples instead of slots: no pointer chasing and no memcmp in comparisons, and
+        // keys of up to 16 bytes (the prefix) are rebuilt from the tuple without touching the table
+        // again, which saved a cache miss per key. Keys that share their first 16 bytes are then
+        // ordered by their full bytes, which only long keys need.
+        let mut order: Vec<SortEntry> = slots
+            .par_iter()
+            .enumerate()
+            .filter(|(_, s)| s.hash != 0)
+            .map(|(i, s)| {
+                let key = s.key.as_slice();
+                SortEntry {
+                    events: std::cmp::Reverse(s.stats.events),
+                    prefix: prefix(key),
+                    len: key.len(),
+                    bytes: s.stats.bytes,
+                    slot: i,
+                }
+            })
+            .collect();
+        order.par_sort_unstable_by(|a, b| {
+            (a.events, a.prefix, a.len).cmp(&(b.events, b.prefix, b.len))
         });
-        slots
+        let full = |i: usize| slots[i].key.as_slice();
+        let mut start = 0;
+        while start < order.len() {
+            let (events, prefix) = (order[start].events, order[start].prefix);
+            let mut end = start + 1;
+            while end < order.len() && order[end].events == events && order[end].prefix == prefix {
+                end += 1;
+            }
+            if end - start > 1 && order[start..end].iter().any(|e| e.len > 16) {
+                order[start..end].sort_unstable_by(|a, b| full(a.slot).cmp(full(b.slot)));
+            }
+            start = end;
+        }
+        order
             .into_par_iter()
-            .map(|s| (s.key.into_boxed(), s.stats))
+            .map(|e| {
+                let key: Box<[u8]> = if e.len <= 16 {
+                    e.prefix.to_be_bytes()[..e.len].into()
+                } else {
+                    full(e.slot).into()
+                };
+                let stats = KeyStats {
+                    events: e.events.0,
+                    bytes: e.bytes,
+                };
+                (key, stats)
+            })
             .collect()
     }
 
@@ -221,6 +276,36 @@ impl KeyTable {
             .filter(|s| s.hash != 0)
             .map(|s| (s.key.into_boxed(), s.stats))
     }
+}
+
+/// Slice equality without a `memcmp` call for the short keys that dominate: two overlapping 8-byte
+/// (or 4-byte) loads per side cover any length up to 16. Profiling showed the call itself costing
+/// a tenth of the ingest time.
+#[inline(always)]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    match n {
+        0 => true,
+        1..=3 => a == b,
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// The first 16 bytes of a key as a big-endian number (zero-padded), so that comparing prefixes
+/// as numbers orders keys like comparing their bytes, up to ties that a full comparison breaks.
+#[inline]
+fn prefix(key: &[u8]) -> u128 {
+    let mut buf = [0u8; 16];
+    let n = key.len().min(16);
+    buf[..n].copy_from_slice(&key[..n]);
+    u128::from_be_bytes(buf)
 }
 
 #[inline(always)]

@@ -190,6 +190,26 @@ struct Batch {
 }
 
 impl Batch {
+    /// Ends a row at `line`: its key is prefetched now and the row added at the next flush, so every
+    /// row's prefetch has about [`BATCH`] rows of work to complete before the row needs it.
+    #[inline]
+    fn end_row<S: EventSink>(
+        &mut self,
+        line: u64,
+        record_start: usize,
+        block: &[u8],
+        spec: &RowSpec,
+        sink: &S,
+    ) {
+        if let Some(k) = spec.raw_key_column() {
+            if self.spans.len() - record_start == spec.width() {
+                let (a, b) = self.spans[record_start + k];
+                sink.prefetch(&block[a..b]);
+            }
+        }
+        self.rows.push((line, self.spans.len()));
+    }
+
     fn flush<S: EventSink>(
         &mut self,
         block: &[u8],
@@ -197,16 +217,6 @@ impl Batch {
         scratch: &mut Vec<u8>,
         sink: &mut S,
     ) -> Result<()> {
-        if let Some(k) = spec.raw_key_column() {
-            let mut start = 0;
-            for &(_, end) in &self.rows {
-                if end - start == spec.width() {
-                    let (a, b) = self.spans[start + k];
-                    sink.prefetch(&block[a..b]);
-                }
-                start = end;
-            }
-        }
         let mut start = 0;
         for &(line, end) in &self.rows {
             let fields = Spans {
@@ -248,7 +258,7 @@ pub(crate) fn fast_block<S: EventSink>(
         // A line end: `\n`, or `\r` (alone or before `\n`). Empty records are skipped, like csv-core.
         if !(batch.spans.len() == record_start && field_start == hit) {
             batch.spans.push((field_start, hit));
-            batch.rows.push((line, batch.spans.len()));
+            batch.end_row(line, record_start, block, spec, sink);
             rows += 1;
             if batch.rows.len() == BATCH {
                 batch.flush(block, spec, &mut scratch, sink)?;
@@ -260,7 +270,7 @@ pub(crate) fn fast_block<S: EventSink>(
     }
     if field_start < block.len() || batch.spans.len() > record_start {
         batch.spans.push((field_start, block.len()));
-        batch.rows.push((line, batch.spans.len()));
+        batch.end_row(line, record_start, block, spec, sink);
         rows += 1;
     }
     batch.flush(block, spec, &mut scratch, sink)?;

@@ -20,47 +20,50 @@ pub(crate) fn lines_block<S: EventSink>(
     encoding: KeyEncoding,
     sink: &mut S,
 ) -> Result<BlockStats> {
-    // Line spans are gathered in batches whose keys are prefetched before they are added (see
-    // `delimited::BATCH`).
-    let mut batch: Vec<(usize, usize)> = Vec::with_capacity(BATCH);
-    let mut line = 1u64; // the line of the batch's first entry, once flushed
-    let mut flush = |batch: &mut Vec<(usize, usize)>, line: &mut u64| -> Result<()> {
-        let key_of = |&(a, b): &(usize, usize)| {
-            let raw = &block[a..b];
-            raw.strip_suffix(b"\r").unwrap_or(raw)
-        };
-        if encoding == KeyEncoding::Utf8 {
-            for span in batch.iter() {
-                sink.prefetch(key_of(span));
-            }
-        }
-        for span in batch.iter() {
-            let key = encode(key_of(span), encoding)
-                .map_err(|m| Error::input(Location::line(name, *line), m))?;
-            sink.add_event(Event::new(&key, 1))
-                .map_err(|total| overflow(name, *line, total))?;
-            *line += 1;
-        }
-        batch.clear();
-        Ok(())
-    };
+    // Keys are prefetched as their lines are found and added a batch later (see `delimited::BATCH`).
+    let mut batch: Vec<&[u8]> = Vec::with_capacity(BATCH);
+    let mut line = 1u64; // the line of the batch's first key
     let mut start = 0;
     for end in memchr_iter(b'\n', block) {
-        batch.push((start, end));
+        let raw = &block[start..end];
+        let key = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if encoding == KeyEncoding::Utf8 {
+            sink.prefetch(key);
+        }
+        batch.push(key);
         start = end + 1;
         if batch.len() == BATCH {
-            flush(&mut batch, &mut line)?;
+            add_keys(&mut batch, &mut line, name, encoding, sink)?;
         }
     }
     let newlines = line - 1 + batch.len() as u64;
     if start < block.len() {
-        batch.push((start, block.len()));
+        let raw = &block[start..];
+        batch.push(raw.strip_suffix(b"\r").unwrap_or(raw));
     }
     let rows = newlines + u64::from(start < block.len());
-    flush(&mut batch, &mut line)?;
+    add_keys(&mut batch, &mut line, name, encoding, sink)?;
     Ok(BlockStats {
         lines: newlines,
         rows,
         skipped: 0,
     })
+}
+
+/// Adds a batch of keys, the first at `line`, and empties the batch.
+fn add_keys<S: EventSink>(
+    batch: &mut Vec<&[u8]>,
+    line: &mut u64,
+    name: &str,
+    encoding: KeyEncoding,
+    sink: &mut S,
+) -> Result<()> {
+    for raw in batch.drain(..) {
+        let key =
+            encode(raw, encoding).map_err(|m| Error::input(Location::line(name, *line), m))?;
+        sink.add_event(Event::new(&key, 1))
+            .map_err(|total| overflow(name, *line, total))?;
+        *line += 1;
+    }
+    Ok(())
 }
