@@ -181,7 +181,7 @@ impl Fields for Spans<'_> {
 
 /// Rows parsed before any is added: their keys are prefetched first, so the sink's cache misses for a
 /// batch overlap (see [`crate::keytable`]). 16 rows keep the spans in L1 and cover memory latency.
-pub(crate) const BATCH: usize = 16;
+pub(crate) const BATCH: usize = 32;
 
 /// Rows of a block waiting to be added: each row's line and the end of its spans.
 struct Batch {

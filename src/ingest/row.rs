@@ -204,7 +204,12 @@ impl RowSpec {
             ));
         }
         let raw = self.key.compose(|i| fields.get(i), scratch);
-        let key = encoding::encode(raw, self.encoding).map_err(|message| {
+        // The common case skips the encoder call entirely.
+        let key = match self.encoding {
+            KeyEncoding::Utf8 => Ok(std::borrow::Cow::Borrowed(raw)),
+            other => encoding::encode(raw, other),
+        };
+        let key = key.map_err(|message| {
             let first = self.key.first_column();
             let mut location = self.at(line, first);
             if let Some((name, _)) = &mut location.column {
