@@ -73,37 +73,48 @@ pub struct KeyStats {
     pub bytes: u64,
 }
 
-/// One slot. `hash == 0` marks an empty slot; stored hashes have their low bit set, so never 0.
+/// One slot (40 bytes). `hash == 0` marks an empty slot; stored hashes have their low bit set, so
+/// never 0. Byte totals live in a side array that exists only once some row had a size, which keeps
+/// the slots of the common count-only table small.
 #[derive(Debug, Clone)]
 struct Slot {
     hash: u64,
-    stats: KeyStats,
+    events: u64,
     key: StoredKey,
 }
 
 const EMPTY_SLOT: Slot = Slot {
     hash: 0,
-    stats: KeyStats {
-        events: 0,
-        bytes: 0,
-    },
+    events: 0,
     key: StoredKey::EMPTY,
 };
 
-/// One key in [`KeyTable::into_sorted_entries`]: what the order needs, and the slot for long keys.
+/// One key in [`KeyTable::into_sorted_columns`]: what the order needs, and its slot.
 #[derive(Debug, Clone, Copy)]
 struct SortEntry {
     events: std::cmp::Reverse<u64>,
     prefix: u128,
     len: usize,
-    bytes: u64,
     slot: usize,
+}
+
+/// The keys of a table in distribution order, as parallel columns.
+#[derive(Debug, Default)]
+pub struct SortedColumns {
+    /// Key bytes, heaviest first, ties by key bytes.
+    pub keys: Vec<Box<[u8]>>,
+    /// Events of each key (all at least 1).
+    pub events: Vec<u64>,
+    /// Payload bytes of each key (0 when sizes are unknown).
+    pub bytes: Vec<u64>,
 }
 
 /// Distinct keys and their stats.
 #[derive(Debug, Clone)]
 pub struct KeyTable {
     slots: Vec<Slot>,
+    /// Payload bytes per slot index: empty until the first row with a size, then `slots.len()` long.
+    byte_totals: Vec<u64>,
     len: usize,
 }
 
@@ -162,6 +173,7 @@ impl KeyTable {
     pub fn new() -> KeyTable {
         KeyTable {
             slots: empty_slots(INITIAL_SLOTS),
+            byte_totals: Vec::new(),
             len: 0,
         }
     }
@@ -188,68 +200,93 @@ impl KeyTable {
         prefetch_read(&self.slots[i]);
     }
 
-    /// Adds `stats` to `key`'s entry, inserting it if new. Lookups of known keys do not allocate.
+    /// Adds `events` and `bytes` to `key`'s entry, inserting it if new. Lookups of known keys do not
+    /// allocate.
     #[inline]
     pub fn add(&mut self, key: &[u8], events: u64, bytes: u64) {
-        let hash = hash_key(key);
-        let slot = self.slot_for(hash, key);
-        slot.stats.events += events;
-        slot.stats.bytes += bytes;
+        let i = self.index_for(hash_key(key), key);
+        self.slots[i].events += events;
+        self.add_bytes(i, bytes);
     }
 
-    /// The slot of `key` (with `hash`), inserted empty if new.
     #[inline]
-    fn slot_for(&mut self, hash: u64, key: &[u8]) -> &mut Slot {
-        let mut i = hash as usize & self.mask();
+    fn add_bytes(&mut self, i: usize, bytes: u64) {
+        if bytes != 0 {
+            if self.byte_totals.is_empty() {
+                self.byte_totals = vec![0; self.slots.len()];
+            }
+            self.byte_totals[i] += bytes;
+        }
+    }
+
+    /// The slot index of `key` (with `hash`), inserted with no events if new.
+    #[inline]
+    fn index_for(&mut self, hash: u64, key: &[u8]) -> usize {
+        let mask = self.mask();
+        let mut i = hash as usize & mask;
         loop {
             let slot = &self.slots[i];
             if slot.hash == hash && bytes_eq(slot.key.as_slice(), key) {
-                return &mut self.slots[i];
+                return i;
             }
             if slot.hash == 0 {
                 break;
             }
-            i = (i + 1) & self.mask();
+            i = (i + 1) & mask;
         }
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow();
-            return self.slot_for(hash, key);
+            return self.index_for(hash, key);
         }
         self.len += 1;
         let slot = &mut self.slots[i];
         slot.hash = hash;
         slot.key = StoredKey::new(key);
-        slot
+        i
     }
 
     /// Doubles the slot count and re-places every entry (hashes are stored, keys are not rehashed).
     fn grow(&mut self) {
         let doubled = empty_slots(self.slots.len() * 2);
         let old = std::mem::replace(&mut self.slots, doubled);
+        let old_bytes = std::mem::take(&mut self.byte_totals);
+        if !old_bytes.is_empty() {
+            self.byte_totals = vec![0; self.slots.len()];
+        }
         let mask = self.mask();
-        for slot in old.into_iter().filter(|s| s.hash != 0) {
+        for (j, slot) in old.into_iter().enumerate().filter(|(_, s)| s.hash != 0) {
             let mut i = slot.hash as usize & mask;
             while self.slots[i].hash != 0 {
                 i = (i + 1) & mask;
             }
             self.slots[i] = slot;
+            if let Some(&b) = old_bytes.get(j) {
+                self.byte_totals[i] = b;
+            }
         }
     }
 
     /// Adds every entry of `other` (its stored hashes are valid here: the seed is fixed).
     pub fn merge(&mut self, other: KeyTable) {
-        for slot in other.slots.into_iter().filter(|s| s.hash != 0) {
-            let into = self.slot_for(slot.hash, slot.key.as_slice());
-            into.stats.events += slot.stats.events;
-            into.stats.bytes += slot.stats.bytes;
+        for (j, slot) in other
+            .slots
+            .into_iter()
+            .enumerate()
+            .filter(|(_, s)| s.hash != 0)
+        {
+            let i = self.index_for(slot.hash, slot.key.as_slice());
+            self.slots[i].events += slot.events;
+            self.add_bytes(i, other.byte_totals.get(j).copied().unwrap_or(0));
         }
     }
 
-    /// Every key and its stats, heaviest first, ties by key bytes (a total order, so the result never
-    /// depends on the table's layout). Sorted while short keys are still inline in their slots, in
-    /// parallel: on a sample with a million distinct keys this is most of the time after reading.
-    pub fn into_sorted_entries(self) -> Vec<(Box<[u8]>, KeyStats)> {
+    /// The keys with at least one event, heaviest first, ties by key bytes (a total order, so the
+    /// result never depends on the table's layout), as columns: keys, events, bytes. Built in
+    /// parallel, since on a sample with a million distinct keys this is most of the time after
+    /// reading.
+    pub fn into_sorted_columns(self) -> SortedColumns {
         let slots = self.slots;
+        let byte_totals = self.byte_totals;
         // Sort compact tuples instead of slots: no pointer chasing and no memcmp in comparisons, and
         // keys of up to 16 bytes (the prefix) are rebuilt from the tuple without touching the table
         // again, which saved a cache miss per key. Keys that share their first 16 bytes are then
@@ -257,14 +294,13 @@ impl KeyTable {
         let mut order: Vec<SortEntry> = slots
             .par_iter()
             .enumerate()
-            .filter(|(_, s)| s.hash != 0)
+            .filter(|(_, s)| s.hash != 0 && s.events > 0)
             .map(|(i, s)| {
                 let key = s.key.as_slice();
                 SortEntry {
-                    events: std::cmp::Reverse(s.stats.events),
+                    events: std::cmp::Reverse(s.events),
                     prefix: prefix(key),
                     len: key.len(),
-                    bytes: s.stats.bytes,
                     slot: i,
                 }
             })
@@ -285,29 +321,42 @@ impl KeyTable {
             }
             start = end;
         }
-        order
-            .into_par_iter()
-            .map(|e| {
-                let key: Box<[u8]> = if e.len <= 16 {
+        let keys = order
+            .par_iter()
+            .map(|e| -> Box<[u8]> {
+                if e.len <= 16 {
                     e.prefix.to_be_bytes()[..e.len].into()
                 } else {
                     full(e.slot).into()
-                };
-                let stats = KeyStats {
-                    events: e.events.0,
-                    bytes: e.bytes,
-                };
-                (key, stats)
+                }
             })
-            .collect()
+            .collect();
+        let events = order.par_iter().map(|e| e.events.0).collect();
+        let bytes = order
+            .par_iter()
+            .map(|e| byte_totals.get(e.slot).copied().unwrap_or(0))
+            .collect();
+        SortedColumns {
+            keys,
+            events,
+            bytes,
+        }
     }
 
     /// Every key and its stats, in no particular order.
     pub fn into_entries(self) -> impl Iterator<Item = (Box<[u8]>, KeyStats)> {
+        let byte_totals = self.byte_totals;
         self.slots
             .into_iter()
-            .filter(|s| s.hash != 0)
-            .map(|s| (s.key.into_boxed(), s.stats))
+            .enumerate()
+            .filter(|(_, s)| s.hash != 0)
+            .map(move |(i, s)| {
+                let stats = KeyStats {
+                    events: s.events,
+                    bytes: byte_totals.get(i).copied().unwrap_or(0),
+                };
+                (s.key.into_boxed(), stats)
+            })
     }
 }
 

@@ -264,18 +264,9 @@ impl KeyCounter {
     pub fn finish(self) -> KeyDistribution {
         let bytes_known = self.rows > 0 && self.sized_rows == self.rows;
         // Heaviest first, ties by key bytes: a total order, so output never depends on hash-map order.
-        let entries = self.counts.into_sorted_entries();
-        let mut keys = Vec::with_capacity(entries.len());
-        let mut weights = Vec::with_capacity(entries.len());
-        let mut bytes = Vec::with_capacity(if bytes_known { entries.len() } else { 0 });
-        // Zero-weight keys (count-0 rows) sort last and are dropped.
-        for (key, stats) in entries.into_iter().take_while(|(_, s)| s.events > 0) {
-            keys.push(key);
-            weights.push(stats.events);
-            if bytes_known {
-                bytes.push(stats.bytes);
-            }
-        }
+        // Zero-weight keys (count-0 rows) are dropped.
+        let columns = self.counts.into_sorted_columns();
+        let (keys, weights, bytes) = (columns.keys, columns.events, columns.bytes);
         KeyDistribution {
             keys,
             weights,
