@@ -76,7 +76,7 @@ runs, slow_runs = int(os.environ["RUNS"]), int(os.environ["SLOW_RUNS"])
 cases = [
     ("keyplan analyze", os.environ["KEYPLAN_CMD"], runs),
     ("DuckDB GROUP BY", os.environ["DUCKDB_CMD"], runs),
-    ("sort | uniq -c", os.environ["SORT_CMD"], slow_runs),
+    ("sort \\| uniq -c", os.environ["SORT_CMD"], slow_runs),
     ("Python Counter + murmur2", os.environ["PYTHON_CMD"], slow_runs),
 ]
 results = {}
