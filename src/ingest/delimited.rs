@@ -106,6 +106,7 @@ pub(crate) fn read<S: EventSink>(
     finish(&name, stats)
 }
 
+/// A header with no row under it is an error: there is nothing to analyze.
 pub(crate) fn finish(name: &str, stats: ReadStats) -> Result<ReadStats> {
     if stats.rows == 0 {
         return Err(Error::Empty {
@@ -116,6 +117,7 @@ pub(crate) fn finish(name: &str, stats: ReadStats) -> Result<ReadStats> {
     Ok(stats)
 }
 
+/// The divert check of the fast path: a block with a quote needs the quote-aware parser.
 fn has_quote(block: &[u8]) -> bool {
     memchr(QUOTE, block).is_some()
 }
