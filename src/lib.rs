@@ -13,6 +13,7 @@ pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod ingest;
+pub mod keytable;
 pub mod model;
 pub mod output;
 pub mod partitioner;

@@ -5,8 +5,9 @@
 //! later stage works on distinct keys only, so a 20-million-event sample with 50,000 distinct keys costs
 //! 50,000 hashes per hash function.
 
-use std::collections::HashMap;
 use std::fmt;
+
+use crate::keytable::KeyTable;
 use std::num::NonZeroU32;
 
 /// The largest partition (or shard) count keyplan accepts. Kafka itself allows more, but no real topic
@@ -123,6 +124,9 @@ pub struct Event<'a> {
     pub bytes: Option<u64>,
     /// Event time in milliseconds since the Unix epoch, when a time column is known.
     pub time_ms: Option<i64>,
+    /// The partition the event was observed on (kcat `-J` envelopes carry it), kept for commands that
+    /// compare observed and computed placement.
+    pub partition: Option<u32>,
 }
 
 impl<'a> Event<'a> {
@@ -133,6 +137,7 @@ impl<'a> Event<'a> {
             weight,
             bytes: None,
             time_ms: None,
+            partition: None,
         }
     }
 }
@@ -148,11 +153,21 @@ pub trait EventSink: Send + Sized {
     fn fork(&self) -> Self;
     /// Adds everything `other` has seen. Returns `Err` with the running total on overflow.
     fn merge(&mut self, other: Self) -> Result<(), u64>;
+    /// A hint that `key` will be added soon: readers call it for a batch of rows before adding them,
+    /// so a sink backed by a large table can start loading the memory those rows will touch. The
+    /// default does nothing.
+    fn prefetch(&self, key: &[u8]) {
+        let _ = key;
+    }
 }
 
 impl EventSink for KeyCounter {
     fn add_event(&mut self, event: Event<'_>) -> Result<(), u64> {
-        self.add(event.key, event.weight)
+        KeyCounter::add_event(self, event)
+    }
+
+    fn prefetch(&self, key: &[u8]) {
+        self.counts.prefetch(key);
     }
 
     fn fork(&self) -> Self {
@@ -164,12 +179,22 @@ impl EventSink for KeyCounter {
     }
 }
 
-/// Accumulates event counts per distinct key while input streams in. Memory grows with the number of
-/// distinct keys, never with the number of events.
+/// Accumulates event counts (and byte totals) per distinct key while input streams in. Memory grows
+/// with the number of distinct keys, never with the number of events.
+///
+/// The table is [`crate::keytable::KeyTable`], built for this job (see there for why). A lookup of a
+/// key already seen does not allocate.
 #[derive(Debug, Default)]
 pub struct KeyCounter {
-    counts: HashMap<Box<[u8]>, u64>,
+    counts: KeyTable,
     total: u64,
+    total_bytes: u64,
+    /// Rows added, and how many of them carried a size: byte totals are reported only when every row
+    /// had one, since a partial total would understate the load of some keys.
+    rows: u64,
+    sized_rows: u64,
+    /// Earliest and latest event time seen, in ms since the epoch.
+    time_range: Option<(i64, i64)>,
 }
 
 impl KeyCounter {
@@ -181,20 +206,46 @@ impl KeyCounter {
     /// Adds `weight` events for `key`. Returns `Err` with the running total when the sum of all weights
     /// would overflow a `u64`.
     pub fn add(&mut self, key: &[u8], weight: u64) -> Result<(), u64> {
-        self.total = self.total.checked_add(weight).ok_or(self.total)?;
-        if let Some(w) = self.counts.get_mut(key) {
-            *w += weight;
-        } else {
-            self.counts.insert(key.into(), weight);
+        self.add_event(Event::new(key, weight))
+    }
+
+    /// Adds one row: its events, its bytes and its time. Returns `Err` with the running event total
+    /// when the event or byte total would overflow a `u64`.
+    #[inline]
+    pub fn add_event(&mut self, event: Event<'_>) -> Result<(), u64> {
+        let total = self.total;
+        self.total = total.checked_add(event.weight).ok_or(total)?;
+        let bytes = event.bytes.unwrap_or(0);
+        self.total_bytes = self.total_bytes.checked_add(bytes).ok_or(total)?;
+        self.rows += 1;
+        self.sized_rows += u64::from(event.bytes.is_some());
+        if let Some(t) = event.time_ms {
+            self.time_range = Some(widen(self.time_range, (t, t)));
         }
+        // Per-key sums cannot overflow: the totals above were checked.
+        self.counts.add(event.key, event.weight, bytes);
         Ok(())
     }
 
     /// Merges another counter into this one (used to combine per-input or per-thread counters).
     pub fn merge(&mut self, other: KeyCounter) -> Result<(), u64> {
-        for (key, weight) in other.counts {
-            self.total = self.total.checked_add(weight).ok_or(self.total)?;
-            *self.counts.entry(key).or_insert(0) += weight;
+        let total = self.total;
+        self.total = total.checked_add(other.total).ok_or(total)?;
+        self.total_bytes = self
+            .total_bytes
+            .checked_add(other.total_bytes)
+            .ok_or(total)?;
+        self.rows += other.rows;
+        self.sized_rows += other.sized_rows;
+        if let Some(range) = other.time_range {
+            self.time_range = Some(widen(self.time_range, range));
+        }
+        // Fold the smaller table into the larger one: fewer inserts.
+        if other.counts.len() > self.counts.len() {
+            let smaller = std::mem::replace(&mut self.counts, other.counts);
+            self.counts.merge(smaller);
+        } else {
+            self.counts.merge(other.counts);
         }
         Ok(())
     }
@@ -206,7 +257,9 @@ impl KeyCounter {
 
     /// Consumes the counter, yielding each distinct key and its count in no particular order.
     pub fn into_counts(self) -> impl Iterator<Item = (Box<[u8]>, u64)> {
-        self.counts.into_iter()
+        self.counts
+            .into_entries()
+            .map(|(key, stats)| (key, stats.events))
     }
 
     /// Total events added so far.
@@ -216,28 +269,41 @@ impl KeyCounter {
 
     /// Freezes the counts into a [`KeyDistribution`]. Keys with zero events are dropped.
     pub fn finish(self) -> KeyDistribution {
-        let mut entries: Vec<(Box<[u8]>, u64)> =
-            self.counts.into_iter().filter(|&(_, w)| w > 0).collect();
+        let bytes_known = self.rows > 0 && self.sized_rows == self.rows;
         // Heaviest first, ties by key bytes: a total order, so output never depends on hash-map order.
-        entries.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let (keys, weights) = entries.into_iter().unzip();
+        // Zero-weight keys (count-0 rows) are dropped.
+        let columns = self.counts.into_sorted_columns();
+        let (keys, weights, bytes) = (columns.keys, columns.events, columns.bytes);
         KeyDistribution {
             keys,
             weights,
             total: self.total,
+            bytes: bytes_known.then_some(bytes),
+            time_range: self.time_range,
         }
+    }
+}
+
+/// The smallest range covering both.
+fn widen(range: Option<(i64, i64)>, (lo, hi): (i64, i64)) -> (i64, i64) {
+    match range {
+        Some((a, b)) => (a.min(lo), b.max(hi)),
+        None => (lo, hi),
     }
 }
 
 /// A sample reduced to its distinct keys and event counts.
 ///
-/// Invariants: `keys` and `weights` have the same length; every weight is at least 1; entries are
-/// sorted by weight descending, then by key bytes ascending; `total` is the sum of the weights.
+/// Invariants: `keys` and `weights` (and `bytes`, when known) have the same length; every weight is at
+/// least 1; entries are sorted by weight descending, then by key bytes ascending; `total` is the sum of
+/// the weights.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyDistribution {
     keys: Vec<Box<[u8]>>,
     weights: Vec<u64>,
     total: u64,
+    bytes: Option<Vec<u64>>,
+    time_range: Option<(i64, i64)>,
 }
 
 impl KeyDistribution {
@@ -265,6 +331,22 @@ impl KeyDistribution {
     /// The total number of events.
     pub fn total(&self) -> u64 {
         self.total
+    }
+
+    /// Payload bytes per key in [`keys`](Self::keys) order, when every input row carried a size.
+    pub fn bytes(&self) -> Option<&[u64]> {
+        self.bytes.as_deref()
+    }
+
+    /// Total payload bytes, when sizes are known.
+    pub fn total_bytes(&self) -> Option<u64> {
+        // Per-key byte totals were summed without overflow in the counter, so this cannot overflow.
+        self.bytes.as_ref().map(|b| b.iter().sum())
+    }
+
+    /// Earliest and latest event time (ms since the Unix epoch), when a time column was read.
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        self.time_range
     }
 
     /// The number of distinct keys.
@@ -340,6 +422,38 @@ mod tests {
         assert_eq!(d.keys()[1].as_ref(), b"a");
         assert_eq!(d.weights(), &[5, 3, 2]);
         assert!((d.top_share() - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bytes_and_time_are_kept() {
+        let mut c = KeyCounter::new();
+        let ev = |key: &'static [u8], bytes, time| Event {
+            bytes: Some(bytes),
+            time_ms: Some(time),
+            ..Event::new(key, 1)
+        };
+        c.add_event(ev(b"a", 10, 5)).unwrap();
+        let mut other = c.fork();
+        other.add_event(ev(b"a", 5, -3)).unwrap();
+        other.add_event(ev(b"b", 7, 9)).unwrap();
+        c.merge(other).unwrap();
+        let d = c.finish();
+        assert_eq!(d.weights(), &[2, 1]);
+        assert_eq!(d.bytes(), Some(&[15, 7][..]));
+        assert_eq!(d.total_bytes(), Some(22));
+        assert_eq!(d.time_range(), Some((-3, 9)));
+    }
+
+    #[test]
+    fn bytes_are_unknown_unless_every_row_has_them() {
+        let mut c = KeyCounter::new();
+        c.add_event(Event {
+            bytes: Some(3),
+            ..Event::new(b"a", 1)
+        })
+        .unwrap();
+        c.add(b"a", 1).unwrap();
+        assert_eq!(c.finish().bytes(), None);
     }
 
     #[test]

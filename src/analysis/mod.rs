@@ -70,6 +70,10 @@ pub struct Scenario {
     pub metrics: LoadMetrics,
     /// Confidence interval and random-placement expectation.
     pub stats: ScenarioStats,
+    /// Payload bytes per partition index, when the sample has sizes.
+    pub byte_loads: Option<Vec<u64>>,
+    /// Metrics derived from `byte_loads` (the hot-key floor uses the heaviest key's event share).
+    pub byte_metrics: Option<LoadMetrics>,
 }
 
 /// The result of analysing a sample over candidate partitioners and counts.
@@ -166,9 +170,20 @@ pub fn place_all(
     partitioner: Partitioner,
     n: PartitionCount,
 ) -> PartitionLoads {
+    partition_sums(dist, dist.weights(), hashes, partitioner, n)
+}
+
+/// Sums one per-key value (`values`, in key order: events or bytes) per partition.
+fn partition_sums(
+    dist: &KeyDistribution,
+    values: &[u64],
+    hashes: &[u128],
+    partitioner: Partitioner,
+    n: PartitionCount,
+) -> PartitionLoads {
     let mut acc = LoadAccumulator::new(n);
-    for ((key, &weight), &hash) in dist.keys().iter().zip(dist.weights()).zip(hashes) {
-        acc.add(partitioner.place(key, hash, n), weight);
+    for ((key, &value), &hash) in dist.keys().iter().zip(values).zip(hashes) {
+        acc.add(partitioner.place(key, hash, n), value);
     }
     acc.finish()
 }
@@ -184,16 +199,30 @@ pub fn partition_loads(
     place_all(dist, hashes, partitioner, n).loads
 }
 
+/// Per-partition payload bytes of `dist`, when it has sizes; placed like [`partition_loads`].
+pub fn partition_bytes(
+    dist: &KeyDistribution,
+    hashes: &[u128],
+    partitioner: Partitioner,
+    n: PartitionCount,
+) -> Option<Vec<u64>> {
+    dist.bytes()
+        .map(|bytes| partition_sums(dist, bytes, hashes, partitioner, n).loads)
+}
+
 impl Scenario {
     /// A scenario with its metrics computed from `loads`; `top_key_share` is the heaviest key's share.
     pub fn new(
         partitioner: Partitioner,
         partitions: PartitionCount,
         placed: PartitionLoads,
+        byte_loads: Option<Vec<u64>>,
         top_key_share: f64,
         stats: ScenarioStats,
     ) -> Scenario {
         let metrics = load_metrics(&placed.loads, top_key_share);
+        // The hot-key floor of the byte metrics uses the heaviest key's event share.
+        let byte_metrics = byte_loads.as_ref().map(|b| load_metrics(b, top_key_share));
         Scenario {
             partitioner,
             partitions,
@@ -202,6 +231,8 @@ impl Scenario {
             rejected_keys: placed.rejected_keys,
             metrics,
             stats,
+            byte_loads,
+            byte_metrics,
         }
     }
 }
@@ -239,10 +270,12 @@ pub fn analyze_with(
         .into_par_iter()
         .map(|(p, i)| {
             let n = counts[i];
-            let placed = place_all(dist, hashes.get(p.family()), p, n);
+            let hashes = hashes.get(p.family());
+            let placed = place_all(dist, hashes, p, n);
+            let byte_loads = partition_bytes(dist, hashes, p, n);
             let accepted = placed.loads.iter().sum();
             let stats = stats::scenario_stats(&placed.loads, accepted, random[i]);
-            Scenario::new(p, n, placed, top_share, stats)
+            Scenario::new(p, n, placed, byte_loads, top_share, stats)
         })
         .collect();
     Analysis {

@@ -133,7 +133,7 @@ impl StreamingSink {
                 // key's weight, which bounded mode does not keep.
                 let accepted = placed.loads.iter().sum();
                 let stats = stats::scenario_stats(&placed.loads, accepted, None);
-                Scenario::new(p, n, placed, top_key_share, stats)
+                Scenario::new(p, n, placed, None, top_key_share, stats)
             })
             .collect();
         BoundedAnalysis {
@@ -297,12 +297,18 @@ impl EventSink for AdaptiveSink {
         match &mut self.state {
             State::Exact(c) => {
                 if event.weight > 0 {
-                    c.add(event.key, event.weight)?;
+                    c.add_event(event)?;
                     self.check_limit()?;
                 }
                 Ok(())
             }
             State::Bounded(s) => s.add_event(event),
+        }
+    }
+
+    fn prefetch(&self, key: &[u8]) {
+        if let State::Exact(c) = &self.state {
+            EventSink::prefetch(c, key);
         }
     }
 

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use crate::analysis::stream::{AdaptiveSink, Collected, StreamPlan, DEFAULT_MAX_KEYS};
 use crate::analysis::{self, stats, StatsSettings};
 use crate::error::{Error, Exit, Result};
-use crate::ingest::{self, IngestOptions};
+use crate::ingest::encoding::KeyEncoding;
+use crate::ingest::keyexpr::KeyExpr;
+use crate::ingest::{self, IngestOptions, InputFormat};
 use crate::model::{parse_partition_list, PartitionCount};
 use crate::output;
 use crate::partitioner::Partitioner;
@@ -16,16 +18,35 @@ use crate::report::{AnalysisReport, Format};
 #[command(after_help = "Examples:
   keyplan analyze samples/flights/flights.csv.gz --key tailnum --partitions 6,12,24,48
   keyplan analyze counts.csv --key customer_id --count-col events --partitions 8..64:8 --format json
-  zcat export.csv.gz | keyplan analyze - --key customer_id --partitions 12 --format markdown")]
+  keyplan analyze orders.csv --key tenant_id,order_id --key-template '{tenant_id}:{order_id}' -p 24
+  keyplan analyze events.tsv.gz --key user --size-col bytes --time-col ts --partitions 12,24
+  kcat -C -t orders -J -e | keyplan analyze - --input-format kcat-json --partitions 12
+  kcat -C -t orders -f '%k\\n' -e | keyplan analyze - --input-format lines --partitions 12")]
 pub struct AnalyzeArgs {
-    /// Input files: CSV or TSV with a header row, plain or gzip; `-` reads standard input. Several
-    /// inputs form one sample.
+    /// Input files, plain or gzip (detected by content); `-` reads standard input. Several inputs
+    /// form one sample.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Header name of the key column. The key is the field's raw bytes: no trimming, any encoding.
-    #[arg(long, value_name = "COLUMN")]
-    pub key: String,
+    /// Input format. `auto` decides per input by extension, then by content (a first line starting
+    /// with `{` is kcat JSON, anything else CSV).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
+
+    /// Header name of the key column, or several comma-separated columns joined with ':' (change the
+    /// join with --key-template). The key is the fields' raw bytes: no trimming, any encoding.
+    /// Required for CSV/TSV; `counts` input defaults to `key`; `lines` and `kcat-json` have no columns.
+    #[arg(long, value_name = "COLUMN[,COLUMN...]")]
+    pub key: Option<String>,
+
+    /// How the producer builds a compound key from columns, e.g. '{tenant_id}:{order_id}'. `{{` and
+    /// `}}` are literal braces. Without it, --key columns are joined with ':'.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub key_template: Option<String>,
+
+    /// How the (composed) key text becomes the bytes the producer's serializer writes.
+    #[arg(long, value_enum, value_name = "ENCODING", default_value_t = KeyEncoding::Utf8)]
+    pub key_encoding: KeyEncoding,
 
     /// Candidate partition counts: `6,12,24`, an inclusive range `8..64`, or a range with a step
     /// `8..64:8`. Each count must be in 1..=100000.
@@ -47,6 +68,25 @@ pub struct AnalyzeArgs {
     /// aggregate). Without it, each row is one event.
     #[arg(long, value_name = "COLUMN")]
     pub count_col: Option<String>,
+
+    /// Header name of a column with the total payload bytes of each row (for key,count,bytes
+    /// aggregates; `counts` input uses a `bytes` column when present).
+    #[arg(long, value_name = "COLUMN", conflicts_with = "size_col")]
+    pub bytes_col: Option<String>,
+
+    /// Header name of a column with the payload bytes of each event; enables byte-load metrics.
+    #[arg(long, value_name = "COLUMN")]
+    pub size_col: Option<String>,
+
+    /// Header name of an event-time column: epoch seconds, milliseconds, microseconds or nanoseconds
+    /// (told apart by magnitude: below 1e11 is seconds, below 1e14 milliseconds, ...) or RFC 3339
+    /// (2024-05-01T12:00:00Z).
+    #[arg(long, value_name = "COLUMN")]
+    pub time_col: Option<String>,
+
+    /// Worker threads for reading (0 = one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
 
     /// Field delimiter (one ASCII character, or `tab`); detected from the extension and the header
     /// line when absent.
@@ -98,7 +138,7 @@ fn parse_partition_arg(text: &str) -> std::result::Result<PartitionList, String>
 pub fn parse_delimiter(text: &str) -> std::result::Result<u8, String> {
     match text {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() && text != "\"" && text != "\n" => {
+        _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => {
             Ok(text.as_bytes()[0])
         }
         _ => Err(format!(
@@ -122,10 +162,20 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     if partitioners.is_empty() {
         return Err(Error::Usage("--partitioner needs at least one id".into()));
     }
+    let key =
+        KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref()).map_err(Error::Usage)?;
     let options = IngestOptions {
-        key: args.key.clone(),
+        format: args.input_format,
+        key,
+        key_encoding: args.key_encoding,
         count_col: args.count_col.clone(),
+        bytes_col: args.bytes_col.clone(),
+        size_col: args.size_col.clone(),
+        time_col: args.time_col.clone(),
         delimiter: args.delimiter,
+        threads: args.threads,
+        progress: true,
+        block_size: 0,
     };
     let settings = StatsSettings {
         trials: args.trials,
@@ -133,8 +183,15 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     };
     let plan = StreamPlan::new(&partitioners, &args.partitions.0, args.max_keys);
     let mut sink = AdaptiveSink::new(plan);
-    ingest::read_into(&args.inputs, &options, &mut sink)?;
-    ingest::ensure_events(&args.inputs, sink.total())?;
+    let stats = ingest::read_into(&args.inputs, &options, &mut sink)?;
+    ingest::ensure_events(&args.inputs, sink.total(), stats)?;
+    if stats.skipped > 0 {
+        eprintln!(
+            "keyplan: note: {} records with a null key were left out (producers spread them over \
+             partitions without hashing)",
+            stats.skipped
+        );
+    }
     let report = match sink.finish() {
         Collected::Exact(counter) => {
             let dist = counter.finish();

@@ -40,6 +40,7 @@ impl KeyEncoding {
 /// Encodes one key field. `Utf8` borrows the field unchanged; the others decode it.
 ///
 /// Errors say what is wrong with the field, without location: callers add path, line and column.
+#[inline]
 pub fn encode(field: &[u8], encoding: KeyEncoding) -> Result<Cow<'_, [u8]>, String> {
     match encoding {
         KeyEncoding::Utf8 => Ok(Cow::Borrowed(field)),

@@ -118,6 +118,15 @@ pub struct ScenarioReport {
     /// Confidence interval and random-placement expectation (README, "Statistics").
     #[serde(flatten)]
     pub stats: ScenarioStats,
+    /// Payload bytes per partition index (only when the input has sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_bytes: Option<Vec<u64>>,
+    /// Share of all payload bytes on the partition with the most bytes (only with sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes_share: Option<f64>,
+    /// Peak-to-mean ratio of the per-partition bytes (only with sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_skew: Option<f64>,
 }
 
 /// The result of `keyplan analyze`.
@@ -131,6 +140,15 @@ pub struct AnalysisReport {
     pub distinct_keys: u64,
     /// Share of events on the heaviest key.
     pub top_key_share: f64,
+    /// Total payload bytes (only when the input has sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_bytes: Option<u64>,
+    /// Earliest event time, in milliseconds since the Unix epoch (only with a time column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_event_ms: Option<i64>,
+    /// Latest event time, in milliseconds since the Unix epoch (only with a time column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_event_ms: Option<i64>,
     /// The heaviest keys, heaviest first (ties by key bytes).
     pub top_keys: Vec<TopKey>,
     /// One entry per partitioner and partition count.
@@ -157,7 +175,12 @@ impl AnalysisReport {
             .enumerate()
             .map(|(rank, (key, &events))| TopKey::new(key, rank + 1, events, dist.total(), redact))
             .collect();
-        AnalysisReport::from_parts(analysis, dist.top_share(), top_keys, None)
+        AnalysisReport {
+            total_bytes: dist.total_bytes(),
+            first_event_ms: dist.time_range().map(|r| r.0),
+            last_event_ms: dist.time_range().map(|r| r.1),
+            ..AnalysisReport::from_parts(analysis, dist.top_share(), top_keys, None)
+        }
     }
 
     /// Builds the report of a bounded-memory analysis; `top` and `redact` as for [`new`](Self::new).
@@ -205,6 +228,9 @@ impl AnalysisReport {
                 rejected_keys: s.rejected_keys,
                 metrics: s.metrics.clone(),
                 stats: s.stats.clone(),
+                partition_bytes: s.byte_loads.clone(),
+                max_bytes_share: s.byte_metrics.as_ref().map(|m| m.max_share),
+                bytes_skew: s.byte_metrics.as_ref().map(|m| m.skew),
             })
             .collect();
         AnalysisReport {
@@ -212,6 +238,9 @@ impl AnalysisReport {
             events: analysis.events,
             distinct_keys: analysis.distinct_keys as u64,
             top_key_share,
+            total_bytes: None,
+            first_event_ms: None,
+            last_event_ms: None,
             top_keys,
             scenarios,
             approximate,
@@ -233,7 +262,7 @@ impl AnalysisReport {
     }
 
     fn summary(&self) -> String {
-        match &self.approximate {
+        let mut text = match &self.approximate {
             None => format!(
                 "{} events, {} distinct keys; the top key carries {} of events",
                 group_digits(self.events),
@@ -248,7 +277,15 @@ impl AnalysisReport {
                 percent(a.distinct_keys_rse),
                 percent(self.top_key_share)
             ),
+        };
+        if let Some(bytes) = self.total_bytes {
+            text.push_str(&format!("; {} payload bytes", group_digits(bytes)));
         }
+        if let (Some(first), Some(last)) = (self.first_event_ms, self.last_event_ms) {
+            let span = (last as f64 - first as f64) / 1000.0;
+            text.push_str(&format!("; events span {span:.3} s"));
+        }
+        text
     }
 
     /// In bounded-memory mode, what is exact and what is approximate; empty otherwise.
@@ -371,7 +408,8 @@ impl AnalysisReport {
 
     /// The comparison table: one row per scenario, the same columns in every format.
     pub fn scenario_table(&self) -> Table {
-        let mut t = Table::new(&[
+        let with_bytes = self.total_bytes.is_some();
+        let mut headers = vec![
             ("partitioner", Align::Left),
             ("partitions", Align::Right),
             ("max_share", Align::Right),
@@ -384,10 +422,15 @@ impl AnalysisReport {
             ("effective_parallelism", Align::Right),
             ("hot_key_floor", Align::Right),
             ("empty_partitions", Align::Right),
-        ]);
+        ];
+        if with_bytes {
+            headers.push(("max_bytes_share", Align::Right));
+            headers.push(("bytes_skew", Align::Right));
+        }
+        let mut t = Table::new(&headers);
         for s in &self.scenarios {
             let m = &s.metrics;
-            t.push(vec![
+            let mut row = vec![
                 s.partitioner.clone(),
                 s.partitions.to_string(),
                 format!("{:.4}", m.max_share),
@@ -412,7 +455,15 @@ impl AnalysisReport {
                 format!("{:.2}", m.effective_parallelism),
                 format!("{:.2}", m.hot_key_floor),
                 m.empty_partitions.to_string(),
-            ]);
+            ];
+            if with_bytes {
+                row.push(
+                    s.max_bytes_share
+                        .map_or(String::new(), |v| format!("{v:.4}")),
+                );
+                row.push(s.bytes_skew.map_or(String::new(), |v| format!("{v:.3}")));
+            }
+            t.push(row);
         }
         t
     }

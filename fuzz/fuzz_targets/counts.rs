@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzzes the `counts` reader: it must never panic, whatever the bytes.
+
+use keyplan::ingest::InputFormat;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| keyplan_fuzz::run(InputFormat::Counts, data));

@@ -1,0 +1,210 @@
+//! Property tests across readers: no input makes a reader panic, and the parallel fast path gives the
+//! same sample (or the same error, to the line) as the sequential quote-aware parser.
+
+use std::io::{BufReader, Cursor};
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::ingest::delimited::{finish, read_quoted};
+
+/// The outcome of a read, comparable across paths.
+type Outcome = std::result::Result<(KeyDistribution, ReadStats), String>;
+
+fn source(bytes: &[u8]) -> Source {
+    Source::from_reader("t", Box::new(Cursor::new(bytes.to_vec()))).unwrap()
+}
+
+fn read_bytes(bytes: &[u8], options: &IngestOptions) -> Outcome {
+    let mut counter = KeyCounter::new();
+    let progress = Progress::new(false);
+    read_source(source(bytes), options, &progress, &mut counter)
+        .map(|stats| (counter.finish(), stats))
+        .map_err(|e| e.to_string())
+}
+
+/// The sequential csv-core path over the whole input.
+fn read_sequential(bytes: &[u8], options: &IngestOptions) -> Outcome {
+    let mut counter = KeyCounter::new();
+    let input = BufReader::new(Cursor::new(bytes.to_vec()));
+    let delimiter = options.delimiter.unwrap_or(b',');
+    read_quoted(
+        "t",
+        false,
+        input,
+        delimiter,
+        0,
+        None,
+        options,
+        options.format,
+        &mut counter,
+    )
+    .and_then(|stats| finish("t", stats))
+    .map(|stats| (counter.finish(), stats))
+    .map_err(|e| e.to_string())
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// Bytes that matter to the readers, weighted towards the ones that make trouble.
+fn tricky_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        4 => prop::sample::select(b"ab1".to_vec()),
+        2 => Just(b','),
+        2 => Just(b'\n'),
+        1 => Just(b'\r'),
+        1 => Just(b'"'),
+        1 => prop::sample::select(vec![0u8, 0xff, b' ', b'{', b'}', b':', b'-', b'\t']),
+    ];
+    prop::collection::vec(byte, 0..max)
+}
+
+fn csv_options(count: bool, threads: usize, block_size: usize) -> IngestOptions {
+    IngestOptions {
+        format: InputFormat::Csv,
+        key: Some(KeyExpr::column("k")),
+        count_col: count.then(|| "c".to_string()),
+        delimiter: Some(b','),
+        threads,
+        block_size,
+        ..IngestOptions::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The fast path (tiny blocks, two workers) and csv-core agree on every input, errors included.
+    #[test]
+    fn fast_path_equals_csv_core(
+        header in prop::sample::select(vec!["k", "k,c", "c,k", "\r\nk\r", "\"k\",c"]),
+        body in tricky_bytes(300),
+        count in any::<bool>(),
+        block_size in 1usize..64,
+    ) {
+        let count = count && header.contains('c');
+        let mut input = header.as_bytes().to_vec();
+        input.push(b'\n');
+        input.extend_from_slice(&body);
+        let options = csv_options(count, 2, block_size);
+        let fast = read_bytes(&input, &options);
+        let sequential = read_sequential(&input, &options);
+        prop_assert_eq!(&fast, &sequential);
+        // Gzip and one thread change nothing either.
+        let one = read_bytes(&input, &csv_options(count, 1, 1 << 20));
+        prop_assert_eq!(&fast, &one);
+        let zipped = read_bytes(&gzip(&input), &options);
+        prop_assert_eq!(&fast, &zipped);
+    }
+
+    /// No byte sequence makes any reader panic.
+    #[test]
+    fn readers_never_panic(input in tricky_bytes(400), block_size in 1usize..32) {
+        for format in [
+            InputFormat::Auto,
+            InputFormat::Csv,
+            InputFormat::Tsv,
+            InputFormat::Lines,
+            InputFormat::Counts,
+            InputFormat::KcatJson,
+        ] {
+            let header = matches!(format, InputFormat::Csv | InputFormat::Tsv | InputFormat::Auto);
+            let options = IngestOptions {
+                format,
+                key: header.then(|| KeyExpr::column("a")),
+                threads: 2,
+                block_size,
+                ..IngestOptions::default()
+            };
+            let _ = read_bytes(&input, &options);
+        }
+    }
+
+    /// Lines: every line is one key, whatever the block size.
+    #[test]
+    fn lines_are_keys(input in tricky_bytes(300), block_size in 1usize..32) {
+        let options = IngestOptions {
+            format: InputFormat::Lines,
+            threads: 2,
+            block_size,
+            ..IngestOptions::default()
+        };
+        let got = read_bytes(&input, &options);
+        let mut expected = Vec::new();
+        if !input.is_empty() {
+            let body = input.strip_suffix(b"\n").unwrap_or(&input);
+            for line in body.split(|&b| b == b'\n') {
+                expected.push((line.strip_suffix(b"\r").unwrap_or(line), 1));
+            }
+        }
+        match got {
+            Ok((dist, stats)) => {
+                prop_assert_eq!(stats.rows as usize, expected.len());
+                prop_assert_eq!(dist, KeyDistribution::from_pairs(expected));
+            }
+            Err(e) => prop_assert!(expected.is_empty(), "{}", e),
+        }
+    }
+}
+
+#[test]
+fn crlf_gives_the_same_keys_as_lf() {
+    let lf = read_bytes(b"k,c\na,1\nb,2\n", &csv_options(true, 2, 4)).unwrap();
+    let crlf = read_bytes(b"k,c\r\na,1\r\nb,2\r\n", &csv_options(true, 2, 4)).unwrap();
+    assert_eq!(lf, crlf);
+    assert_eq!(lf.0.keys()[0].as_ref(), b"b");
+}
+
+#[test]
+fn errors_name_the_exact_line_across_blocks() {
+    let mut input = b"k,c\n".to_vec();
+    for i in 0..1000 {
+        input.extend_from_slice(format!("key{i},{i}\n").as_bytes());
+    }
+    input.extend_from_slice(b"bad,-3\n");
+    let err = read_bytes(&input, &csv_options(true, 2, 64)).unwrap_err();
+    assert_eq!(
+        err,
+        "t:1002:2 (column 'c'): count '-3' is negative; expected a non-negative whole number"
+    );
+}
+
+#[test]
+fn truncated_gzip_is_an_error_with_a_line() {
+    let mut input = b"k\n".to_vec();
+    for i in 0..20_000 {
+        input.extend_from_slice(format!("key{i}\n").as_bytes());
+    }
+    let zipped = gzip(&input);
+    let cut = &zipped[..zipped.len() / 2];
+    let err = read_bytes(cut, &csv_options(false, 2, 1 << 12)).unwrap_err();
+    assert!(err.contains("gzip stream is truncated"), "{err}");
+    assert!(err.starts_with("t:"), "{err}");
+}
+
+#[test]
+fn compound_keys_sizes_and_times() {
+    let options = IngestOptions {
+        format: InputFormat::Csv,
+        key: KeyExpr::parse(Some("t,o"), None).unwrap(),
+        size_col: Some("s".into()),
+        time_col: Some("ts".into()),
+        threads: 2,
+        ..IngestOptions::default()
+    };
+    let input =
+        b"t,o,s,ts\nacme,1,10,1714564800\nacme,1,5,2024-05-01T12:00:01Z\nbeta,2,1,1714564802000\n";
+    let (dist, _) = read_bytes(input, &options).unwrap();
+    assert_eq!(dist.keys()[0].as_ref(), b"acme:1");
+    assert_eq!(dist.weights(), &[2, 1]);
+    assert_eq!(dist.bytes(), Some(&[15, 1][..]));
+    assert_eq!(
+        dist.time_range(),
+        Some((1_714_564_800_000, 1_714_564_802_000))
+    );
+}
