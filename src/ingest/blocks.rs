@@ -15,7 +15,7 @@
 //! the unread rest of the input, for a sequential reader to finish.
 
 use std::io::{self, Read};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use memchr::memrchr;
 
@@ -109,20 +109,36 @@ impl Engine<'_> {
             diverted: None,
             failures: Vec::new(),
             stats: Vec::new(),
+            done: false,
         });
+        // Workers take blocks in strict turns (block i goes to worker i mod threads), so which rows each
+        // fork sees, and the merge below, never depend on timing: order-sensitive sinks (the
+        // bounded-memory Space-Saving summary) give the same bytes on every run.
+        let turn = Condvar::new();
         let threads = self.threads.max(1);
         let locals: Vec<S> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
-                .map(|_| {
+                .map(|worker| {
                     let mut local = sink.fork();
                     let feed = &feed;
+                    let turn = &turn;
                     let parse = &parse;
                     scope.spawn(move || {
                         let mut buf = Vec::new();
                         loop {
                             let index = {
                                 let mut f = feed.lock().expect("no worker panics holding the lock");
-                                match f.next_block(&mut buf, self) {
+                                while !f.done && f.next % threads != worker {
+                                    f = turn.wait(f).expect("no worker panics holding the lock");
+                                }
+                                let next = if f.done {
+                                    None
+                                } else {
+                                    f.next_block(&mut buf, self)
+                                };
+                                f.done |= next.is_none();
+                                turn.notify_all();
+                                match next {
                                     Some(i) => i,
                                     None => break,
                                 }
@@ -211,6 +227,8 @@ struct Feed<R> {
     failures: Vec<(usize, Error)>,
     /// Per block index, its stats once parsed.
     stats: Vec<Option<BlockStats>>,
+    /// No more blocks will be handed out (end of input, a failure, or a diverted block).
+    done: bool,
 }
 
 /// Bytes asked of the reader per call.
