@@ -47,7 +47,7 @@ pub struct KeyStats {
 struct Slot {
     /// The low 32 bits of the key's hash, low bit set; the home slot is `tag >> 1` (masked).
     tag: u32,
-    /// The key's length in bytes.
+    /// The key's length in bytes (see [`stored_len`]).
     len: u32,
     events: u64,
     key: [u8; INLINE_KEY],
@@ -238,7 +238,7 @@ impl KeyTable {
         let mut i = home(tag, mask);
         loop {
             let slot = &self.slots[i];
-            if slot.tag == tag && slot.len as usize == key.len() && self.key_eq(slot, key) {
+            if slot.tag == tag && slot.len == stored_len(key) && self.key_eq(slot, key) {
                 return i;
             }
             if slot.tag == 0 {
@@ -261,8 +261,7 @@ impl KeyTable {
         }
         self.slots[i] = Slot {
             tag,
-            // Keys are far below 4 GiB: a block holds whole lines and is read into memory.
-            len: u32::try_from(key.len()).expect("a key shorter than 4 GiB"),
+            len: stored_len(key),
             events: 0,
             key: inline,
         };
@@ -376,6 +375,13 @@ impl KeyTable {
                 (key, stats)
             })
     }
+}
+
+/// The length a slot records for `key`: exact below 4 GiB, `u32::MAX` beyond (such a key is long,
+/// and long keys are compared in full, so the cap never merges two keys).
+#[inline(always)]
+fn stored_len(key: &[u8]) -> u32 {
+    u32::try_from(key.len()).unwrap_or(u32::MAX)
 }
 
 /// The index in `long_keys` of a slot's key, when it is too long to be inline.
