@@ -38,12 +38,13 @@ pub struct KeyStats {
     pub bytes: u64,
 }
 
-/// One slot (32 bytes). `tag == 0` marks an empty slot; stored tags have their low bit set, so never
+/// One slot (32 bytes, aligned to 32 so that whatever the allocator returns, no slot straddles two
+/// cache lines). `tag == 0` marks an empty slot; stored tags have their low bit set, so never
 /// 0. A key of up to [`INLINE_KEY`] bytes is stored in `key` (zero-padded); a longer key lives in the
 /// table's `long_keys` and `key` holds its index there. Byte totals live in a side array that exists
 /// only once some row had a size, which keeps the slots of the common count-only table small.
 #[derive(Debug, Clone, Copy)]
-#[repr(C)]
+#[repr(C, align(32))]
 struct Slot {
     /// The low 32 bits of the key's hash, low bit set; the home slot is `tag >> 1` (masked).
     tag: u32,
