@@ -196,7 +196,11 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
         Collected::Exact(counter) => {
             let dist = counter.finish();
             let result = analysis::analyze_with(&dist, &partitioners, &args.partitions.0, settings);
-            AnalysisReport::new(&result, &dist, args.top, args.redact_keys)
+            let report = AnalysisReport::new(&result, &dist, args.top, args.redact_keys);
+            // The process ends right after the report is written, and the OS takes the memory back
+            // at once; freeing a boxed key per distinct key first cost ~10 ms on a million keys.
+            std::mem::forget(dist);
+            report
         }
         Collected::Bounded(streamed) => {
             AnalysisReport::bounded(&streamed.finish(args.top), args.top, args.redact_keys)
