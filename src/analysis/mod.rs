@@ -188,18 +188,7 @@ fn partition_sums(
     acc.finish()
 }
 
-/// Per-partition event loads of `dist` under `partitioner` with `n` partitions (see [`place_all`];
-/// refused keys are left out).
-pub fn partition_loads(
-    dist: &KeyDistribution,
-    hashes: &[u128],
-    partitioner: Partitioner,
-    n: PartitionCount,
-) -> Vec<u64> {
-    place_all(dist, hashes, partitioner, n).loads
-}
-
-/// Per-partition payload bytes of `dist`, when it has sizes; placed like [`partition_loads`].
+/// Per-partition payload bytes of `dist`, when it has sizes; placed like the events ([`place_all`]).
 pub fn partition_bytes(
     dist: &KeyDistribution,
     hashes: &[u128],

@@ -24,9 +24,6 @@ use crate::ingest::source::Source;
 use crate::ingest::{IngestOptions, InputFormat, ReadStats};
 use crate::model::EventSink;
 
-/// Kept at its old path for callers of the foundation API.
-pub use crate::ingest::row::parse_weight;
-
 /// Delimiters tried when sniffing, in order of preference on ties.
 const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 

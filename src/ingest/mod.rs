@@ -198,11 +198,6 @@ pub fn ensure_events(inputs: &[String], total: u64, stats: ReadStats) -> Result<
     })
 }
 
-/// Reads every input into one exact distribution.
-pub fn read_inputs(inputs: &[String], options: &IngestOptions) -> Result<KeyDistribution> {
-    read_sample(inputs, options).map(|(dist, _)| dist)
-}
-
 /// Reads one opened input in its format.
 pub fn read_source<S: EventSink>(
     mut source: Source,

@@ -1,6 +1,6 @@
 //! CLI tests of `keyplan analyze`: the success path, the JSON contract, and every error it promises.
 
-use crate::common::{repo_root, Workdir};
+use crate::common::{key_hexes, repo_root, Workdir};
 use keyplan::model::PartitionCount;
 use keyplan::partitioner::{Partitioner, Placement};
 use keyplan::report::AnalysisReport;
@@ -156,11 +156,7 @@ fn keys_are_raw_bytes() {
     assert_eq!(r.distinct_keys, 5);
     assert_eq!(r.top_keys[0].key_hex.as_deref(), Some("fffe"));
     assert_eq!(r.top_keys[0].key, "\\xff\\xfe");
-    let hexes: Vec<_> = r
-        .top_keys
-        .iter()
-        .filter_map(|k| k.key_hex.clone())
-        .collect();
+    let hexes = key_hexes(&r);
     assert!(
         hexes.contains(&"207820".to_string()),
         "spaces kept: {hexes:?}"

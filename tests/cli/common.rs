@@ -78,6 +78,15 @@ pub fn keyplan() -> Command {
     Command::cargo_bin("keyplan").expect("binary built")
 }
 
+/// The exact bytes (hex) of every top key of a report, for checks on odd keys.
+pub fn key_hexes(report: &keyplan::report::AnalysisReport) -> Vec<String> {
+    report
+        .top_keys
+        .iter()
+        .filter_map(|k| k.key_hex.clone())
+        .collect()
+}
+
 /// The repository root (where samples/ lives).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::common::{keyplan, Workdir};
+use crate::common::{key_hexes, keyplan, Workdir};
 use keyplan::report::AnalysisReport;
 use predicates::prelude::*;
 
@@ -436,11 +436,7 @@ fn odd_but_legal_inputs_work() {
     let r = analyze_json(&[&f, "--key", "k", "-p", "3"], None);
     assert_eq!((r.events, r.distinct_keys), (5, 4));
     assert_eq!(r.top_keys[0].key_hex.as_deref(), Some("fffe"));
-    let hexes: Vec<_> = r
-        .top_keys
-        .iter()
-        .filter_map(|k| k.key_hex.clone())
-        .collect();
+    let hexes = key_hexes(&r);
     assert!(
         hexes.contains(&"610062".to_string()),
         "NUL byte kept: {hexes:?}"
