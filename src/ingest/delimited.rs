@@ -2,9 +2,9 @@
 //!
 //! Keys are the key columns' bytes after CSV unquoting: no trimming, no UTF-8 requirement. Two paths
 //! read the rows, with the same result to the byte and the same line in every error:
-//! - the fast path ([`fast_block`]): blocks of whole lines parsed in parallel by splitting at the
+//! - the fast path (`fast_block`): blocks of whole lines parsed in parallel by splitting at the
 //!   delimiter and at line ends, for inputs without a quote character (nearly every machine export);
-//! - the sequential path ([`read_quoted`]): `csv-core`'s RFC 4180 state machine, taken from the first
+//! - the sequential path (`read_quoted`): `csv-core`'s RFC 4180 state machine, taken from the first
 //!   block that holds a `"` on, since a quoted field may contain a newline and then blocks could not be
 //!   cut at newlines.
 //!

@@ -1,7 +1,7 @@
 //! Ingest: readers that turn input files into events for an [`EventSink`].
 //!
 //! Formats (`--input-format`): CSV/TSV with a header ([`delimited`]), one key per line ([`lines`]),
-//! key,count[,bytes] aggregates (CSV with a count column), and kcat `-J` JSON envelopes ([`kcat`]).
+//! `key,count[,bytes]` aggregates (CSV with a count column), and kcat `-J` JSON envelopes ([`kcat`]).
 //! Each input is a path or `-` for standard input, plain or gzip ([`source`]). Every reader streams
 //! through the parallel block engine ([`blocks`]) into forked sinks, so memory is bounded by the number
 //! of distinct keys and both cores work. Several inputs form one sample.
@@ -42,7 +42,7 @@ pub enum InputFormat {
     Tsv,
     /// One key per line, no header.
     Lines,
-    /// A key,count[,bytes] aggregate with a header: columns `key`, `count` and (if present) `bytes`
+    /// A `key,count[,bytes]` aggregate with a header: columns `key`, `count` and (if present) `bytes`
     /// unless `--key`, `--count-col`, `--bytes-col` name others.
     Counts,
     /// kcat `-J` JSON envelopes, one per line.

@@ -2,7 +2,7 @@
 //! key, count, size and time fields.
 //!
 //! Both CSV paths (the parallel fast path and the quote-aware sequential one) hand their rows to
-//! [`RowSpec::apply`], so they cannot disagree about what a row means or how an error is worded.
+//! `RowSpec::apply`, so they cannot disagree about what a row means or how an error is worded.
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::encoding::{self, KeyEncoding};
