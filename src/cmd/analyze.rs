@@ -9,7 +9,7 @@ use crate::error::{Error, Exit, Result};
 use crate::ingest::encoding::KeyEncoding;
 use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::{IngestOptions, InputFormat};
-use crate::model::KeyStrategy;
+use crate::model::{FacetsSpec, KeyStrategy};
 use crate::output;
 use crate::partitioner::Partitioner;
 use crate::report::{AnalysisReport, Format, Provenance, Report};
@@ -187,6 +187,7 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
         },
         max_keys: args.max_keys,
         top: args.top,
+        facets: FacetsSpec::default(),
     })
 }
 
