@@ -9,6 +9,7 @@ use super::document::{Block, Document};
 use super::keys::{self, KeyLabel};
 use super::table::{Align, Table};
 use super::{group_digits, percent, Provenance};
+use crate::analysis::placeholder::is_placeholder;
 use crate::analysis::{LoadMetrics, ScenarioStats};
 use crate::engine::{Exactness, Outcome};
 use crate::partitioner::Partitioner;
@@ -33,6 +34,28 @@ pub struct TopKey {
     /// key has at least `events - max_error` events. Absent when counts are exact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_error: Option<u64>,
+    /// True when the key is a placeholder spelling (`NA`, `null`, empty, `-`, `0`, ...): usually
+    /// missing data or an absent key, not an entity. Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub placeholder: bool,
+}
+
+/// One of the heaviest keys on a scenario's hottest partition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HotPartitionKey {
+    /// The key as text (see [`TopKey::key`]); `<key #R>` when keys are redacted, R its rank in the
+    /// whole sample.
+    pub key: String,
+    /// The key's exact bytes in lower-case hex (absent when keys are redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_hex: Option<String>,
+    /// Events of the key (an upper bound in bounded-memory mode).
+    pub events: u64,
+    /// `events / events on the hottest partition`: how much of that partition the key makes.
+    pub share_of_partition: f64,
+    /// True for placeholder spellings (see [`TopKey::placeholder`]). Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub placeholder: bool,
 }
 
 impl TopKey {
@@ -44,6 +67,7 @@ impl TopKey {
             events,
             share: events as f64 / total.max(1) as f64,
             max_error: None,
+            placeholder: is_placeholder(key),
         }
     }
 }
@@ -100,6 +124,10 @@ pub struct ScenarioReport {
     /// Peak-to-mean ratio of the per-partition bytes (only with sizes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_skew: Option<f64>,
+    /// The heaviest keys on the hottest partition (`hottest_partition`), heaviest first: what makes
+    /// it hot. Keys a client places at random are on no single partition and never listed.
+    #[serde(default)]
+    pub hot_partition_keys: Vec<HotPartitionKey>,
 }
 
 /// The result of `keyplan analyze`.
@@ -177,6 +205,21 @@ impl AnalysisReport {
                 partition_bytes: s.byte_loads.clone(),
                 max_bytes_share: s.byte_metrics.as_ref().map(|m| m.max_share),
                 bytes_skew: s.byte_metrics.as_ref().map(|m| m.skew),
+                hot_partition_keys: s
+                    .hot_keys
+                    .iter()
+                    .map(|k| {
+                        let label = KeyLabel::new(&k.key, k.rank, redact);
+                        HotPartitionKey {
+                            key: label.text,
+                            key_hex: label.hex,
+                            events: k.events,
+                            share_of_partition: k.events as f64
+                                / s.metrics.max_partition_events.max(1) as f64,
+                            placeholder: is_placeholder(&k.key),
+                        }
+                    })
+                    .collect(),
             })
             .collect();
         AnalysisReport {
@@ -210,6 +253,17 @@ impl AnalysisReport {
         let notes = self.notes();
         if !notes.is_empty() {
             doc.push(Block::Bullets(notes));
+        }
+        if self
+            .scenarios
+            .iter()
+            .any(|s| !s.hot_partition_keys.is_empty())
+        {
+            doc.table("Hottest partition", self.hot_partition_table());
+        }
+        let placeholders = self.placeholder_notes();
+        if !placeholders.is_empty() {
+            doc.push(Block::Notes(placeholders));
         }
         if !self.top_keys.is_empty() {
             let heading = if self.approximate.is_some() {
@@ -310,6 +364,56 @@ impl AnalysisReport {
             ));
         }
         out
+    }
+
+    /// Per scenario, the hottest partition and the keys that make it hot, with their share of it.
+    pub fn hot_partition_table(&self) -> Table {
+        let mut t = Table::new(&[
+            ("partitioner", Align::Left),
+            ("partitions", Align::Right),
+            ("hottest", Align::Right),
+            ("events", Align::Right),
+            ("heaviest keys there (share of the partition)", Align::Left),
+        ]);
+        for s in &self.scenarios {
+            let keys: Vec<String> = s
+                .hot_partition_keys
+                .iter()
+                .take(3)
+                .map(|k| {
+                    let mark = if k.placeholder { " [placeholder]" } else { "" };
+                    format!(
+                        "{} {}{mark}",
+                        keys::printable(&k.key),
+                        percent(k.share_of_partition)
+                    )
+                })
+                .collect();
+            t.push(vec![
+                s.partitioner.clone(),
+                s.partitions.to_string(),
+                s.metrics.hottest_partition.to_string(),
+                s.metrics.max_partition_events.to_string(),
+                keys.join(", "),
+            ]);
+        }
+        t
+    }
+
+    /// One note per heavy placeholder key: it is probably missing data, not an entity.
+    fn placeholder_notes(&self) -> Vec<String> {
+        self.top_keys
+            .iter()
+            .filter(|k| k.placeholder)
+            .map(|k| {
+                format!(
+                    "placeholder key {} carries {} of events: usually a missing or default value, not \
+                     an entity; check the producer before sizing for it",
+                    keys::printable(&k.key),
+                    percent(k.share)
+                )
+            })
+            .collect()
     }
 
     /// The comparison table: one row per scenario, the same columns in every format.

@@ -64,6 +64,9 @@ impl Document {
                     out.push('\n');
                 }
                 Block::Notes(lines) => {
+                    if i > 0 && matches!(self.blocks[i - 1], Block::Table { .. }) {
+                        out.push('\n');
+                    }
                     for line in lines {
                         out.push_str(line);
                         out.push('\n');
