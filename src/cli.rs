@@ -48,12 +48,15 @@ impl Command {
 pub fn run() -> Exit {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if e.exit_code() == 0 => {
+            // --help and --version.
             let _ = e.print();
-            return match e.exit_code() {
-                0 => Exit::Ok,
-                _ => Exit::Error,
-            };
+            return Exit::Ok;
+        }
+        Err(e) => {
+            // The same prefix as every other error: clap's rendering starts with "error: ".
+            eprint!("keyplan: {}", e.render());
+            return Exit::Error;
         }
     };
     match cli.command.run() {

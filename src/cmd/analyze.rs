@@ -99,6 +99,11 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// Show every column of the table, however wide (by default the table fits 120 columns and says
+    /// which columns it left out).
+    #[arg(long)]
+    pub wide: bool,
+
     /// How many of the heaviest keys to list.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
@@ -145,7 +150,10 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     let provenance = provenance(&args, &settings, outcome.read.rows);
     let report = Report::Analysis(AnalysisReport::new(&outcome, args.redact_keys, provenance));
     engine::release_at_exit(outcome);
-    output::emit_bytes(args.output.as_deref(), &report.render(args.format))?;
+    output::emit_bytes(
+        args.output.as_deref(),
+        &report.render_wide(args.format, args.wide),
+    )?;
     Ok(Exit::Ok)
 }
 
