@@ -19,5 +19,6 @@ pub mod output;
 pub mod partitioner;
 pub mod report;
 pub mod synth;
+pub mod terminal;
 
 pub use error::{Error, Exit, Result};

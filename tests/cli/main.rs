@@ -5,6 +5,7 @@ mod common;
 
 mod analyze;
 mod ingest;
+mod messages;
 mod output;
 mod partitioner_properties;
 mod properties;
