@@ -9,6 +9,7 @@
 //! - [`cmd`] wires them together, one module per subcommand; [`cli`] parses arguments.
 
 pub mod analysis;
+pub mod budget;
 pub mod cli;
 pub mod cmd;
 pub mod error;
