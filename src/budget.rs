@@ -198,7 +198,7 @@ fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::parse_partition_list;
+    use crate::settings::parse_partition_list;
 
     const GB: u64 = 1_000_000_000;
 

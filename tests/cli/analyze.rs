@@ -8,7 +8,16 @@ use predicates::prelude::*;
 
 const EVENTS: &str = "id,customer\n1,alice\n2,bob\n3,alice\n4,carol\n5,alice\n6,bob\n";
 
+/// Runs `analyze --format json` and parses the report, without its provenance (which names the
+/// inputs), so that reports of the same sample read from different inputs compare equal.
 fn json(wd: &Workdir, args: &[&str]) -> AnalysisReport {
+    AnalysisReport {
+        provenance: None,
+        ..json_with_provenance(wd, args)
+    }
+}
+
+fn json_with_provenance(wd: &Workdir, args: &[&str]) -> AnalysisReport {
     let out = wd
         .keyplan()
         .arg("analyze")
@@ -131,7 +140,15 @@ fn gzip_tsv_and_stdin_agree_with_plain_csv() {
         .write_stdin(EVENTS)
         .output()
         .unwrap();
-    assert_eq!(plain, serde_json::from_slice(&out.stdout).unwrap());
+    let stdin: AnalysisReport = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stdin.provenance.as_ref().unwrap().inputs, vec!["-"]);
+    assert_eq!(
+        plain,
+        AnalysisReport {
+            provenance: None,
+            ..stdin
+        }
+    );
 }
 
 #[test]
@@ -448,4 +465,82 @@ fn same_input_same_bytes() {
         );
         assert!(s.stats.expected_skew_random.is_some());
     }
+}
+
+/// Every report says how it was made: version, inputs as given, rows, the flags that change results,
+/// seed and trials; nothing that differs between two identical runs.
+#[test]
+fn provenance_is_recorded() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    let args = ["e.csv", "--key", "customer", "-p", "2,3", "--seed", "7"];
+    let r = json_with_provenance(&wd, &args);
+    let p = r.provenance.expect("analyze records its provenance");
+    assert_eq!(p.keyplan_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(p.inputs, vec!["e.csv".to_string()]);
+    assert_eq!(p.rows_read, 6);
+    assert_eq!(p.settings["key"], "customer");
+    assert_eq!(p.settings["partitions"], "2,3");
+    assert_eq!(p.settings["partitioner"], "java");
+    assert_eq!((p.seed, p.trials), (Some(7), Some(200)));
+    let again = json_with_provenance(&wd, &args);
+    assert_eq!(again.provenance, Some(p));
+}
+
+/// Each scenario names the heaviest keys on its hottest partition with their share of it, and heavy
+/// placeholder keys (`NA`, `null`, empty, ...) are flagged in every format.
+#[test]
+fn hottest_partition_keys_and_placeholders() {
+    let wd = Workdir::new();
+    let mut csv = String::from("k\n");
+    for (key, n) in [
+        ("NA", 50),
+        ("a", 20),
+        ("b", 10),
+        ("c", 5),
+        ("d", 5),
+        ("null", 1),
+    ] {
+        for _ in 0..n {
+            csv.push_str(key);
+            csv.push('\n');
+        }
+    }
+    wd.write("e.csv", &csv);
+    let r = json(&wd, &["e.csv", "--key", "k", "-p", "1,4"]);
+    assert!(r.top_keys[0].placeholder && r.top_keys[0].key == "NA");
+    assert!(!r.top_keys[1].placeholder);
+    for s in &r.scenarios {
+        let hot = &s.hot_partition_keys;
+        assert!(!hot.is_empty());
+        // Heaviest first; each share is of the hottest partition.
+        for k in hot {
+            let share = k.events as f64 / s.metrics.max_partition_events as f64;
+            assert!((k.share_of_partition - share).abs() < 1e-12);
+        }
+        assert!(hot.windows(2).all(|w| w[0].events >= w[1].events));
+        // NA (50 of 91 events) is always on the hottest partition.
+        assert_eq!(hot[0].key, "NA");
+        assert!(hot[0].placeholder);
+        let total: u64 = hot.iter().map(|k| k.events).sum();
+        assert!(total <= s.metrics.max_partition_events);
+    }
+    let one = &r.scenarios[0];
+    assert_eq!(one.hot_partition_keys.len(), 5, "five keys listed at most");
+    let text = wd
+        .keyplan()
+        .args(["analyze", "e.csv", "--key", "k", "-p", "4"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("hottest partition"), "{text}");
+    assert!(
+        text.contains("NA ") && text.contains("[placeholder]"),
+        "{text}"
+    );
+    assert!(text.contains("placeholder key NA carries"), "{text}");
+    let redacted = json(&wd, &["e.csv", "--key", "k", "-p", "4", "--redact-keys"]);
+    let hot = &redacted.scenarios[0].hot_partition_keys;
+    assert_eq!(hot[0].key, "<key #1>");
+    assert!(hot.iter().all(|k| k.key_hex.is_none()));
 }

@@ -121,20 +121,14 @@ fn a_directory_target_fails_before_the_run() {
         .stderr(predicates::str::contains("is a directory"));
 }
 
-/// Starts `synth` writing a sample far too large to finish, waits for its temporary file, sends
+/// Starts `synth` writing a sample of a few GB (within the free-space check, far too large to
+/// finish before the signal), waits for its temporary file, sends
 /// `signal` and checks that the process died of it and left nothing behind.
 fn interrupted_synth_leaves_nothing(signal: libc::c_int) {
     let dir = Workdir::new();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("keyplan"))
         .current_dir(dir.path())
-        .args([
-            "synth",
-            "uniform",
-            "--events",
-            "100000000000",
-            "-o",
-            "big.csv",
-        ])
+        .args(["synth", "uniform", "--events", "200000000", "-o", "big.csv"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
