@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::args::{self, PartitionList};
 use crate::analysis::{stats, StatsSettings};
+use crate::budget;
 use crate::engine::{self, RunSettings, DEFAULT_MAX_KEYS};
 use crate::error::{Error, Exit, Result};
 use crate::ingest::encoding::KeyEncoding;
@@ -86,7 +87,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "COLUMN")]
     pub time_col: Option<String>,
 
-    /// Worker threads for reading (0 = one per core).
+    /// Worker threads for reading (0 = one per core; at most 256).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
@@ -116,7 +117,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_SEED)]
     pub seed: u64,
 
-    /// Monte Carlo trials for the random-placement expectation (0 turns it off).
+    /// Monte Carlo trials for the random-placement expectation (0 turns it off; at most 1000000).
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_TRIALS)]
     pub trials: u32,
 
@@ -169,6 +170,12 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
     if partitioners.is_empty() {
         return Err(Error::Usage("--partitioner needs at least one id".into()));
     }
+    budget::analyze_flags(
+        partitioners.len(),
+        &args.partitions.0,
+        args.threads,
+        args.trials,
+    )?;
     let key =
         KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref()).map_err(Error::Usage)?;
     Ok(RunSettings {
