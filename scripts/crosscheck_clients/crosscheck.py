@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, "target", "crosscheck-venv")
 NODE_PREFIX = os.path.join(ROOT, "target", "crosscheck-node")
 
-# Pinned versions: the ones ../shared/vectors was produced with, plus KafkaJS's last 2.x release.
+# Pinned versions: the ones tests/vectors was produced with, plus KafkaJS's last 2.x release.
 PIP_PACKAGES = [
     "kafka-python==3.0.12",
     "confluent-kafka==2.16.1",  # bundles librdkafka 2.16.0

@@ -2,7 +2,7 @@
 //! behaviour and the clients that use it, so users can find the id of their producer.
 //!
 //! The rows are generated from the same [`Behaviour`](crate::partitioner::Behaviour) constants the
-//! mapping runs on (../shared/spec/partitioners.md, table "Clients"), so the listing cannot drift
+//! mapping runs on (docs/partitioners.md, "The clients"), so the listing cannot drift
 //! from the code.
 
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! `keyplan which`: the partition each key lands on under one client's partitioner.
 //!
-//! The mapping is the bit-exact one of [`crate::partitioner`] (../shared/spec/partitioners.md), so the
+//! The mapping is the bit-exact one of [`crate::partitioner`] (docs/partitioners.md), so the
 //! answer is what the real client would do. Keys come from the command line (each argument's raw
 //! bytes, so non-UTF-8 works on Unix) and/or a keys file, one key per line.
 //!
