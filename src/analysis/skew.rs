@@ -1,7 +1,7 @@
 //! Load metrics of one scenario: how unevenly events spread over the partitions.
 //!
 //! With `L_i` the events on partition `i`, `T = sum L_i`, `n` partitions and `mean = T / n`
-//! (../shared/spec/product.md, "Metrics"):
+//! (README.md, "Metrics"):
 //! - `max_share = max L_i / T`
 //! - `skew = max L_i / mean` (peak-to-mean; 1 is perfect balance, `n` is everything on one partition)
 //! - `cv = stddev(L) / mean`, population standard deviation

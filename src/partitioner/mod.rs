@@ -1,8 +1,8 @@
 //! Producer-client partitioners, bit-exact.
 //!
 //! Every mapping here reproduces a real client's key -> partition choice, as specified in
-//! ../shared/spec/partitioners.md and checked against the real clients' outputs in
-//! ../shared/vectors (tests/cli/vectors.rs).
+//! docs/partitioners.md and checked against the real clients' outputs in
+//! tests/vectors (tests/cli/vectors.rs).
 //!
 //! A partitioner is split in two so that analysis can hash each distinct key once per hash function and
 //! then evaluate any number of partitioners and partition counts cheaply:
@@ -312,7 +312,7 @@ const PULSAR_JAVA: Behaviour = Behaviour {
 
 /// A producer client's key -> partition mapping, named as on the command line (`--partitioner`).
 ///
-/// The ids and behaviours are those of ../shared/spec/partitioners.md, table "Clients".
+/// The ids and behaviours are those of docs/partitioners.md, "The clients".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Partitioner {
     /// Kafka Java producer default: `(murmur2(key) & 0x7fffffff) % n`.
