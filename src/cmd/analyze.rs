@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::args::{self, PartitionList};
+use super::args::{self, IntervalArg, PartitionList};
 use crate::analysis::{stats, StatsSettings};
 use crate::budget;
 use crate::engine::{self, RunSettings, DEFAULT_MAX_KEYS};
@@ -117,6 +117,11 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_SEED)]
     pub seed: u64,
 
+    /// How the confidence interval of the hottest partition's share is computed (README,
+    /// "Statistics").
+    #[arg(long, value_enum, value_name = "METHOD", default_value_t = IntervalArg::KeyClustered)]
+    pub interval: IntervalArg,
+
     /// Monte Carlo trials for the random-placement expectation (0 turns it off; at most 1000000).
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_TRIALS)]
     pub trials: u32,
@@ -200,6 +205,7 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
         stats: StatsSettings {
             trials: args.trials,
             seed: args.seed,
+            interval: args.interval.into(),
         },
         max_keys: args.max_keys,
         top: args.top,
@@ -235,6 +241,7 @@ fn provenance(args: &AnalyzeArgs, settings: &RunSettings, rows: u64) -> Provenan
     p.set("max_keys", args.max_keys);
     p.set("top", args.top);
     p.set("redact_keys", args.redact_keys);
+    p.set("interval", settings.stats.interval.name());
     if args.trials > 0 {
         p.seed = Some(args.seed);
         p.trials = Some(args.trials);

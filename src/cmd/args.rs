@@ -3,6 +3,7 @@
 
 use clap::builder::{PossibleValue, TypedValueParser};
 
+use crate::analysis::stats::IntervalMethod;
 use crate::partitioner::{PartitionCount, Partitioner};
 use crate::settings::parse_partition_list;
 
@@ -133,6 +134,25 @@ impl TypedValueParser for PartitionerParser {
                 .iter()
                 .map(|p| PossibleValue::new(p.id()).help(p.summary())),
         ))
+    }
+}
+
+/// `--interval`: how the confidence interval of the hottest partition's share is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IntervalArg {
+    /// Keys are the sampling units (bootstrap over keys, cluster-robust): right when a key's events
+    /// come in bursts, as in real traffic, or the weight column is not an event count.
+    KeyClustered,
+    /// Events are independent draws (Clopper-Pearson): too narrow for bursty traffic.
+    Multinomial,
+}
+
+impl From<IntervalArg> for IntervalMethod {
+    fn from(a: IntervalArg) -> IntervalMethod {
+        match a {
+            IntervalArg::KeyClustered => IntervalMethod::KeyClustered,
+            IntervalArg::Multinomial => IntervalMethod::Multinomial,
+        }
     }
 }
 

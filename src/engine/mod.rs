@@ -11,6 +11,7 @@
 //! The outcome says how exact it is ([`Exactness`]) and keeps what later stages need (the distinct keys
 //! in exact mode), so report writers only format.
 
+use crate::analysis::stats::IntervalMethod;
 use crate::analysis::stream::{AdaptiveSink, Collected, StreamPlan};
 use crate::analysis::{self, Analysis, StatsSettings};
 use crate::error::Result;
@@ -101,6 +102,9 @@ pub struct Outcome {
     pub distribution: Option<KeyDistribution>,
     /// The facets asked for in [`RunSettings::facets`], cells keyed by index into `distribution`.
     pub facets: Facets,
+    /// The confidence interval used: the one asked for in exact mode; multinomial in bounded mode,
+    /// where per-key weights are not kept.
+    pub interval: IntervalMethod,
 }
 
 /// Runs the pipeline: reads every input, counts keys (exactly or within bounds) and evaluates every
@@ -164,6 +168,7 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
                 analysis: result.analysis,
                 distribution: None,
                 facets: Facets::default(),
+                interval: IntervalMethod::Multinomial,
             }
         }
     })
@@ -202,6 +207,7 @@ pub fn from_distribution(
         exactness: Exactness::Exact,
         distribution: Some(dist),
         facets: Facets::default(),
+        interval: settings.stats.interval,
     }
 }
 

@@ -10,6 +10,7 @@ use super::keys::{self, KeyLabel};
 use super::table::{Align, Table};
 use super::{group_digits, percent, plural, Provenance};
 use crate::analysis::placeholder::is_placeholder;
+use crate::analysis::stats::IntervalMethod;
 use crate::analysis::{LoadMetrics, ScenarioStats};
 use crate::engine::{Exactness, Outcome};
 use crate::partitioner::Partitioner;
@@ -38,6 +39,41 @@ pub struct TopKey {
     /// missing data or an absent key, not an entity. Absent when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub placeholder: bool,
+}
+
+/// The confidence interval a report uses, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalNote {
+    /// `key-clustered` or `multinomial`.
+    pub method: String,
+    /// Why this interval, and what it assumes.
+    pub reason: String,
+}
+
+impl IntervalNote {
+    fn new(method: IntervalMethod, bounded: bool) -> IntervalNote {
+        let reason = match (method, bounded) {
+            (_, true) => "bounded-memory mode keeps no per-key weights, so the interval treats events \
+                as independent draws (multinomial, Clopper-Pearson with Bonferroni over partitions); \
+                it is too narrow when a key's events come in bursts",
+            (IntervalMethod::KeyClustered, false) => "keys are the sampling units (a cluster-robust, \
+                bootstrap-over-keys variance with Bonferroni over partitions): it stays valid when a \
+                key's events arrive in bursts, as in real traffic, and when the weight column is not \
+                an event count",
+            (IntervalMethod::Multinomial, false) => "asked for with --interval multinomial: events are \
+                independent draws (Clopper-Pearson with Bonferroni over partitions); conservative for \
+                truly independent events, too narrow when a key's events come in bursts",
+        };
+        IntervalNote {
+            method: if bounded {
+                "multinomial"
+            } else {
+                method.name()
+            }
+            .to_string(),
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// One of the heaviest keys on a scenario's hottest partition.
@@ -158,6 +194,9 @@ pub struct AnalysisReport {
     /// approximate and how much. Partition loads and their metrics stay exact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approximate: Option<Approximation>,
+    /// Which confidence interval the scenarios' `max_share_ci` and `skew_ci` are, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<IntervalNote>,
     /// How the report was made: keyplan version, inputs, settings that change results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
@@ -232,6 +271,10 @@ impl AnalysisReport {
             last_event_ms: outcome.time_range.map(|r| r.1),
             top_keys,
             scenarios,
+            interval: Some(IntervalNote::new(
+                outcome.interval,
+                matches!(outcome.exactness, Exactness::Bounded(_)),
+            )),
             approximate,
             provenance: Some(provenance),
         }
@@ -331,7 +374,7 @@ impl AnalysisReport {
             .any(|s| s.stats.worse_than_random == Some(true))
         {
             notes.push(
-                "worse: skew above the 95th percentile of random placement of the same keys; \
+                "worse: skew above the 95th percentile of random placement of the same keys (by more than 2 standard errors); \
                  this hash is unlucky for this key set at that count"
                     .to_string(),
             );

@@ -130,8 +130,10 @@ fn analyze_json(input: &Path, extra: &[&str]) -> AnalysisReport {
 fn bounded_mode_keeps_loads_exact() {
     let w = Workdir::new();
     let input = w.write("many.csv", many_keys_sample(3000, 500));
-    let exact = analyze_json(&input, &[]);
+    // Bounded mode keeps no per-key weights, so its interval is the multinomial one.
+    let exact = analyze_json(&input, &["--interval", "multinomial"]);
     let bounded = analyze_json(&input, &["--max-keys", "10", "--top", "3"]);
+    assert_eq!(bounded.interval.as_ref().unwrap().method, "multinomial");
 
     assert!(exact.approximate.is_none());
     assert_eq!(exact.distinct_keys, 3001);
