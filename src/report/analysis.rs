@@ -35,6 +35,11 @@ pub struct TopKey {
     /// key has at least `events - max_error` events. Absent when counts are exact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_error: Option<u64>,
+    /// Bounded-memory mode only: true when the key is certainly among the listed heaviest keys (its
+    /// lower bound, `events - max_error`, is at least the upper bound of every key not listed). The
+    /// list is ranked by upper bound, so a key marked false may be outranked by one left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certain: Option<bool>,
     /// True when the key is a placeholder spelling (`NA`, `null`, empty, `-`, `0`, ...): usually
     /// missing data or an absent key, not an entity. Absent when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -103,6 +108,7 @@ impl TopKey {
             events,
             share: events as f64 / total.max(1) as f64,
             max_error: None,
+            certain: None,
             placeholder: is_placeholder(key),
         }
     }
@@ -212,6 +218,7 @@ impl AnalysisReport {
             .enumerate()
             .map(|(rank, k)| TopKey {
                 max_error: k.max_error,
+                certain: k.certain,
                 ..TopKey::new(&k.key, rank + 1, k.events, analysis.events, redact)
             })
             .collect();
@@ -352,7 +359,9 @@ impl AnalysisReport {
             Some(a) => format!(
                 "Bounded-memory mode: {}. Partition loads and their metrics are exact; distinct keys \
                  are a HyperLogLog estimate; top-key counts are upper bounds, each at most {} above \
-                 the true count, so top_key_share and hot_key_floor are upper bounds too.",
+                 the true count, so top_key_share and hot_key_floor are upper bounds too. Top keys are \
+                 ranked by their upper bound: only those marked certainly_top (lower bound at least \
+                 every unlisted key's upper bound) are sure to belong in the list.",
                 a.reason,
                 group_digits(a.top_keys_max_error)
             ),
@@ -621,6 +630,7 @@ impl AnalysisReport {
         ];
         if bounded {
             headers.push(("at_least", Align::Right));
+            headers.push(("certainly_top", Align::Left));
         }
         let mut t = Table::new(&headers);
         for (i, k) in self.top_keys.iter().enumerate() {
@@ -634,6 +644,14 @@ impl AnalysisReport {
                 let error = k.max_error.unwrap_or(0);
                 row[2] = format!("<= {}", k.events);
                 row.push(k.events.saturating_sub(error).to_string());
+                row.push(
+                    if k.certain == Some(true) {
+                        "yes"
+                    } else {
+                        "maybe"
+                    }
+                    .to_string(),
+                );
             }
             t.push(row);
         }
