@@ -4,7 +4,7 @@
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use crate::partitioner::{PartitionCount, Partitioner};
-use crate::settings::parse_partition_list;
+use crate::settings::{parse_delimiter, parse_partition_list};
 
 /// A validated, sorted, duplicate-free list of partition counts (`--partitions`).
 #[derive(Debug, Clone)]
@@ -37,15 +37,7 @@ pub fn partitioner() -> impl TypedValueParser<Value = Partitioner> {
     .map(|id| Partitioner::from_id(&id).expect("clap accepts only listed ids"))
 }
 
-/// Parses `--delimiter`: one ASCII character, or the words `tab` / `\t`.
+/// Parses `--delimiter` (see [`parse_delimiter`]).
 pub fn delimiter(text: &str) -> Result<u8, String> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => {
-            Ok(text.as_bytes()[0])
-        }
-        _ => Err(format!(
-            "'{text}' is not a single ASCII character (use e.g. ',', ';', '|' or 'tab')"
-        )),
-    }
+    parse_delimiter(text)
 }
