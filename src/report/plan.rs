@@ -735,9 +735,12 @@ fn recommend(
         if st.hot_keys.is_empty() {
             continue;
         }
-        let keys: Vec<String> = st
+        /// Keys named in full; the rest are counted, to keep the reason readable.
+        const NAMED: usize = 5;
+        let mut keys: Vec<String> = st
             .hot_keys
             .iter()
+            .take(NAMED)
             .map(|k| {
                 format!(
                     "'{}' ({} of events, {:.1} events/s at the horizon)",
@@ -747,6 +750,9 @@ fn recommend(
                 )
             })
             .collect();
+        if st.hot_keys.len() > NAMED {
+            keys.push(format!("{} more", st.hot_keys.len() - NAMED));
+        }
         reasons.push(format!(
             "Strategy '{}': {} alone exceed{} one partition's capacity of {:.1} events/s \
              (max_utilization {} x consumer_events_per_sec {}); no partition count can fix that. \
@@ -760,8 +766,10 @@ fn recommend(
             targets.consumer_events_per_sec
         ));
     }
+    // Only the chosen strategy's unlucky counts: they are the alternatives a reviewer weighs.
     let unlucky: Vec<String> = offered
         .iter()
+        .filter(|s| chosen.map_or(true, |c| c.strategy == s.strategy))
         .filter(|s| s.unlucky.is_some() && Some(s.partitions) != chosen.map(|c| c.partitions))
         .map(|s| format!("{} ({}, {})", s.partitions, s.strategy, s.partitioner))
         .collect();
@@ -786,26 +794,22 @@ fn recommend(
                     .total_cmp(&b.capacity.utilization_at_horizon)
             });
             if let Some(b) = best {
-                if strategies.iter().all(|s| s.hot_keys.is_empty()) {
-                    let reasons_for: Vec<String> = b.breaches.iter().map(describe_breach).collect();
-                    reasons.insert(
-                        0,
-                        format!(
-                            "No candidate meets every limit after {horizon}. The closest, {} \
-                             partitions ({}, {}), has utilization_at_horizon {:.3} ({}). An even \
-                             spread would need at least {} partitions: add larger candidates, or \
-                             relax the limits.",
-                            b.partitions,
-                            b.strategy,
-                            b.partitioner,
-                            b.capacity.utilization_at_horizon,
-                            reasons_for.join("; "),
-                            capacity::even_spread_partitions(targets)
-                        ),
-                    );
-                } else {
-                    reasons.insert(0, "No candidate partition count works.".to_string());
-                }
+                let breached: Vec<String> = b.breaches.iter().map(describe_breach).collect();
+                reasons.insert(
+                    0,
+                    format!(
+                        "No candidate meets every limit after {horizon}. The closest, {} partitions \
+                         ({}, {}), has utilization_at_horizon {:.3} ({}). An even spread would need \
+                         at least {} partitions: add larger candidates, relax the limits, or change \
+                         the key.",
+                        b.partitions,
+                        b.strategy,
+                        b.partitioner,
+                        b.capacity.utilization_at_horizon,
+                        breached.join("; "),
+                        capacity::even_spread_partitions(targets)
+                    ),
+                );
             }
             Recommendation {
                 strategy: best.map_or_else(String::new, |b| b.strategy.clone()),

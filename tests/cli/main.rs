@@ -6,6 +6,7 @@ mod common;
 mod analyze;
 mod ingest;
 mod partitioner_properties;
+mod plan;
 mod properties;
 mod synth_bounded;
 mod vectors;
