@@ -5,6 +5,7 @@
 
 pub mod capacity;
 pub mod consumers;
+pub mod placeholder;
 pub mod sketch;
 pub mod skew;
 pub mod stats;
@@ -76,6 +77,49 @@ pub struct Scenario {
     pub byte_loads: Option<Vec<u64>>,
     /// Metrics derived from `byte_loads` (the hot-key floor uses the heaviest key's event share).
     pub byte_metrics: Option<LoadMetrics>,
+    /// The heaviest keys on the hottest partition, heaviest first (at most [`HOT_KEYS`]): what makes
+    /// that partition hot. In bounded mode, only keys of the heavy-hitter summary can be listed.
+    pub hot_keys: Vec<HotKey>,
+}
+
+/// How many of the hottest partition's keys a scenario lists.
+pub const HOT_KEYS: usize = 5;
+
+/// One key on a scenario's hottest partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HotKey {
+    /// The key's rank in the whole sample (1 = heaviest), for redacted labels.
+    pub rank: usize,
+    /// The key's bytes.
+    pub key: Box<[u8]>,
+    /// Its events (an upper bound in bounded mode).
+    pub events: u64,
+}
+
+/// The heaviest keys (at most `limit`) that `partitioner` puts on partition `hottest` of `n`, from
+/// keys given heaviest first with their hash under the partitioner's family. Keys placed at random
+/// or refused are on no single partition and never listed.
+pub fn hot_keys<'a>(
+    keys: impl IntoIterator<Item = (&'a [u8], u64, u128)>,
+    partitioner: Partitioner,
+    n: PartitionCount,
+    hottest: u32,
+    limit: usize,
+) -> Vec<HotKey> {
+    let mut out = Vec::new();
+    for (rank, (key, events, hash)) in keys.into_iter().enumerate() {
+        if out.len() == limit {
+            break;
+        }
+        if partitioner.place(key, hash, n) == Placement::Partition(hottest) {
+            out.push(HotKey {
+                rank: rank + 1,
+                key: key.into(),
+                events,
+            });
+        }
+    }
+    out
 }
 
 /// The result of analysing a sample over candidate partitioners and counts.
@@ -224,6 +268,7 @@ impl Scenario {
             stats,
             byte_loads,
             byte_metrics,
+            hot_keys: Vec::new(),
         }
     }
 }
@@ -266,7 +311,18 @@ pub fn analyze_with(
             let byte_loads = partition_bytes(dist, hashes, p, n);
             let accepted = placed.loads.iter().sum();
             let stats = stats::scenario_stats(&placed.loads, accepted, random[i]);
-            Scenario::new(p, n, placed, byte_loads, top_share, stats)
+            let mut scenario = Scenario::new(p, n, placed, byte_loads, top_share, stats);
+            if scenario.metrics.max_partition_events > 0 {
+                let keys = dist.keys().iter().zip(dist.weights()).zip(hashes);
+                scenario.hot_keys = hot_keys(
+                    keys.map(|((k, &w), &h)| (k.as_ref(), w, h)),
+                    p,
+                    n,
+                    scenario.metrics.hottest_partition,
+                    HOT_KEYS,
+                );
+            }
+            scenario
         })
         .collect();
     Analysis {

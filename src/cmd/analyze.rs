@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use super::args::{self, PartitionList};
 use crate::analysis::capacity::{self, Targets};
 use crate::analysis::{stats, StatsSettings};
+use crate::budget;
 use crate::engine::{self, RunSettings, DEFAULT_MAX_KEYS};
 use crate::error::{Error, Exit, Result};
 use crate::ingest::encoding::KeyEncoding;
 use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::{IngestOptions, InputFormat};
-use crate::model::KeyStrategy;
+use crate::model::{FacetsSpec, KeyStrategy};
 use crate::output;
 use crate::partitioner::Partitioner;
 use crate::report::{AnalysisReport, Format, Provenance, Report};
@@ -87,7 +88,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "COLUMN")]
     pub time_col: Option<String>,
 
-    /// Worker threads for reading (0 = one per core).
+    /// Worker threads for reading (0 = one per core; at most 256).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
@@ -99,6 +100,11 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Show every column of the table, however wide (by default the table fits 120 columns and says
+    /// which columns it left out).
+    #[arg(long)]
+    pub wide: bool,
 
     /// How many of the heaviest keys to list.
     #[arg(long, value_name = "N", default_value_t = 10)]
@@ -112,7 +118,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_SEED)]
     pub seed: u64,
 
-    /// Monte Carlo trials for the random-placement expectation (0 turns it off).
+    /// Monte Carlo trials for the random-placement expectation (0 turns it off; at most 1000000).
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_TRIALS)]
     pub trials: u32,
 
@@ -177,7 +183,10 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     }
     let report = Report::Analysis(analysis);
     engine::release_at_exit(outcome);
-    output::emit_bytes(args.output.as_deref(), &report.render(args.format))?;
+    output::emit_bytes(
+        args.output.as_deref(),
+        &report.render_wide(args.format, args.wide),
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -220,6 +229,12 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
     if partitioners.is_empty() {
         return Err(Error::Usage("--partitioner needs at least one id".into()));
     }
+    budget::analyze_flags(
+        partitioners.len(),
+        &args.partitions.0,
+        args.threads,
+        args.trials,
+    )?;
     let key =
         KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref()).map_err(Error::Usage)?;
     Ok(RunSettings {
@@ -246,6 +261,7 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
         },
         max_keys: args.max_keys,
         top: args.top,
+        facets: FacetsSpec::default(),
     })
 }
 

@@ -14,7 +14,7 @@ use crate::ingest::encoding::KeyEncoding;
 use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::source::Source;
 use crate::ingest::{IngestOptions, InputFormat};
-use crate::model::{KeyStrategy, PartitionCount};
+use crate::model::{FacetsSpec, KeyStrategy, PartitionCount};
 use crate::output;
 use crate::partitioner::Partitioner;
 use crate::settings::plan::{counts_around, Starter};
@@ -132,6 +132,7 @@ pub fn run(args: InitArgs) -> Result<Exit> {
         stats: StatsSettings { trials: 0, seed: 0 },
         max_keys: DEFAULT_MAX_KEYS,
         top: 1,
+        facets: FacetsSpec::default(),
     };
     let outcome = engine::run(&settings)?;
     // The even-spread answer at max_utilization: the naive rule with the utilization ceiling.

@@ -205,6 +205,7 @@ fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
         });
     }
     if cr_lines > 0 && encoding == KeyEncoding::Utf8 {
+        let name = crate::terminal::field(name);
         eprintln!(
             "keyplan: warning: {cr_lines} line(s) of {name} end in '\\r' (CRLF line ends?); keys are \
              bytes, so each of those keys includes the '\\r'. Strip it (e.g. tr -d '\\r') unless the \

@@ -14,8 +14,9 @@
 use crate::analysis::stream::{AdaptiveSink, Collected, StreamPlan};
 use crate::analysis::{self, Analysis, StatsSettings};
 use crate::error::Result;
+use crate::ingest::facets::FacetCounter;
 use crate::ingest::{self, IngestOptions, ReadStats};
-use crate::model::{KeyDistribution, KeyStrategy, PartitionCount};
+use crate::model::{Facets, FacetsSpec, KeyDistribution, KeyStrategy, PartitionCount};
 use crate::partitioner::Partitioner;
 
 pub use crate::analysis::stream::DEFAULT_MAX_KEYS;
@@ -39,6 +40,9 @@ pub struct RunSettings {
     pub max_keys: u64,
     /// How many heavy keys the outcome keeps (bounded mode keeps only these).
     pub top: usize,
+    /// What the sample must carry besides per-key events and bytes (entities, windows, observed
+    /// partitions). Asking for any facet counts exactly, within the facets' own cell bound.
+    pub facets: FacetsSpec,
 }
 
 /// How exact an outcome is.
@@ -95,11 +99,23 @@ pub struct Outcome {
     pub exactness: Exactness,
     /// The distinct keys with their events, in exact mode (later stages reuse them).
     pub distribution: Option<KeyDistribution>,
+    /// The facets asked for in [`RunSettings::facets`], cells keyed by index into `distribution`.
+    pub facets: Facets,
 }
 
 /// Runs the pipeline: reads every input, counts keys (exactly or within bounds) and evaluates every
 /// scenario.
 pub fn run(settings: &RunSettings) -> Result<Outcome> {
+    if settings.facets.any() {
+        let mut sink = FacetCounter::new(settings.facets);
+        let read = ingest::read_into(&settings.inputs, &settings.ingest, &mut sink)?;
+        ingest::ensure_events(&settings.inputs, sink.total(), read)?;
+        let (dist, facets) = sink.finish()?;
+        return Ok(Outcome {
+            facets,
+            ..from_distribution(dist, settings, read)
+        });
+    }
     let plan = StreamPlan::new(&settings.partitioners, &settings.counts, settings.max_keys);
     let mut sink = AdaptiveSink::new(plan);
     let read = ingest::read_into(&settings.inputs, &settings.ingest, &mut sink)?;
@@ -110,7 +126,21 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
             from_distribution(dist, settings, read)
         }
         Collected::Bounded(streamed) => {
-            let result = streamed.finish(settings.top);
+            let mut result = streamed.finish(settings.top);
+            // Only the heavy-hitter summary's keys are known: list those on each hottest partition.
+            for s in &mut result.analysis.scenarios {
+                if s.metrics.max_partition_events > 0 {
+                    let family = s.partitioner.family();
+                    let keys = result.top_keys.iter();
+                    s.hot_keys = analysis::hot_keys(
+                        keys.map(|c| (c.key.as_ref(), c.count, family.hash(&c.key))),
+                        s.partitioner,
+                        s.partitions,
+                        s.metrics.hottest_partition,
+                        analysis::HOT_KEYS,
+                    );
+                }
+            }
             Outcome {
                 top_keys: result
                     .top_keys
@@ -133,6 +163,7 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
                 }),
                 analysis: result.analysis,
                 distribution: None,
+                facets: Facets::default(),
             }
         }
     })
@@ -170,6 +201,7 @@ pub fn from_distribution(
         read,
         exactness: Exactness::Exact,
         distribution: Some(dist),
+        facets: Facets::default(),
     }
 }
 
@@ -178,4 +210,62 @@ pub fn from_distribution(
 /// first cost ~10 ms on a million keys. Library users should just drop the outcome.
 pub fn release_at_exit(outcome: Outcome) {
     std::mem::forget(outcome);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::InputFormat;
+
+    /// The engine carries the observed partition of kcat `-J` input and per-window counts to the
+    /// outcome, keyed by the distribution's key order.
+    #[test]
+    fn facets_reach_the_outcome() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.json");
+        let line = |key: &str, p: u32, ts: i64| {
+            format!(
+                r#"{{"key":"{key}","payload":"x","partition":{p},"ts":{ts},"tstype":"create"}}"#
+            )
+        };
+        let dump = [
+            line("a", 1, 1_000),
+            line("a", 1, 1_500),
+            line("a", 2, 61_000),
+            line("b", 0, 2_000),
+        ]
+        .join("\n");
+        std::fs::write(&path, dump).unwrap();
+        let settings = RunSettings {
+            inputs: vec![path.to_string_lossy().into_owned()],
+            ingest: IngestOptions {
+                format: InputFormat::KcatJson,
+                threads: 2,
+                ..IngestOptions::default()
+            },
+            strategies: vec![KeyStrategy::as_read("key")],
+            partitioners: vec![Partitioner::Java],
+            counts: vec![PartitionCount::new(3).unwrap()],
+            stats: StatsSettings::default(),
+            max_keys: 10,
+            top: 5,
+            facets: FacetsSpec {
+                window_ms: Some(60_000),
+                observed_partitions: true,
+                ..FacetsSpec::default()
+            },
+        };
+        let outcome = run(&settings).unwrap();
+        let dist = outcome.distribution.as_ref().unwrap();
+        assert_eq!(dist.keys()[0].as_ref(), b"a");
+        assert_eq!(
+            outcome.facets.observed.unwrap().cells,
+            vec![(0, 1, 2), (0, 2, 1), (1, 0, 1)]
+        );
+        assert_eq!(
+            outcome.facets.windows.unwrap().cells,
+            vec![(0, 0, 2), (0, 60_000, 1), (1, 0, 1)]
+        );
+        assert!(outcome.facets.entities.is_none());
+    }
 }

@@ -10,6 +10,7 @@ pub mod blocks;
 pub mod counter;
 pub mod delimited;
 pub mod encoding;
+pub mod facets;
 pub mod kcat;
 pub mod keyexpr;
 pub mod keytable;

@@ -102,6 +102,36 @@ proptest! {
         prop_assert_eq!(&fast, &zipped);
     }
 
+    /// The same comparison on inputs without any quote, so the parallel fast path really runs on
+    /// every block (a quote diverts a block to the sequential parser, which would compare csv-core
+    /// with itself). Counts are digits most of the time, so rows are accepted, not only rejected.
+    #[test]
+    fn fast_path_equals_csv_core_without_quotes(
+        rows in prop::collection::vec(
+            (
+                prop::collection::vec(prop::sample::select(b"ab1 \xff\t-".to_vec()), 0..6),
+                prop_oneof![8 => (0u32..50).prop_map(|c| c.to_string()), 1 => Just("x".to_string())],
+                prop_oneof![6 => Just(&b"\n"[..]), 1 => Just(&b"\r\n"[..])],
+            ),
+            0..120,
+        ),
+        count in any::<bool>(),
+        block_size in 1usize..48,
+    ) {
+        let mut input = b"k,c\n".to_vec();
+        for (key, c, end) in &rows {
+            input.extend_from_slice(key);
+            input.push(b',');
+            input.extend_from_slice(c.as_bytes());
+            input.extend_from_slice(end);
+        }
+        prop_assert!(!input.contains(&b'"'));
+        let options = csv_options(count, 2, block_size);
+        let fast = read_bytes(&input, &options);
+        prop_assert_eq!(&fast, &read_sequential(&input, &options));
+        prop_assert_eq!(&fast, &read_bytes(&input, &csv_options(count, 3, block_size)));
+    }
+
     /// No byte sequence makes any reader panic.
     #[test]
     fn readers_never_panic(input in tricky_bytes(400), block_size in 1usize..32) {

@@ -81,6 +81,20 @@ pub struct Facets {
     pub observed: Option<ObservedPartitions>,
 }
 
+/// Why facets could not be collected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FacetError {
+    /// More distinct cells than the bound allows.
+    #[error(
+        "the sample has more than {limit} distinct (key, entity / window / partition) cells; \
+         aggregate it upstream (GROUP BY key, entity) or use a longer window"
+    )]
+    TooManyCells {
+        /// The bound that was passed.
+        limit: u64,
+    },
+}
+
 /// The start of the window holding `time_ms`: windows are aligned to multiples of their length since
 /// the Unix epoch (floor division, so times before 1970 fall in the window below).
 pub fn window_start(time_ms: i64, window_ms: i64) -> i64 {

@@ -8,6 +8,6 @@ pub mod sample;
 pub mod scenario;
 
 pub use crate::partitioner::{PartitionCount, MAX_PARTITIONS};
-pub use facets::{Facets, FacetsSpec, ObservedPartitions, PairCounts, WindowCounts};
+pub use facets::{FacetError, Facets, FacetsSpec, ObservedPartitions, PairCounts, WindowCounts};
 pub use sample::KeyDistribution;
 pub use scenario::{KeyStrategy, ScenarioId};

@@ -19,7 +19,7 @@ use crate::error::{Error, Location, Result};
 use crate::ingest::encoding::KeyEncoding;
 use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::{IngestOptions, InputFormat};
-use crate::model::{KeyStrategy, PartitionCount};
+use crate::model::{FacetsSpec, KeyStrategy, PartitionCount};
 use crate::partitioner::Partitioner;
 
 /// How many heavy keys a plan run keeps: enough to name every key that alone overloads a partition in
@@ -312,6 +312,7 @@ impl Plan {
             },
             max_keys: DEFAULT_MAX_KEYS,
             top: PLAN_TOP_KEYS,
+            facets: FacetsSpec::default(),
         }
     }
 }

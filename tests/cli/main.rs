@@ -5,6 +5,8 @@ mod common;
 
 mod analyze;
 mod ingest;
+mod messages;
+mod output;
 mod partitioner_properties;
 mod plan;
 mod properties;
