@@ -25,6 +25,10 @@ pub struct PlanArgs {
     /// summary is printed.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Show every column of the summary's tables, however wide (by default they fit 120 columns).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// Runs `plan`: plan file -> one engine run per strategy -> report -> files and summary.
@@ -43,7 +47,7 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
         write(dir, "report.json", &report.render(Format::Json))?;
         write(dir, "report.md", &report.render(Format::Markdown))?;
     }
-    output::emit_bytes(None, &report.render(Format::Table))?;
+    output::emit_bytes(None, &report.render_wide(Format::Table, args.wide))?;
     Ok(Exit::Ok)
 }
 

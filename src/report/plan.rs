@@ -108,6 +108,9 @@ pub struct PlanScenario {
     /// Set when a neighbouring candidate does markedly better (README, "Planning capacity").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlucky: Option<String>,
+    /// Index into `scenarios` of that better neighbour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlucky_vs: Option<usize>,
 }
 
 /// The naive rule next to keyplan's answer. Field names are part of the JSON contract.
@@ -289,6 +292,7 @@ fn plan_scenario(plan: &Plan, strategy: &str, outcome: &Outcome, s: &Scenario) -
         breaches,
         divides_evenly: capacity::divides_evenly(n, &plan.consumers),
         unlucky: None,
+        unlucky_vs: None,
     }
 }
 
@@ -545,6 +549,14 @@ impl PlanReport {
             ("byte_util_at_horizon", Align::Right),
             ("feasible", Align::Left),
             ("notes", Align::Left),
+        ])
+        // What a 120-column terminal leaves out first: figures the JSON and wider columns repeat.
+        .optional(&[
+            "byte_util_at_horizon",
+            "upper",
+            "hot_util",
+            "headroom",
+            "max_share",
         ]);
         for s in &self.scenarios {
             let c = &s.capacity;
@@ -555,8 +567,13 @@ impl PlanReport {
             if s.divides_evenly && !self.consumer_counts.is_empty() {
                 notes.push("even".to_string());
             }
-            if let Some(u) = &s.unlucky {
-                notes.push(u.clone());
+            if let Some(j) = s.unlucky_vs {
+                // The full sentence is in `unlucky`; the table names the better neighbour.
+                let b = &self.scenarios[j];
+                notes.push(format!(
+                    "unlucky: {} {} has skew {:.3}",
+                    b.partitions, b.partitioner, b.metrics.skew
+                ));
             }
             t.push(vec![
                 s.strategy.clone(),
@@ -586,7 +603,8 @@ fn consumer_table(s: &PlanScenario) -> Table {
         ("max_consumer_share", Align::Right),
         ("idle", Align::Right),
         ("consumer_events", Align::Left),
-    ]);
+    ])
+    .optional(&["consumer_events"]);
     for c in &s.consumers {
         let events: Vec<String> = c.consumer_events.iter().map(|e| e.to_string()).collect();
         t.push(vec![
@@ -637,6 +655,7 @@ fn mark_unlucky(scenarios: &mut [PlanScenario]) {
                 b.partitions, b.partitioner, b.metrics.skew, b.metrics.max_share, a.metrics.skew
             );
             scenarios[i].unlucky = Some(note);
+            scenarios[i].unlucky_vs = Some(j);
         }
     }
 }

@@ -244,6 +244,12 @@ fn check_exits_0_1_and_2() {
     let report: CheckReport = serde_json::from_slice(&out).unwrap();
     assert_eq!(report.design.breaches.len(), 4);
     assert!(!report.design.ok);
+    // The design's count is evaluated in the review but, not being a candidate, never recommended.
+    let r = run_plan(&wd, "ok.toml");
+    let d = r.scenarios.iter().find(|s| s.partitions == 16).unwrap();
+    assert!(!d.candidate);
+    assert_ne!(r.recommendation.partitions, Some(16));
+    assert!(r.design.as_ref().unwrap().ok);
     // Errors: no [design], a typo, a missing input.
     wd.write("nodesign.toml", plan_text("partitions = [4]\n", ""));
     wd.run(&["check", "nodesign.toml"])
