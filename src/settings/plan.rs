@@ -22,9 +22,12 @@ use crate::ingest::{IngestOptions, InputFormat};
 use crate::model::{FacetsSpec, KeyStrategy, PartitionCount};
 use crate::partitioner::Partitioner;
 
-/// How many heavy keys a plan run keeps: enough to name every key that alone overloads a partition in
-/// any realistic plan (a key needs > max_utilization / (peak/c) of events to do so).
+/// How many heavy keys a plan run keeps at least (the report lists the top few; more are kept when
+/// more can overload a partition, see [`Plan::top_keys`]).
 pub const PLAN_TOP_KEYS: usize = 20;
+
+/// The most heavy keys a plan run keeps, whatever the targets (memory stays small).
+pub const MAX_PLAN_TOP_KEYS: usize = 100_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -289,6 +292,18 @@ impl Plan {
         })
     }
 
+    /// How many heavy keys to keep so that every key that alone overloads a partition is seen: such a
+    /// key has more than `capacity / t` of the events, so there are fewer than `t / capacity + 1`.
+    pub fn top_keys(&self) -> usize {
+        let bound = self.targets.peak_at_horizon() / self.targets.partition_capacity();
+        let needed = if bound.is_finite() {
+            bound.ceil().min(MAX_PLAN_TOP_KEYS as f64) as usize + 1
+        } else {
+            MAX_PLAN_TOP_KEYS
+        };
+        needed.clamp(PLAN_TOP_KEYS, MAX_PLAN_TOP_KEYS)
+    }
+
     /// The engine settings of one strategy over `partitioners` x `counts`.
     pub fn run_settings(
         &self,
@@ -311,7 +326,7 @@ impl Plan {
                 seed: stats::DEFAULT_SEED,
             },
             max_keys: DEFAULT_MAX_KEYS,
-            top: PLAN_TOP_KEYS,
+            top: self.top_keys(),
             facets: FacetsSpec::default(),
         }
     }

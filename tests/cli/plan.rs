@@ -409,3 +409,55 @@ fn the_flights_sample_plan_runs_and_its_design_holds() {
     wd.run(&["check", plan]).assert().code(0);
     let _ = Assignor::ALL; // the assignor ids used above are the library's
 }
+
+#[test]
+fn byte_utilization_from_sizes_or_mean_event_bytes() {
+    let wd = Workdir::new();
+    let mut csv = String::from("customer,bytes\n");
+    for i in 0..40u32 {
+        for j in 0..(1 + i % 5) {
+            csv.push_str(&format!("k{i},{}\n", 100 + 10 * ((i + j) % 7)));
+        }
+    }
+    wd.write("e.csv", &csv);
+    let targets = "partition_bytes_per_sec = 100000\n";
+    let with_sizes = plan_text("partitions = [4, 8]\n", "")
+        .replace(
+            "key = \"customer\"\n",
+            "key = \"customer\"\nsize_col = \"bytes\"\n",
+        )
+        .replace(
+            "consumer_events_per_sec = 400\n",
+            &format!("consumer_events_per_sec = 400\n{targets}"),
+        );
+    wd.write("sizes.toml", with_sizes);
+    let r = run_plan(&wd, "sizes.toml");
+    let st = &r.strategies[0];
+    let mean = st.mean_event_bytes.expect("the sample has sizes");
+    for s in &r.scenarios {
+        let share = s.max_bytes_share.expect("byte loads with sizes");
+        let expected = share * 1000.0 * mean / 100_000.0;
+        let c = &s.capacity;
+        assert!(close(c.byte_utilization.unwrap(), expected));
+        assert!(close(
+            c.byte_utilization_at_horizon.unwrap(),
+            expected * r.growth_factor
+        ));
+        assert_eq!(c.byte_basis.as_deref(), Some("sample"));
+    }
+    // Naive producer bound: t / (partition_bytes_per_sec / mean bytes).
+    let p = r.naive.naive.producer_bound.unwrap();
+    assert!(close(p, r.peak_at_horizon * mean / 100_000.0));
+    // Without a size column, mean_event_bytes and the event shares.
+    let assumed = plan_text("partitions = [4, 8]\n", "").replace(
+        "consumer_events_per_sec = 400\n",
+        &format!("consumer_events_per_sec = 400\n{targets}mean_event_bytes = 500\n"),
+    );
+    wd.write("assumed.toml", assumed);
+    let r = run_plan(&wd, "assumed.toml");
+    for s in &r.scenarios {
+        let expected = s.metrics.max_share * 1000.0 * 500.0 / 100_000.0;
+        assert!(close(s.capacity.byte_utilization.unwrap(), expected));
+        assert_eq!(s.capacity.byte_basis.as_deref(), Some("mean_event_bytes"));
+    }
+}
