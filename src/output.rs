@@ -321,6 +321,39 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Refuses an output path that is one of the inputs (the same file, also through links or another
+/// spelling of the path): writing the report would destroy the sample it is computed from.
+pub fn refuse_input_as_output(output: &Path, inputs: &[String]) -> Result<()> {
+    let Ok(out) = fs::metadata(output) else {
+        return Ok(()); // a new file cannot be an input
+    };
+    for input in inputs.iter().filter(|i| i.as_str() != "-") {
+        if let Ok(meta) = fs::metadata(input) {
+            if same_file(&out, &meta) {
+                return Err(Error::Usage(format!(
+                    "-o {} is the input {input}: writing the report would overwrite the sample; \
+                     choose another output path",
+                    output.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // Devices, FIFOs and terminals (`-o /dev/stdout` while reading `/dev/stdin`) are streams, not
+    // samples on disk.
+    a.is_file() && a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
+    false
+}
+
 /// Writes `text` to `output`, or to standard output when `output` is `None`.
 pub fn emit(output: Option<&Path>, text: &str) -> Result<()> {
     emit_bytes(output, text.as_bytes())

@@ -165,6 +165,7 @@ pub struct AnalyzeArgs {
 pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     if let Some(path) = &args.output {
         output::check_writable(path)?;
+        output::refuse_input_as_output(path, &args.inputs)?;
     }
     let settings = settings(&args)?;
     let targets = targets(&args)?;

@@ -117,6 +117,7 @@ pub fn place_key(
 pub fn run(args: WhichArgs) -> Result<Exit> {
     if let Some(path) = &args.output {
         output::check_writable(path)?;
+        output::refuse_input_as_output(path, args.keys_file.as_slice())?;
     }
     if args.keys.is_empty() && args.keys_file.is_none() {
         return Err(Error::Usage(

@@ -389,11 +389,11 @@ impl AnalysisReport {
                 .map(|r| format!(": {}", r.rule))
                 .unwrap_or_default();
             out.push(format!(
-                "note: {} refuses {} distinct keys, {} events ({} of events){rule}; they are left \
-                 out of its loads and metrics",
+                "note: {} refuses {}, {} ({} of events){rule}; they are left out of its loads \
+                 and metrics",
                 s.partitioner,
-                group_digits(s.rejected_keys),
-                group_digits(s.rejected_events),
+                plural(s.rejected_keys, "distinct key", "distinct keys"),
+                plural(s.rejected_events, "event", "events"),
                 percent(s.rejected_events as f64 / self.events.max(1) as f64)
             ));
         }
@@ -486,7 +486,11 @@ impl AnalysisReport {
         }
         w.write_record(&header)
             .expect("writing to memory cannot fail");
-        let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        let opt = |v: Option<f64>| {
+            v.filter(|v| !v.is_nan())
+                .map_or(String::new(), |v| v.to_string())
+        };
+        let val = |v: f64| opt(Some(v));
         for s in &self.scenarios {
             let (m, st) = (&s.metrics, &s.stats);
             let mut row = vec![
@@ -495,21 +499,21 @@ impl AnalysisReport {
                 s.partition_events.iter().sum::<u64>().to_string(),
                 m.max_partition_events.to_string(),
                 m.hottest_partition.to_string(),
-                m.max_share.to_string(),
-                st.max_share_ci[0].to_string(),
-                st.max_share_ci[1].to_string(),
-                m.skew.to_string(),
-                st.skew_ci[0].to_string(),
-                st.skew_ci[1].to_string(),
+                val(m.max_share),
+                val(st.max_share_ci[0]),
+                val(st.max_share_ci[1]),
+                val(m.skew),
+                val(st.skew_ci[0]),
+                val(st.skew_ci[1]),
                 st.sample_too_small.to_string(),
                 opt(st.expected_skew_random),
                 opt(st.expected_skew_random_p95),
                 st.worse_than_random
                     .map_or(String::new(), |b| b.to_string()),
-                m.cv.to_string(),
-                m.gini.to_string(),
-                m.effective_parallelism.to_string(),
-                m.hot_key_floor.to_string(),
+                val(m.cv),
+                val(m.gini),
+                val(m.effective_parallelism),
+                val(m.hot_key_floor),
                 m.empty_partitions.to_string(),
                 s.rejected_events.to_string(),
                 s.rejected_keys.to_string(),
@@ -568,14 +572,18 @@ impl AnalysisReport {
             let mut row = vec![
                 s.partitioner.clone(),
                 s.partitions.to_string(),
-                format!("{:.4}", m.max_share),
-                format!("{:.3}", m.skew),
-                format!(
-                    "{:.3}-{:.3}{}",
-                    s.stats.skew_ci[0],
-                    s.stats.skew_ci[1],
-                    if s.stats.sample_too_small { " *" } else { "" }
-                ),
+                num(m.max_share, 4),
+                num(m.skew, 3),
+                if s.stats.skew_ci[0].is_nan() {
+                    "-".to_string()
+                } else {
+                    format!(
+                        "{:.3}-{:.3}{}",
+                        s.stats.skew_ci[0],
+                        s.stats.skew_ci[1],
+                        if s.stats.sample_too_small { " *" } else { "" }
+                    )
+                },
                 s.stats
                     .expected_skew_random_p95
                     .map_or_else(|| "-".to_string(), |v| format!("{v:.3}")),
@@ -585,10 +593,10 @@ impl AnalysisReport {
                     None => "-",
                 }
                 .to_string(),
-                format!("{:.3}", m.cv),
-                format!("{:.3}", m.gini),
-                format!("{:.2}", m.effective_parallelism),
-                format!("{:.2}", m.hot_key_floor),
+                num(m.cv, 3),
+                num(m.gini, 3),
+                num(m.effective_parallelism, 2),
+                num(m.hot_key_floor, 2),
                 m.empty_partitions.to_string(),
             ];
             if with_bytes {
@@ -707,6 +715,15 @@ pub fn utc_text(ms: i64) -> String {
         String::new()
     };
     format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}{fraction}Z")
+}
+
+/// A number with `digits` decimals, or `-` when it is undefined (NaN: no hashed event).
+fn num(v: f64, digits: usize) -> String {
+    if v.is_nan() {
+        "-".to_string()
+    } else {
+        format!("{v:.digits$}")
+    }
 }
 
 #[cfg(test)]

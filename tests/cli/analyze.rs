@@ -648,3 +648,71 @@ fn newcomer_rough_edges() {
     assert!(wide.contains(" gini "), "{wide}");
     assert!(!wide.contains("--wide shows them"), "{wide}");
 }
+
+/// Keys a client does not hash (the empty key under librdkafka's default spreads at random; Kinesis
+/// refuses it) count neither in the hot-key floor nor in the random comparison; with no hashed event
+/// the ratios are null, not those of perfect balance.
+#[test]
+fn unhashed_keys_are_not_hot_keys() {
+    let wd = Workdir::new();
+    wd.write("c.csv", "k,c\n\"\",50\nxyz,1\nab,1\n");
+    let args = ["c.csv", "--key", "k", "--count-col", "c", "-p", "4"];
+    let with = |p: &str| {
+        let mut a = args.to_vec();
+        a.extend(["--partitioner", p]);
+        json(&wd, &a).scenarios.remove(0)
+    };
+    let java = with("java");
+    assert!((java.metrics.hot_key_floor - 50.0 / 52.0 * 4.0).abs() < 1e-9);
+    let rdk = with("librdkafka");
+    // The heaviest hashed key (1 event of 52) is the floor's key: max(1, 4/52) = 1.
+    assert_eq!(rdk.metrics.hot_key_floor, 1.0);
+    assert!(rdk.stats.expected_skew_random.unwrap() < java.stats.expected_skew_random.unwrap());
+    wd.write("only.csv", "k,c\n\"\",50\n");
+    for p in ["librdkafka", "kinesis"] {
+        let r = json(
+            &wd,
+            &[
+                "only.csv",
+                "--key",
+                "k",
+                "--count-col",
+                "c",
+                "-p",
+                "4",
+                "--partitioner",
+                p,
+            ],
+        );
+        let s = &r.scenarios[0];
+        for v in [
+            s.metrics.max_share,
+            s.metrics.skew,
+            s.metrics.cv,
+            s.metrics.gini,
+            s.metrics.effective_parallelism,
+            s.metrics.hot_key_floor,
+            s.stats.skew_ci[0],
+        ] {
+            assert!(v.is_nan(), "{p}: undefined metrics are null: {s:?}");
+        }
+        assert_eq!(s.stats.worse_than_random, None);
+    }
+    let out = wd
+        .keyplan()
+        .args([
+            "analyze",
+            "only.csv",
+            "--key",
+            "k",
+            "--count-col",
+            "c",
+            "-p",
+            "4",
+        ])
+        .args(["--partitioner", "kinesis", "--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"skew\": null"), "{text}");
+}

@@ -1,5 +1,5 @@
 //! keyplan's integration tests, in one binary (one link step): CLI behaviour with assert_cmd, every
-//! row of the client test vectors in ../shared/vectors, and property tests of the invariants.
+//! row of the client test vectors in tests/vectors, and property tests of the invariants.
 
 mod common;
 

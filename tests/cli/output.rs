@@ -156,3 +156,41 @@ fn sigterm_removes_the_temporary_file() {
 fn sigint_removes_the_temporary_file() {
     interrupted_synth_leaves_nothing(libc::SIGINT);
 }
+
+/// `-o` naming one of the inputs (directly, through a symlink, or a hard link) is refused before
+/// anything is read or written, so the sample survives.
+#[test]
+fn output_that_is_an_input_is_refused() {
+    let wd = Workdir::new();
+    wd.write("e.csv", "k\na\nb\n");
+    let input = wd.join("e.csv");
+    std::os::unix::fs::symlink(&input, wd.join("link.csv")).unwrap();
+    std::fs::hard_link(&input, wd.join("hard.csv")).unwrap();
+    for target in ["e.csv", "link.csv", "hard.csv", "./e.csv"] {
+        let out = wd
+            .keyplan()
+            .args(["analyze", "e.csv", "--key", "k", "-p", "2", "-o", target])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{target}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("would overwrite the sample"), "{stderr}");
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), "k\na\nb\n");
+    }
+    wd.write("keys.txt", "a\n");
+    let out = wd
+        .keyplan()
+        .args([
+            "which",
+            "-p",
+            "2",
+            "--keys-file",
+            "keys.txt",
+            "-o",
+            "keys.txt",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(wd.join("keys.txt")).unwrap(), "a\n");
+}
