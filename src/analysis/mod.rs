@@ -3,6 +3,8 @@
 //! A scenario is one partitioner at one partition count. Keys are hashed once per hash family
 //! ([`KeyHashes`]), in parallel; each scenario then only maps hashes to partitions and adds weights.
 
+pub mod capacity;
+pub mod consumers;
 pub mod placeholder;
 pub mod sketch;
 pub mod skew;

@@ -5,7 +5,7 @@ use clap::builder::{PossibleValue, TypedValueParser};
 
 use crate::analysis::stats::IntervalMethod;
 use crate::partitioner::{PartitionCount, Partitioner};
-use crate::settings::parse_partition_list;
+use crate::settings::{parse_delimiter, parse_partition_list};
 
 /// A validated, sorted, duplicate-free list of partition counts (`--partitions`).
 #[derive(Debug, Clone)]
@@ -156,17 +156,9 @@ impl From<IntervalArg> for IntervalMethod {
     }
 }
 
-/// Parses `--delimiter`: one ASCII character, or the words `tab` / `\t`.
+/// Parses `--delimiter` (see [`parse_delimiter`]).
 pub fn delimiter(text: &str) -> Result<u8, String> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => {
-            Ok(text.as_bytes()[0])
-        }
-        _ => Err(format!(
-            "'{text}' is not a single ASCII character (use e.g. ',', ';', '|' or 'tab')"
-        )),
-    }
+    parse_delimiter(text)
 }
 
 #[cfg(test)]

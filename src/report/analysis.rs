@@ -9,6 +9,7 @@ use super::document::{Block, Document};
 use super::keys::{self, KeyLabel};
 use super::table::{Align, Table};
 use super::{group_digits, percent, plural, Provenance};
+use crate::analysis::capacity::{self, ByteLoad, Capacity, Targets};
 use crate::analysis::placeholder::is_placeholder;
 use crate::analysis::stats::IntervalMethod;
 use crate::analysis::{LoadMetrics, ScenarioStats};
@@ -170,6 +171,10 @@ pub struct ScenarioReport {
     /// it hot. Keys a client places at random are on no single partition and never listed.
     #[serde(default)]
     pub hot_partition_keys: Vec<HotPartitionKey>,
+    /// Capacity figures, only with `--peak-rate` and `--consumer-rate` (README, "Planning
+    /// capacity"); absent otherwise, so the JSON without those flags is unchanged.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Capacity>,
 }
 
 /// The result of `keyplan analyze`.
@@ -266,6 +271,7 @@ impl AnalysisReport {
                         }
                     })
                     .collect(),
+                capacity: None,
             })
             .collect();
         AnalysisReport {
@@ -284,6 +290,35 @@ impl AnalysisReport {
             )),
             approximate,
             provenance: Some(provenance),
+        }
+    }
+
+    /// Adds the capacity figures of every scenario for `targets` (`analyze --peak-rate ...`). Byte
+    /// figures use the sample's sizes when it has them, otherwise `targets.mean_event_bytes`.
+    pub fn add_capacity(&mut self, targets: &Targets) {
+        let mean_bytes = self
+            .total_bytes
+            .filter(|_| self.events > 0)
+            .map(|b| b as f64 / self.events as f64);
+        for s in &mut self.scenarios {
+            let bytes = match (s.max_bytes_share, mean_bytes) {
+                (Some(share), Some(mean)) => Some(ByteLoad {
+                    max_bytes_share: share,
+                    mean_event_bytes: mean,
+                    measured: true,
+                }),
+                _ => targets.mean_event_bytes.map(|mean| ByteLoad {
+                    max_bytes_share: s.metrics.max_share,
+                    mean_event_bytes: mean,
+                    measured: false,
+                }),
+            };
+            s.capacity = Some(capacity::capacity(
+                s.metrics.max_share,
+                s.stats.max_share_ci[1],
+                bytes,
+                targets,
+            ));
         }
     }
 
@@ -566,6 +601,14 @@ impl AnalysisReport {
             headers.push(("max_bytes_share", Align::Right));
             headers.push(("bytes_skew", Align::Right));
         }
+        let with_capacity = self.scenarios.iter().any(|s| s.capacity.is_some());
+        if with_capacity {
+            headers.push(("hot_util", Align::Right));
+            headers.push(("util_at_horizon", Align::Right));
+            headers.push(("util_at_horizon_upper", Align::Right));
+            headers.push(("headroom", Align::Right));
+            headers.push(("runway_months", Align::Right));
+        }
         // What a 120-column terminal leaves out first: the least read and most derivable columns.
         let mut t = Table::new(&headers).optional(&[
             "gini",
@@ -614,6 +657,19 @@ impl AnalysisReport {
                         .map_or(String::new(), |v| format!("{v:.4}")),
                 );
                 row.push(s.bytes_skew.map_or(String::new(), |v| format!("{v:.3}")));
+            }
+            if with_capacity {
+                match &s.capacity {
+                    Some(c) => row.extend([
+                        format!("{:.3}", c.hot_partition_utilization),
+                        format!("{:.3}", c.utilization_at_horizon),
+                        format!("{:.3}", c.utilization_at_horizon_upper),
+                        format!("{:.3}", c.headroom),
+                        c.runway_months
+                            .map_or_else(|| "never".to_string(), |m| format!("{m:.1}")),
+                    ]),
+                    None => row.extend(std::iter::repeat(String::new()).take(5)),
+                }
             }
             t.push(row);
         }
