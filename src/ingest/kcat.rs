@@ -16,6 +16,7 @@ use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
 use crate::ingest::encoding::{encode, KeyEncoding};
 use crate::ingest::row::overflow;
+use crate::ingest::time::check_range;
 use crate::model::{Event, EventSink};
 
 /// The fields of an envelope that keyplan uses; others (`topic`, `offset`, `broker`, `headers`) are
@@ -105,7 +106,8 @@ fn envelope<S: EventSink>(
     let key = encode(key.as_bytes(), encoding).map_err(|m| Error::input(at(), m))?;
     let time_ms = match (env.ts, env.tstype.as_deref()) {
         (_, Some("none")) => None,
-        (Some(ts), _) if ts >= 0 => Some(ts),
+        // kcat writes -1 for a record without a timestamp; anything past the year 9999 is corrupt.
+        (Some(ts), _) if ts >= 0 => Some(check_range(ts).map_err(|m| Error::input(at(), m))?),
         _ => None,
     };
     let event = Event {
@@ -157,5 +159,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("k:1:") && err.contains("no \"key\""), "{err}");
+    }
+
+    /// A `ts` past the year 9999 is an error at its line, not an absurd time range (issue #13).
+    #[test]
+    fn absurd_timestamps_are_errors() {
+        let mut c = KeyCounter::new();
+        let block = b"{\"key\":\"a\",\"ts\":1}\n{\"key\":\"a\",\"ts\":9223372036854775807}\n";
+        let err = kcat_block(block, "k", KeyEncoding::Utf8, &mut c)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("k:2: time 9223372036854775807 ms is out of range"),
+            "{err}"
+        );
+    }
+
+    /// An unterminated JSON string is an error at its own line; it never swallows later lines.
+    #[test]
+    fn unterminated_strings_are_errors_at_their_line() {
+        let mut c = KeyCounter::new();
+        let block = b"{\"key\":\"a\"}\n{\"key\":\"b}\n{\"key\":\"c\"}\n";
+        let err = kcat_block(block, "k", KeyEncoding::Utf8, &mut c)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("k:2: not a kcat -J JSON envelope"), "{err}");
     }
 }

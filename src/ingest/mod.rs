@@ -12,6 +12,7 @@ pub mod encoding;
 pub mod kcat;
 pub mod keyexpr;
 pub mod lines;
+pub mod number;
 pub mod progress;
 pub mod row;
 pub mod source;

@@ -7,6 +7,7 @@
 use crate::error::{Error, Location, Result};
 use crate::ingest::encoding::{self, KeyEncoding};
 use crate::ingest::keyexpr::{KeyExpr, ResolvedKey};
+use crate::ingest::number::Decimal;
 use crate::ingest::time::parse_time;
 use crate::ingest::{IngestOptions, InputFormat};
 use crate::model::{Event, EventSink};
@@ -266,12 +267,14 @@ pub(crate) fn overflow(path: &str, line: u64, total: u64) -> Error {
 }
 
 /// Parses a weight: a non-negative whole number. Float spellings of whole numbers (`12.0`, `1e3`, as
-/// some engines export counts) are accepted; fractions, negatives, NaN and infinities are not.
+/// some engines export counts) are accepted and read exactly; fractions, negatives, NaN and infinities
+/// are not.
 pub fn parse_weight(field: &[u8]) -> std::result::Result<u64, String> {
     parse_whole(field, "count")
 }
 
-/// Parses a non-negative whole number; `what` names it in messages (`count`, `size`).
+/// Parses a non-negative whole number exactly (no detour through `f64`, which would round
+/// `9007199254740993.0` to an even neighbour); `what` names it in messages (`count`, `size`).
 pub fn parse_whole(field: &[u8], what: &str) -> std::result::Result<u64, String> {
     let text = std::str::from_utf8(field)
         .map_err(|_| format!("the {what} is not valid UTF-8 text; expected a whole number"))?;
@@ -288,26 +291,33 @@ pub fn parse_whole(field: &[u8], what: &str) -> std::result::Result<u64, String>
     } else {
         text.to_string()
     };
-    match trimmed.parse::<f64>() {
-        Ok(f) if f.is_nan() || f.is_infinite() => Err(format!(
-            "{what} '{shown}' is not a finite number; expected a non-negative whole number"
-        )),
-        Ok(f) if f < 0.0 || trimmed.starts_with('-') => Err(format!(
+    let Some(number) = Decimal::parse(trimmed) else {
+        return Err(match trimmed.parse::<f64>() {
+            Ok(_) => format!(
+                "{what} '{shown}' is not a finite number; expected a non-negative whole number"
+            ),
+            Err(_) if trimmed.is_empty() => {
+                format!("the {what} is empty; expected a non-negative whole number")
+            }
+            Err(_) => {
+                format!("{what} '{shown}' is not a number; expected a non-negative whole number")
+            }
+        });
+    };
+    if number.negative {
+        return Err(format!(
             "{what} '{shown}' is negative; expected a non-negative whole number"
-        )),
-        Ok(f) if f.fract() != 0.0 => Err(format!(
+        ));
+    }
+    let scaled = number.scaled(0);
+    match scaled.whole.map(u64::try_from) {
+        Some(Ok(w)) if scaled.exact => Ok(w),
+        Some(Ok(_)) => Err(format!(
             "{what} '{shown}' is not a whole number; expected a non-negative whole number"
         )),
-        Ok(f) if f >= 18_446_744_073_709_551_616.0 => Err(format!(
+        _ => Err(format!(
             "{what} '{shown}' is too large (the maximum is {})",
             u64::MAX
-        )),
-        Ok(f) => Ok(f as u64),
-        Err(_) if trimmed.is_empty() => Err(format!(
-            "the {what} is empty; expected a non-negative whole number"
-        )),
-        Err(_) => Err(format!(
-            "{what} '{shown}' is not a number; expected a non-negative whole number"
         )),
     }
 }
@@ -337,5 +347,36 @@ mod tests {
             assert!(parse_weight(bad).is_err(), "{bad:?}");
         }
         assert!(parse_whole(b"x", "size").unwrap_err().contains("size 'x'"));
+    }
+
+    /// Whole numbers written as decimals are exact, not rounded through `f64` (issue #13).
+    #[test]
+    fn whole_number_spellings_are_exact() {
+        assert_eq!(
+            parse_weight(b"9007199254740993.0"),
+            Ok(9_007_199_254_740_993)
+        );
+        assert_eq!(
+            parse_whole(b"9007199254740993.000", "size"),
+            Ok(9_007_199_254_740_993)
+        );
+        assert_eq!(parse_weight(b"18446744073709551615.0"), Ok(u64::MAX));
+        assert_eq!(
+            parse_weight(b"9.007199254740993e15"),
+            Ok(9_007_199_254_740_993)
+        );
+        assert_eq!(parse_weight(b"1E3"), Ok(1000));
+        assert_eq!(parse_weight(b"+4"), Ok(4));
+        assert_eq!(parse_weight(b"0.0"), Ok(0));
+        let err = parse_weight(b"9007199254740993.5").unwrap_err();
+        assert!(err.contains("is not a whole number"), "{err}");
+        let err = parse_weight(b"18446744073709551616.0").unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+        let err = parse_weight(b"1e-3").unwrap_err();
+        assert!(err.contains("is not a whole number"), "{err}");
+        let err = parse_weight(b"-0").unwrap_err();
+        assert!(err.contains("negative"), "{err}");
+        let err = parse_weight(b"NaN").unwrap_err();
+        assert!(err.contains("not a finite number"), "{err}");
     }
 }
