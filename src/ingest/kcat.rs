@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
-use crate::ingest::encoding::{encode, KeyEncoding};
+use crate::ingest::encoding::{check_key_len, encode, KeyEncoding};
 use crate::ingest::row::overflow;
 use crate::ingest::time::check_range;
 use crate::model::{Event, EventSink};
@@ -103,7 +103,9 @@ fn envelope<S: EventSink>(
         Some(None) => return Ok(false),
         Some(Some(key)) => key,
     };
-    let key = encode(key.as_bytes(), encoding).map_err(|m| Error::input(at(), m))?;
+    let key = encode(key.as_bytes(), encoding)
+        .and_then(|key| check_key_len(&key).map(|()| key))
+        .map_err(|m| Error::input(at(), m))?;
     let time_ms = match (env.ts, env.tstype.as_deref()) {
         (_, Some("none")) => None,
         // kcat writes -1 for a record without a timestamp; anything past the year 9999 is corrupt.

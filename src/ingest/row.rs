@@ -46,18 +46,35 @@ impl Columns {
         Columns(names)
     }
 
-    /// The index of `column`, or an error listing every column and the flag to fix.
+    /// The index of `column`, or an error listing every column and the flag to fix. A column named
+    /// twice is an error too: which of the two is meant cannot be guessed.
     pub(crate) fn find(&self, path: &str, column: &str, hint: &str) -> Result<usize> {
-        self.position(column).ok_or_else(|| Error::UnknownColumn {
-            path: path.to_string(),
-            column: column.to_string(),
-            available: self.0.join(", "),
-            hint: hint.to_string(),
-        })
+        self.position(path, column)?
+            .ok_or_else(|| Error::UnknownColumn {
+                path: path.to_string(),
+                column: column.to_string(),
+                available: self.0.join(", "),
+                hint: hint.to_string(),
+            })
     }
 
-    fn position(&self, column: &str) -> Option<usize> {
-        self.0.iter().position(|c| c == column)
+    /// The index of `column` if the header has it, or an error naming both positions when it has
+    /// it twice.
+    fn position(&self, path: &str, column: &str) -> Result<Option<usize>> {
+        let mut found = self.0.iter().enumerate().filter(|(_, c)| *c == column);
+        let first = found.next().map(|(i, _)| i);
+        if let (Some(first), Some((second, _))) = (first, found.next()) {
+            return Err(Error::input(
+                Location::file(path),
+                format!(
+                    "the header names column '{column}' twice (columns {} and {}), so which one \
+                     to read is ambiguous; rename one of them",
+                    first + 1,
+                    second + 1
+                ),
+            ));
+        }
+        Ok(first)
     }
 
     fn name(&self, index: usize) -> &str {
@@ -146,7 +163,7 @@ impl RowSpec {
                 Some((columns.find(path, col, "use --bytes-col")?, SizeKind::Total))
             }
             (None, None) if counts => columns
-                .position(DEFAULT_BYTES_COL)
+                .position(path, DEFAULT_BYTES_COL)?
                 .map(|i| (i, SizeKind::Total)),
             (None, None) => None,
         };
@@ -179,7 +196,8 @@ impl RowSpec {
         self.columns.len()
     }
 
-    fn at(&self, line: u64, column: usize) -> Location {
+    /// The location of field `column` (`< width()`) at `line`.
+    pub(crate) fn at(&self, line: u64, column: usize) -> Location {
         Location::line(&self.path, line).with_column(self.columns.name(column), column + 1)
     }
 
@@ -209,7 +227,8 @@ impl RowSpec {
         let key = match self.encoding {
             KeyEncoding::Utf8 => Ok(std::borrow::Cow::Borrowed(raw)),
             other => encoding::encode(raw, other),
-        };
+        }
+        .and_then(|key| encoding::check_key_len(&key).map(|()| key));
         let key = key.map_err(|message| {
             let first = self.key.first_column();
             let mut location = self.at(line, first);
@@ -325,6 +344,77 @@ pub fn parse_whole(field: &[u8], what: &str) -> std::result::Result<u64, String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A used column named twice is an error naming both positions; unused duplicates are fine.
+    #[test]
+    fn duplicate_used_columns_are_errors() {
+        let names = |n: &[&str]| Columns::from_names(n.iter().map(|s| s.to_string()).collect());
+        let spec = |n: &[&str], options: IngestOptions, format| {
+            RowSpec::new("d.csv", names(n), &options, format).map(|_| ())
+        };
+        let expect = |result: Result<()>, needle: &str| {
+            let err = result.unwrap_err().to_string();
+            assert!(err.contains(needle), "{err}");
+        };
+        let key = |k: &str| IngestOptions::for_key(k);
+        expect(
+            spec(&["k", "x", "k"], key("k"), InputFormat::Csv),
+            "d.csv: the header names column 'k' twice (columns 1 and 3)",
+        );
+        let compound = IngestOptions {
+            key: KeyExpr::parse(Some("a,b"), None).unwrap(),
+            ..IngestOptions::default()
+        };
+        expect(
+            spec(&["a", "b", "b"], compound, InputFormat::Csv),
+            "column 'b' twice (columns 2 and 3)",
+        );
+        for (flag, options) in [
+            (
+                "c",
+                IngestOptions {
+                    count_col: Some("c".into()),
+                    ..key("k")
+                },
+            ),
+            (
+                "s",
+                IngestOptions {
+                    size_col: Some("s".into()),
+                    ..key("k")
+                },
+            ),
+            (
+                "b",
+                IngestOptions {
+                    bytes_col: Some("b".into()),
+                    ..key("k")
+                },
+            ),
+            (
+                "t",
+                IngestOptions {
+                    time_col: Some("t".into()),
+                    ..key("k")
+                },
+            ),
+        ] {
+            expect(
+                spec(&["k", flag, flag], options, InputFormat::Csv),
+                &format!("column '{flag}' twice (columns 2 and 3)"),
+            );
+        }
+        expect(
+            spec(
+                &["key", "count", "bytes", "bytes"],
+                IngestOptions::default(),
+                InputFormat::Counts,
+            ),
+            "column 'bytes' twice (columns 3 and 4)",
+        );
+        // A duplicate that no option uses is harmless.
+        assert!(spec(&["k", "x", "x"], key("k"), InputFormat::Csv).is_ok());
+    }
 
     #[test]
     fn weights() {
