@@ -19,15 +19,20 @@ pub const DEFAULT_BYTES_COL: &str = "bytes";
 /// Key column used by `--input-format counts` when `--key` is not given.
 pub const DEFAULT_KEY_COL: &str = "key";
 
+/// The most columns a header may have: 65,536, four times the widest sheet Excel opens (16,384).
+/// Every column name is held, so without a cap an 8 MiB header of commas would cost hundreds of MB.
+pub const MAX_COLUMNS: usize = 1 << 16;
+
 /// The header's column names, for lookups and messages.
 #[derive(Debug, Clone)]
 pub(crate) struct Columns(Vec<String>);
 
 impl Columns {
     /// Names from raw header fields. A UTF-8 byte-order mark (Excel exports) is not part of the first
-    /// column's name.
+    /// column's name. At most [`MAX_COLUMNS`] + 1 are kept ([`RowSpec::new`] rejects more).
     pub(crate) fn from_fields<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Columns {
         let names = fields
+            .take(MAX_COLUMNS + 1)
             .enumerate()
             .map(|(i, field)| {
                 let field = match i {
@@ -128,6 +133,15 @@ impl RowSpec {
                 path: path.to_string(),
                 reason: "the header row is empty; expected the names of the columns".into(),
             });
+        }
+        if columns.len() > MAX_COLUMNS {
+            return Err(Error::input(
+                Location::file(path),
+                format!(
+                    "the header has more than {MAX_COLUMNS} columns, the most keyplan reads; is \
+                     the delimiter right (--delimiter)?"
+                ),
+            ));
         }
         let counts = format == InputFormat::Counts;
         let key = match (&options.key, counts) {
@@ -344,6 +358,29 @@ pub fn parse_whole(field: &[u8], what: &str) -> std::result::Result<u64, String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn too_many_columns() {
+        let header = vec![b','; MAX_COLUMNS];
+        let ok = Columns::from_fields(header.split(|&b| b == b','));
+        assert_eq!(ok.len(), MAX_COLUMNS + 1);
+        let err = RowSpec::new("w.csv", ok, &IngestOptions::for_key("k"), InputFormat::Csv)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("w.csv: the header has more than 65536 columns"),
+            "{err}"
+        );
+        let names = (0..MAX_COLUMNS).map(|i| if i == 0 { "k".into() } else { format!("c{i}") });
+        let widest = Columns::from_names(names.collect());
+        assert!(RowSpec::new(
+            "w.csv",
+            widest,
+            &IngestOptions::for_key("k"),
+            InputFormat::Csv
+        )
+        .is_ok());
+    }
 
     /// A used column named twice is an error naming both positions; unused duplicates are fine.
     #[test]
