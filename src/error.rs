@@ -120,6 +120,9 @@ pub enum Error {
     /// A flag value or combination is invalid.
     #[error("{0}")]
     Usage(String),
+    /// The sample's facets (entities, windows, observed partitions) outgrew their bound.
+    #[error(transparent)]
+    Facets(#[from] crate::model::FacetError),
 }
 
 impl Error {

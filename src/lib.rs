@@ -11,13 +11,15 @@
 pub mod analysis;
 pub mod cli;
 pub mod cmd;
+pub mod engine;
 pub mod error;
 pub mod ingest;
-pub mod keytable;
+pub mod keytext;
 pub mod model;
 pub mod output;
 pub mod partitioner;
 pub mod report;
+pub mod settings;
 pub mod synth;
 
 pub use error::{Error, Exit, Result};

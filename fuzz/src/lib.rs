@@ -9,7 +9,7 @@ use keyplan::ingest::encoding::KeyEncoding;
 use keyplan::ingest::keyexpr::KeyExpr;
 use keyplan::ingest::progress::Progress;
 use keyplan::ingest::{self, IngestOptions, InputFormat, Source};
-use keyplan::model::KeyCounter;
+use keyplan::ingest::counter::KeyCounter;
 
 /// Every `--key-encoding`, indexed by the low bits of the second control byte.
 const ENCODINGS: [KeyEncoding; 5] = [

@@ -1,6 +1,6 @@
 //! `keyplan which`: the partition each key lands on under one client's partitioner.
 //!
-//! The mapping is the bit-exact one of [`crate::partitioner`] (../shared/spec/partitioners.md), so the
+//! The mapping is the bit-exact one of [`crate::partitioner`] (docs/partitioners.md), so the
 //! answer is what the real client would do. Keys come from the command line (each argument's raw
 //! bytes, so non-UTF-8 works on Unix) and/or a keys file, one key per line.
 //!
@@ -23,21 +23,14 @@ use std::ffi::OsString;
 use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
+use super::args;
 use crate::error::{Error, Exit, Location, Result};
 use crate::ingest::blocks::{line_too_long, MAX_LINE_BYTES};
 use crate::ingest::encoding::{check_key_len, encode, KeyEncoding, MAX_KEY_BYTES};
 use crate::ingest::Source;
-use crate::model::PartitionCount;
 use crate::output;
-use crate::partitioner::{Partitioner, Placement};
-use crate::report::keys::{hex, key_text, printable};
-use crate::report::table::{Align, Table};
-use crate::report::ListFormat;
-
-/// Schema id of `which --format json`.
-pub const WHICH_SCHEMA: &str = "keyplan.which/v1";
+use crate::partitioner::{PartitionCount, Partitioner, Placement};
+use crate::report::{ListFormat, Provenance, Report, WhichKey, WhichReport};
 
 /// Show the partition each key lands on, exactly as a given producer client computes it.
 #[derive(Debug, clap::Args)]
@@ -52,11 +45,11 @@ pub struct WhichArgs {
     pub keys: Vec<OsString>,
 
     /// Producer client partitioner; `keyplan partitioners` lists the ids and who uses each.
-    #[arg(long, value_name = "ID", default_value = "java")]
+    #[arg(long, value_name = "ID", default_value = "java", value_parser = args::partitioner())]
     pub partitioner: Partitioner,
 
     /// Partition count (shard count for `kinesis`), 1..=100000.
-    #[arg(long, short = 'p', value_name = "N", value_parser = parse_count)]
+    #[arg(long, short = 'p', value_name = "N", value_parser = args::partition_count)]
     pub partitions: PartitionCount,
 
     /// How each key text becomes the bytes the producer's serializer writes.
@@ -74,14 +67,6 @@ pub struct WhichArgs {
     /// Write the result to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
-}
-
-fn parse_count(text: &str) -> std::result::Result<PartitionCount, String> {
-    let n: u64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{text}' is not a whole number"))?;
-    PartitionCount::new(n)
 }
 
 /// One key as the user gave it, with where it came from.
@@ -110,35 +95,6 @@ pub struct Placed {
     pub bytes: Vec<u8>,
     /// Where the client puts it.
     pub placement: Placement,
-}
-
-/// One key of `which --format json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WhichKey {
-    /// The key as given: exact when it is valid UTF-8, otherwise with `\xNN` for invalid bytes.
-    pub key: String,
-    /// The bytes hashed (after `--key-encoding`), lower-case hex.
-    pub key_hex: String,
-    /// The partition, or null when the placement is `random` or `invalid`.
-    pub partition: Option<u32>,
-    /// `fixed`, `random` (the client picks a partition per message) or `invalid` (the client
-    /// refuses the key).
-    pub placement: String,
-}
-
-/// The result of `keyplan which --format json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WhichReport {
-    /// Always [`WHICH_SCHEMA`].
-    pub schema: String,
-    /// The partitioner id.
-    pub partitioner: String,
-    /// The partition count.
-    pub partitions: u32,
-    /// The key encoding applied to each key text.
-    pub key_encoding: String,
-    /// One entry per key, in input order.
-    pub keys: Vec<WhichKey>,
 }
 
 /// Encodes one key text and places it under `partitioner` with `n` partitions. The error names the
@@ -196,8 +152,27 @@ pub fn run(args: WhichArgs) -> Result<Exit> {
             })
         })
         .collect::<Result<Vec<Placed>>>()?;
-    let rendered = render(&placed, &args);
-    output::emit_bytes(args.output.as_deref(), &rendered)?;
+    let mut inputs = Vec::new();
+    if !args.keys.is_empty() {
+        inputs.push("KEY arguments".to_string());
+    }
+    inputs.extend(args.keys_file.iter().cloned());
+    let mut provenance = Provenance::new(inputs, placed.len() as u64);
+    provenance.set("partitioner", args.partitioner.id());
+    provenance.set("partitions", args.partitions);
+    provenance.set("key_encoding", args.key_encoding.name());
+    let keys = placed
+        .into_iter()
+        .map(|p| WhichKey::new(p.given, &p.bytes, p.placement))
+        .collect();
+    let report = Report::Which(WhichReport::new(
+        args.partitioner,
+        args.partitions,
+        args.key_encoding.name(),
+        keys,
+        provenance,
+    ));
+    output::emit_bytes(args.output.as_deref(), &report.render(args.format.into()))?;
     Ok(Exit::Ok)
 }
 
@@ -261,69 +236,6 @@ fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
     Ok(keys)
 }
 
-/// Renders the placed keys in the requested format.
-fn render(placed: &[Placed], args: &WhichArgs) -> Vec<u8> {
-    match args.format {
-        ListFormat::Csv => csv_bytes(placed),
-        ListFormat::Json => {
-            let report = WhichReport {
-                schema: WHICH_SCHEMA.to_string(),
-                partitioner: args.partitioner.id().to_string(),
-                partitions: args.partitions.get(),
-                key_encoding: args.key_encoding.name().to_string(),
-                keys: placed
-                    .iter()
-                    .map(|p| WhichKey {
-                        key: key_text(&p.given),
-                        key_hex: hex(&p.bytes),
-                        partition: match p.placement {
-                            Placement::Partition(i) => Some(i),
-                            _ => None,
-                        },
-                        placement: match p.placement {
-                            Placement::Partition(_) => "fixed",
-                            Placement::Random => "random",
-                            Placement::Invalid => "invalid",
-                        }
-                        .to_string(),
-                    })
-                    .collect(),
-            };
-            let mut s = serde_json::to_string_pretty(&report).expect("report serializes");
-            s.push('\n');
-            s.into_bytes()
-        }
-        ListFormat::Table => {
-            let mut t = Table::new(&[("key", Align::Left), ("partition", Align::Right)]);
-            for p in placed {
-                t.push(vec![
-                    printable(&key_text(&p.given)),
-                    p.placement.to_string(),
-                ]);
-            }
-            t.to_text().into_bytes()
-        }
-    }
-}
-
-/// `key,partition` CSV with each key echoed byte for byte as given (quoted as RFC 4180 needs).
-fn csv_bytes(placed: &[Placed]) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let mut write = |record: [&[u8]; 2]| {
-        writer
-            .write_record(record)
-            .expect("writing to memory cannot fail");
-    };
-    write([b"key", b"partition"]);
-    for p in placed {
-        let partition = p.placement.to_string();
-        write([&p.given, partition.as_bytes()]);
-    }
-    writer.into_inner().expect("writing to memory cannot fail")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,11 +246,21 @@ mod tests {
 
     #[test]
     fn csv_echoes_and_quotes_keys() {
-        let placed: Vec<Placed> = [&b"a,b"[..], b"", b"\xff\""]
+        let keys: Vec<WhichKey> = [&b"a,b"[..], b"", b"\xff\""]
             .iter()
             .map(|k| place_key(k.to_vec(), KeyEncoding::Utf8, Partitioner::Librdkafka, n(4)))
-            .collect::<std::result::Result<_, _>>()
-            .unwrap();
+            .map(|p| {
+                let p = p.unwrap();
+                WhichKey::new(p.given, &p.bytes, p.placement)
+            })
+            .collect();
+        let report = WhichReport::new(
+            Partitioner::Librdkafka,
+            n(4),
+            "utf8",
+            keys,
+            Provenance::default(),
+        );
         let expected = [
             b"key,partition\n\"a,b\",".to_vec(),
             (crate::partitioner::crc32::crc32(b"a,b") % 4)
@@ -351,7 +273,7 @@ mod tests {
             b"\n".to_vec(),
         ]
         .concat();
-        assert_eq!(csv_bytes(&placed), expected);
+        assert_eq!(report.csv(), expected);
     }
 
     #[test]

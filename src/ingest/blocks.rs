@@ -20,8 +20,8 @@ use std::sync::{Condvar, Mutex};
 use memchr::{memrchr, memrchr2};
 
 use crate::error::{Error, Location, Result};
+use crate::ingest::counter::EventSink;
 use crate::ingest::progress::Progress;
-use crate::model::EventSink;
 
 /// Target block size: large enough that locking and merging are noise, small enough that a few blocks
 /// per worker keep memory flat (4 MiB; a 250 MB input is ~60 blocks).

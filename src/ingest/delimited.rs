@@ -20,11 +20,11 @@ use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::{
     line_too_long, read_failure, BlockStats, Engine, Finish, MAX_LINE_BYTES,
 };
+use crate::ingest::counter::EventSink;
 use crate::ingest::progress::Progress;
 use crate::ingest::row::{Columns, Fields, RowSpec};
 use crate::ingest::source::Source;
 use crate::ingest::{IngestOptions, InputFormat, ReadStats};
-use crate::model::EventSink;
 
 /// Delimiters tried when sniffing, in order of preference on ties.
 const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
@@ -215,7 +215,7 @@ impl Fields for Spans<'_> {
 }
 
 /// Rows parsed before any is added: their keys are prefetched first, so the sink's cache misses for a
-/// batch overlap (see [`crate::keytable`]). 16 rows keep the spans in L1 and cover memory latency.
+/// batch overlap (see [`crate::ingest::keytable`]). 16 rows keep the spans in L1 and cover memory latency.
 pub(crate) const BATCH: usize = 32;
 
 /// Rows of a block waiting to be added: each row's line, the end of its spans and its fields past

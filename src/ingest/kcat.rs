@@ -14,10 +14,10 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
+use crate::ingest::counter::{Event, EventSink};
 use crate::ingest::encoding::{check_key_len, encode, KeyEncoding};
 use crate::ingest::row::overflow;
 use crate::ingest::time::check_range;
-use crate::model::{Event, EventSink};
 
 /// The fields of an envelope that keyplan uses; others (`topic`, `offset`, `broker`, `headers`) are
 /// ignored.
@@ -141,6 +141,7 @@ fn envelope<S: EventSink>(
         bytes: Some(env.payload.map_or(0, |p| p.len() as u64)),
         time_ms,
         partition,
+        entity: None,
     };
     sink.add_event(event)
         .map_err(|total| overflow(name, line, total))?;
@@ -150,7 +151,7 @@ fn envelope<S: EventSink>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::KeyCounter;
+    use crate::ingest::counter::KeyCounter;
 
     #[test]
     fn envelopes() {

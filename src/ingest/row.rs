@@ -5,12 +5,12 @@
 //! `RowSpec::apply`, so they cannot disagree about what a row means or how an error is worded.
 
 use crate::error::{Error, Location, Result};
+use crate::ingest::counter::{Event, EventSink};
 use crate::ingest::encoding::{self, KeyEncoding};
 use crate::ingest::keyexpr::{KeyExpr, ResolvedKey};
 use crate::ingest::number::Decimal;
 use crate::ingest::time::parse_time;
 use crate::ingest::{IngestOptions, InputFormat};
-use crate::model::{Event, EventSink};
 
 /// Count column used by `--input-format counts` when `--count-col` is not given.
 pub const DEFAULT_COUNT_COL: &str = "count";
@@ -154,7 +154,7 @@ impl RowSpec {
                 )))
             }
         };
-        let key = key.resolve(path, &columns)?;
+        let key = key.resolve(|c| columns.find(path, c, "use --key"))?;
         let count = match (&options.count_col, counts) {
             (Some(col), _) => Some(columns.find(path, col, "use --count-col")?),
             (None, true) => Some(columns.find(
@@ -285,6 +285,7 @@ impl RowSpec {
             bytes,
             time_ms,
             partition: None,
+            entity: None,
         };
         sink.add_event(event)
             .map_err(|total| overflow(&self.path, line, total))
@@ -451,6 +452,21 @@ mod tests {
         );
         // A duplicate that no option uses is harmless.
         assert!(spec(&["k", "x", "x"], key("k"), InputFormat::Csv).is_ok());
+    }
+
+    #[test]
+    fn unknown_column_lists_the_header() {
+        use crate::ingest::keyexpr::KeyExpr;
+        let e = KeyExpr::parse(Some("x"), None).unwrap().unwrap();
+        let cols = Columns::from_names(vec!["a".into(), "b".into()]);
+        let err = e
+            .resolve(|c| cols.find("t.csv", c, "use --key"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("'x' not found") && err.contains("a, b"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -8,7 +8,16 @@ use predicates::prelude::*;
 
 const EVENTS: &str = "id,customer\n1,alice\n2,bob\n3,alice\n4,carol\n5,alice\n6,bob\n";
 
+/// Runs `analyze --format json` and parses the report, without its provenance (which names the
+/// inputs), so that reports of the same sample read from different inputs compare equal.
 fn json(wd: &Workdir, args: &[&str]) -> AnalysisReport {
+    AnalysisReport {
+        provenance: None,
+        ..json_with_provenance(wd, args)
+    }
+}
+
+fn json_with_provenance(wd: &Workdir, args: &[&str]) -> AnalysisReport {
     let out = wd
         .keyplan()
         .arg("analyze")
@@ -131,7 +140,15 @@ fn gzip_tsv_and_stdin_agree_with_plain_csv() {
         .write_stdin(EVENTS)
         .output()
         .unwrap();
-    assert_eq!(plain, serde_json::from_slice(&out.stdout).unwrap());
+    let stdin: AnalysisReport = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stdin.provenance.as_ref().unwrap().inputs, vec!["-"]);
+    assert_eq!(
+        plain,
+        AnalysisReport {
+            provenance: None,
+            ..stdin
+        }
+    );
 }
 
 #[test]
@@ -448,4 +465,24 @@ fn same_input_same_bytes() {
         );
         assert!(s.stats.expected_skew_random.is_some());
     }
+}
+
+/// Every report says how it was made: version, inputs as given, rows, the flags that change results,
+/// seed and trials; nothing that differs between two identical runs.
+#[test]
+fn provenance_is_recorded() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    let args = ["e.csv", "--key", "customer", "-p", "2,3", "--seed", "7"];
+    let r = json_with_provenance(&wd, &args);
+    let p = r.provenance.expect("analyze records its provenance");
+    assert_eq!(p.keyplan_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(p.inputs, vec!["e.csv".to_string()]);
+    assert_eq!(p.rows_read, 6);
+    assert_eq!(p.settings["key"], "customer");
+    assert_eq!(p.settings["partitions"], "2,3");
+    assert_eq!(p.settings["partitioner"], "java");
+    assert_eq!((p.seed, p.trials), (Some(7), Some(200)));
+    let again = json_with_provenance(&wd, &args);
+    assert_eq!(again.provenance, Some(p));
 }

@@ -1,0 +1,231 @@
+//! Exact counting while input streams in: the [`Event`] rows readers produce, the [`EventSink`] they
+//! write to, and the [`KeyCounter`] that reduces them to distinct keys (a [`KeyDistribution`]).
+
+use crate::ingest::keytable::KeyTable;
+use crate::model::KeyDistribution;
+
+/// One input row: a key and the number of events it stands for, with optional size and time.
+/// Readers produce these; an [`EventSink`] consumes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// The key's exact bytes, as the producer's serializer wrote them.
+    pub key: &'a [u8],
+    /// How many events the row stands for (1 for raw events).
+    pub weight: u64,
+    /// Total payload bytes of those events, when a size column is known.
+    pub bytes: Option<u64>,
+    /// Event time in milliseconds since the Unix epoch, when a time column is known.
+    pub time_ms: Option<i64>,
+    /// The partition the event was observed on (kcat `-J` envelopes carry it), kept for commands that
+    /// compare observed and computed placement.
+    pub partition: Option<u32>,
+    /// The ordering entity's value (the `--order-by` columns), when asked for; empty is no entity.
+    pub entity: Option<&'a [u8]>,
+}
+
+impl<'a> Event<'a> {
+    /// An event of `weight` events of `key`, without size or time.
+    pub fn new(key: &'a [u8], weight: u64) -> Event<'a> {
+        Event {
+            key,
+            weight,
+            bytes: None,
+            time_ms: None,
+            partition: None,
+            entity: None,
+        }
+    }
+}
+
+/// Where readers put events: the exact [`KeyCounter`], or a bounded-memory aggregator.
+///
+/// Sinks are forked per worker thread and merged back, so parallel ingest gives the same result as a
+/// sequential one.
+pub trait EventSink: Send + Sized {
+    /// Takes one row. Returns `Err` with the running total when the total event count would overflow.
+    fn add_event(&mut self, event: Event<'_>) -> Result<(), u64>;
+    /// An empty sink with the same configuration, for another worker.
+    fn fork(&self) -> Self;
+    /// Adds everything `other` has seen. Returns `Err` with the running total on overflow.
+    fn merge(&mut self, other: Self) -> Result<(), u64>;
+    /// A hint that `key` will be added soon: readers call it for a batch of rows before adding them,
+    /// so a sink backed by a large table can start loading the memory those rows will touch. The
+    /// default does nothing.
+    fn prefetch(&self, key: &[u8]) {
+        let _ = key;
+    }
+}
+
+impl EventSink for KeyCounter {
+    fn add_event(&mut self, event: Event<'_>) -> Result<(), u64> {
+        KeyCounter::add_event(self, event)
+    }
+
+    fn prefetch(&self, key: &[u8]) {
+        self.counts.prefetch(key);
+    }
+
+    fn fork(&self) -> Self {
+        KeyCounter::new()
+    }
+
+    fn merge(&mut self, other: Self) -> Result<(), u64> {
+        KeyCounter::merge(self, other)
+    }
+}
+
+/// Accumulates event counts (and byte totals) per distinct key while input streams in. Memory grows
+/// with the number of distinct keys, never with the number of events.
+///
+/// The table is [`crate::ingest::keytable::KeyTable`], built for this job (see there for why). A lookup of a
+/// key already seen does not allocate.
+#[derive(Debug, Default)]
+pub struct KeyCounter {
+    counts: KeyTable,
+    total: u64,
+    total_bytes: u64,
+    /// Rows added, and how many of them carried a size: byte totals are reported only when every row
+    /// had one, since a partial total would understate the load of some keys.
+    rows: u64,
+    sized_rows: u64,
+    /// Earliest and latest event time seen, in ms since the epoch.
+    time_range: Option<(i64, i64)>,
+}
+
+impl KeyCounter {
+    /// An empty counter.
+    pub fn new() -> KeyCounter {
+        KeyCounter::default()
+    }
+
+    /// Adds `weight` events for `key`. Returns `Err` with the running total when the sum of all weights
+    /// would overflow a `u64`.
+    pub fn add(&mut self, key: &[u8], weight: u64) -> Result<(), u64> {
+        self.add_event(Event::new(key, weight))
+    }
+
+    /// Adds one row: its events, its bytes and its time. Returns `Err` with the running event total
+    /// when the event or byte total would overflow a `u64`.
+    #[inline]
+    pub fn add_event(&mut self, event: Event<'_>) -> Result<(), u64> {
+        let total = self.total;
+        self.total = total.checked_add(event.weight).ok_or(total)?;
+        let bytes = event.bytes.unwrap_or(0);
+        self.total_bytes = self.total_bytes.checked_add(bytes).ok_or(total)?;
+        self.rows += 1;
+        self.sized_rows += u64::from(event.bytes.is_some());
+        if let Some(t) = event.time_ms {
+            self.time_range = Some(widen(self.time_range, (t, t)));
+        }
+        // Per-key sums cannot overflow: the totals above were checked.
+        self.counts.add(event.key, event.weight, bytes);
+        Ok(())
+    }
+
+    /// Merges another counter into this one (used to combine per-input or per-thread counters).
+    pub fn merge(&mut self, other: KeyCounter) -> Result<(), u64> {
+        let total = self.total;
+        self.total = total.checked_add(other.total).ok_or(total)?;
+        self.total_bytes = self
+            .total_bytes
+            .checked_add(other.total_bytes)
+            .ok_or(total)?;
+        self.rows += other.rows;
+        self.sized_rows += other.sized_rows;
+        if let Some(range) = other.time_range {
+            self.time_range = Some(widen(self.time_range, range));
+        }
+        // Fold the smaller table into the larger one: fewer inserts.
+        if other.counts.len() > self.counts.len() {
+            let smaller = std::mem::replace(&mut self.counts, other.counts);
+            self.counts.merge(smaller);
+        } else {
+            self.counts.merge(other.counts);
+        }
+        Ok(())
+    }
+
+    /// The number of distinct keys added so far (including any added with weight 0).
+    pub fn distinct(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Consumes the counter, yielding each distinct key and its count in no particular order.
+    pub fn into_counts(self) -> impl Iterator<Item = (Box<[u8]>, u64)> {
+        self.counts
+            .into_entries()
+            .map(|(key, stats)| (key, stats.events))
+    }
+
+    /// Total events added so far.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Freezes the counts into a [`KeyDistribution`]. Keys with zero events are dropped.
+    pub fn finish(self) -> KeyDistribution {
+        let bytes_known = self.rows > 0 && self.sized_rows == self.rows;
+        // Heaviest first, ties by key bytes: a total order, so output never depends on hash-map order.
+        // Zero-weight keys (count-0 rows) are dropped.
+        let columns = self.counts.into_sorted_columns();
+        KeyDistribution::from_sorted_columns(
+            columns.keys,
+            columns.events,
+            self.total,
+            bytes_known.then_some(columns.bytes),
+            self.time_range,
+        )
+    }
+}
+
+/// The smallest range covering both.
+fn widen(range: Option<(i64, i64)>, (lo, hi): (i64, i64)) -> (i64, i64) {
+    match range {
+        Some((a, b)) => (a.min(lo), b.max(hi)),
+        None => (lo, hi),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_and_time_are_kept() {
+        let mut c = KeyCounter::new();
+        let ev = |key: &'static [u8], bytes, time| Event {
+            bytes: Some(bytes),
+            time_ms: Some(time),
+            ..Event::new(key, 1)
+        };
+        c.add_event(ev(b"a", 10, 5)).unwrap();
+        let mut other = c.fork();
+        other.add_event(ev(b"a", 5, -3)).unwrap();
+        other.add_event(ev(b"b", 7, 9)).unwrap();
+        c.merge(other).unwrap();
+        let d = c.finish();
+        assert_eq!(d.weights(), &[2, 1]);
+        assert_eq!(d.bytes(), Some(&[15, 7][..]));
+        assert_eq!(d.total_bytes(), Some(22));
+        assert_eq!(d.time_range(), Some((-3, 9)));
+    }
+
+    #[test]
+    fn bytes_are_unknown_unless_every_row_has_them() {
+        let mut c = KeyCounter::new();
+        c.add_event(Event {
+            bytes: Some(3),
+            ..Event::new(b"a", 1)
+        })
+        .unwrap();
+        c.add(b"a", 1).unwrap();
+        assert_eq!(c.finish().bytes(), None);
+    }
+
+    #[test]
+    fn overflow_is_reported() {
+        let mut c = KeyCounter::new();
+        c.add(b"a", u64::MAX).unwrap();
+        assert!(c.add(b"b", 1).is_err());
+    }
+}
