@@ -606,3 +606,67 @@ fn detect_delimiter(name: &str, line: &[u8]) -> u8 {
     let best = (0..counts.len()).fold(0, |best, i| if counts[i] > counts[best] { i } else { best });
     CANDIDATE_DELIMITERS[best]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// csv-core's quoting states, byte by byte, as a plain reference for [`QuoteTracker`]: whether
+    /// the first record of `bytes` is still inside a quoted field where `bytes` end, and where that
+    /// field opened. `None` when the record ends before.
+    fn naive(bytes: &[u8], delimiter: u8) -> Option<(bool, (u64, usize))> {
+        let (mut state, mut field, mut line, mut opened) = (QuoteState::FieldStart, 0, 1, (0, 0));
+        for &b in bytes {
+            let term = b == b'\n' || b == b'\r';
+            state = match state {
+                QuoteState::Quoted if b == QUOTE => QuoteState::QuoteInQuoted,
+                QuoteState::Quoted => QuoteState::Quoted,
+                QuoteState::QuoteInQuoted if b == QUOTE => QuoteState::Quoted,
+                QuoteState::FieldStart if b == QUOTE => {
+                    opened = (line, field);
+                    QuoteState::Quoted
+                }
+                _ if b == delimiter => {
+                    field += 1;
+                    QuoteState::FieldStart
+                }
+                _ if term => return None,
+                _ => QuoteState::InField,
+            };
+            line += u64::from(b == b'\n');
+        }
+        Some((state == QuoteState::Quoted, opened))
+    }
+
+    proptest! {
+        /// The tracker, fed in arbitrary pieces, agrees with the byte-by-byte reference.
+        #[test]
+        fn quote_tracker_matches_reference(
+            bytes in prop::collection::vec(
+                prop::sample::select(b"a,\"\n\r\t".to_vec()), 0..64),
+            cuts in prop::collection::vec(0usize..64, 0..6),
+        ) {
+            let Some(expected) = naive(&bytes, b',') else {
+                return Ok(());
+            };
+            let mut tracker = QuoteTracker::new(b',');
+            tracker.fresh = false;
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.push(bytes.len());
+            cuts.sort_unstable();
+            let (mut start, mut line) = (0, 1);
+            for cut in cuts {
+                tracker.feed(&bytes[start..cut], line);
+                line += bytes[start..cut].iter().filter(|&&b| b == b'\n').count() as u64;
+                start = cut;
+            }
+            let got = (tracker.in_quoted_field(), tracker.opened);
+            if expected.0 {
+                prop_assert_eq!(got, expected);
+            } else {
+                prop_assert!(!got.0);
+            }
+        }
+    }
+}
