@@ -12,7 +12,7 @@
 //! and line numbers count `\n`. Unlike `csv-core`, a quoted field that is still open at the end of
 //! the input is an error at the line and column where it opened (csv-core would return the rest of
 //! the input as one field), and no line or record is held past
-//! [`MAX_LINE_BYTES`](crate::ingest::blocks::MAX_LINE_BYTES).
+//! [`MAX_LINE_BYTES`].
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
