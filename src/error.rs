@@ -72,7 +72,7 @@ impl fmt::Display for Location {
             }
         }
         if let Some((name, _)) = &self.column {
-            write!(f, " (column '{name}')")?;
+            write!(f, " (column '{}')", crate::terminal::field(name))?;
         }
         Ok(())
     }
@@ -98,7 +98,11 @@ pub enum Error {
         message: String,
     },
     /// A column named on the command line is not in the input's header.
-    #[error("column '{column}' not found in {path} (columns: {available}); {hint}")]
+    #[error(
+        "column '{}' not found in {path} (columns: {}); {hint}",
+        crate::terminal::field(column),
+        crate::terminal::listing(available)
+    )]
     UnknownColumn {
         /// The input file.
         path: String,

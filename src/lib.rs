@@ -9,6 +9,7 @@
 //! - [`cmd`] wires them together, one module per subcommand; [`cli`] parses arguments.
 
 pub mod analysis;
+pub mod budget;
 pub mod cli;
 pub mod cmd;
 pub mod engine;
@@ -21,5 +22,6 @@ pub mod partitioner;
 pub mod report;
 pub mod settings;
 pub mod synth;
+pub mod terminal;
 
 pub use error::{Error, Exit, Result};

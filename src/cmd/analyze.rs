@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::args::{self, PartitionList};
 use crate::analysis::{stats, StatsSettings};
+use crate::budget;
 use crate::engine::{self, RunSettings, DEFAULT_MAX_KEYS};
 use crate::error::{Error, Exit, Result};
 use crate::ingest::encoding::KeyEncoding;
@@ -86,7 +87,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "COLUMN")]
     pub time_col: Option<String>,
 
-    /// Worker threads for reading (0 = one per core).
+    /// Worker threads for reading (0 = one per core; at most 256).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
@@ -98,6 +99,11 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Show every column of the table, however wide (by default the table fits 120 columns and says
+    /// which columns it left out).
+    #[arg(long)]
+    pub wide: bool,
 
     /// How many of the heaviest keys to list.
     #[arg(long, value_name = "N", default_value_t = 10)]
@@ -111,7 +117,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_SEED)]
     pub seed: u64,
 
-    /// Monte Carlo trials for the random-placement expectation (0 turns it off).
+    /// Monte Carlo trials for the random-placement expectation (0 turns it off; at most 1000000).
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_TRIALS)]
     pub trials: u32,
 
@@ -132,6 +138,7 @@ pub struct AnalyzeArgs {
 pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     if let Some(path) = &args.output {
         output::check_writable(path)?;
+        output::refuse_input_as_output(path, &args.inputs)?;
     }
     let settings = settings(&args)?;
     let outcome = engine::run(&settings)?;
@@ -145,7 +152,10 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     let provenance = provenance(&args, &settings, outcome.read.rows);
     let report = Report::Analysis(AnalysisReport::new(&outcome, args.redact_keys, provenance));
     engine::release_at_exit(outcome);
-    output::emit_bytes(args.output.as_deref(), &report.render(args.format))?;
+    output::emit_bytes(
+        args.output.as_deref(),
+        &report.render_wide(args.format, args.wide),
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -161,6 +171,12 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
     if partitioners.is_empty() {
         return Err(Error::Usage("--partitioner needs at least one id".into()));
     }
+    budget::analyze_flags(
+        partitioners.len(),
+        &args.partitions.0,
+        args.threads,
+        args.trials,
+    )?;
     let key =
         KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref()).map_err(Error::Usage)?;
     Ok(RunSettings {

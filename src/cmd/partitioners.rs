@@ -2,7 +2,8 @@
 //! behaviour and the clients that use it, so users can find the id of their producer.
 //!
 //! The rows come from the same [`Behaviour`](crate::partitioner::Behaviour) constants the mapping
-//! runs on ([`crate::report::partitioners`]), so the listing cannot drift from the code.
+//! runs on ([`crate::report::partitioners`]; the rules are those of docs/partitioners.md, "The
+//! clients"), so the listing cannot drift from the code.
 
 use std::path::PathBuf;
 

@@ -118,6 +118,7 @@ pub fn place_key(
 pub fn run(args: WhichArgs) -> Result<Exit> {
     if let Some(path) = &args.output {
         output::check_writable(path)?;
+        output::refuse_input_as_output(path, args.keys_file.as_slice())?;
     }
     if args.keys.is_empty() && args.keys_file.is_none() {
         return Err(Error::Usage(
@@ -227,6 +228,7 @@ fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
         });
     }
     if cr_lines > 0 && encoding == KeyEncoding::Utf8 {
+        let name = crate::terminal::field(name);
         eprintln!(
             "keyplan: warning: {cr_lines} line(s) of {name} end in '\\r' (CRLF line ends?); keys are \
              bytes, so each of those keys includes the '\\r'. Strip it (e.g. tr -d '\\r') unless the \

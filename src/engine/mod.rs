@@ -126,7 +126,21 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
             from_distribution(dist, settings, read)
         }
         Collected::Bounded(streamed) => {
-            let result = streamed.finish(settings.top);
+            let mut result = streamed.finish(settings.top);
+            // Only the heavy-hitter summary's keys are known: list those on each hottest partition.
+            for s in &mut result.analysis.scenarios {
+                if s.metrics.max_partition_events > 0 {
+                    let family = s.partitioner.family();
+                    let keys = result.top_keys.iter();
+                    s.hot_keys = analysis::hot_keys(
+                        keys.map(|c| (c.key.as_ref(), c.count, family.hash(&c.key))),
+                        s.partitioner,
+                        s.partitions,
+                        s.metrics.hottest_partition,
+                        analysis::HOT_KEYS,
+                    );
+                }
+            }
             Outcome {
                 top_keys: result
                     .top_keys

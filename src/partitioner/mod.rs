@@ -1,8 +1,8 @@
 //! Producer-client partitioners, bit-exact.
 //!
 //! Every mapping here reproduces a real client's key -> partition choice, as specified in
-//! ../shared/spec/partitioners.md and checked against the real clients' outputs in
-//! ../shared/vectors (tests/cli/vectors.rs).
+//! docs/partitioners.md and checked against the real clients' outputs in
+//! tests/vectors (tests/cli/vectors.rs).
 //!
 //! A partitioner is split in two so that analysis can hash each distinct key once per hash function and
 //! then evaluate any number of partitioners and partition counts cheaply:
@@ -104,6 +104,17 @@ impl std::fmt::Display for Placement {
             Placement::Invalid => f.write_str("invalid"),
         }
     }
+}
+
+/// What a client does with a key, independent of the partition count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Treatment {
+    /// The key is hashed to one partition.
+    Hashed,
+    /// The client spreads the key's messages over every partition (sticky or round-robin).
+    Spread,
+    /// The client refuses the key.
+    Refused,
 }
 
 /// How a hash becomes a partition index.
@@ -301,7 +312,7 @@ const PULSAR_JAVA: Behaviour = Behaviour {
 
 /// A producer client's key -> partition mapping, named as on the command line (`--partitioner`).
 ///
-/// The ids and behaviours are those of ../shared/spec/partitioners.md, table "Clients".
+/// The ids and behaviours are those of docs/partitioners.md, "The clients".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Partitioner {
     /// Kafka Java producer default: `(murmur2(key) & 0x7fffffff) % n`.
@@ -455,6 +466,28 @@ impl Partitioner {
             Mapping::Modulo(rule) => rule.apply(hash as u32, n.get()),
             Mapping::ShardRange => kinesis::shard(hash, n.get()),
         })
+    }
+
+    /// What the client does with `key` whatever the partition count: hash it, spread it (the empty key
+    /// under clients that place it at random) or refuse it. Only hashed keys can make a partition hot.
+    pub fn treatment(self, key: &[u8]) -> Treatment {
+        let b = self.behaviour();
+        if let Some(rule) = b.accepts {
+            if !(rule.check)(key) {
+                return Treatment::Refused;
+            }
+        }
+        match (key.is_empty(), b.empty_key) {
+            (true, EmptyKey::Spread(_)) => Treatment::Spread,
+            (true, EmptyKey::Rejected) => Treatment::Refused,
+            _ => Treatment::Hashed,
+        }
+    }
+
+    /// Whether [`treatment`](Self::treatment) is [`Treatment::Hashed`] for every possible key.
+    pub fn hashes_every_key(self) -> bool {
+        let b = self.behaviour();
+        b.accepts.is_none() && matches!(b.empty_key, EmptyKey::Hashed)
     }
 
     /// Hashes and places one key: the convenience form of [`place`](Self::place).

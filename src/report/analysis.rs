@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::document::{Block, Document};
 use super::keys::{self, KeyLabel};
 use super::table::{Align, Table};
-use super::{group_digits, percent, Provenance};
+use super::{group_digits, percent, plural, Provenance};
+use crate::analysis::placeholder::is_placeholder;
 use crate::analysis::{LoadMetrics, ScenarioStats};
 use crate::engine::{Exactness, Outcome};
 use crate::partitioner::Partitioner;
@@ -33,6 +34,28 @@ pub struct TopKey {
     /// key has at least `events - max_error` events. Absent when counts are exact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_error: Option<u64>,
+    /// True when the key is a placeholder spelling (`NA`, `null`, empty, `-`, `0`, ...): usually
+    /// missing data or an absent key, not an entity. Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub placeholder: bool,
+}
+
+/// One of the heaviest keys on a scenario's hottest partition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HotPartitionKey {
+    /// The key as text (see [`TopKey::key`]); `<key #R>` when keys are redacted, R its rank in the
+    /// whole sample.
+    pub key: String,
+    /// The key's exact bytes in lower-case hex (absent when keys are redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_hex: Option<String>,
+    /// Events of the key (an upper bound in bounded-memory mode).
+    pub events: u64,
+    /// `events / events on the hottest partition`: how much of that partition the key makes.
+    pub share_of_partition: f64,
+    /// True for placeholder spellings (see [`TopKey::placeholder`]). Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub placeholder: bool,
 }
 
 impl TopKey {
@@ -44,6 +67,7 @@ impl TopKey {
             events,
             share: events as f64 / total.max(1) as f64,
             max_error: None,
+            placeholder: is_placeholder(key),
         }
     }
 }
@@ -100,6 +124,10 @@ pub struct ScenarioReport {
     /// Peak-to-mean ratio of the per-partition bytes (only with sizes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_skew: Option<f64>,
+    /// The heaviest keys on the hottest partition (`hottest_partition`), heaviest first: what makes
+    /// it hot. Keys a client places at random are on no single partition and never listed.
+    #[serde(default)]
+    pub hot_partition_keys: Vec<HotPartitionKey>,
 }
 
 /// The result of `keyplan analyze`.
@@ -177,6 +205,21 @@ impl AnalysisReport {
                 partition_bytes: s.byte_loads.clone(),
                 max_bytes_share: s.byte_metrics.as_ref().map(|m| m.max_share),
                 bytes_skew: s.byte_metrics.as_ref().map(|m| m.skew),
+                hot_partition_keys: s
+                    .hot_keys
+                    .iter()
+                    .map(|k| {
+                        let label = KeyLabel::new(&k.key, k.rank, redact);
+                        HotPartitionKey {
+                            key: label.text,
+                            key_hex: label.hex,
+                            events: k.events,
+                            share_of_partition: k.events as f64
+                                / s.metrics.max_partition_events.max(1) as f64,
+                            placeholder: is_placeholder(&k.key),
+                        }
+                    })
+                    .collect(),
             })
             .collect();
         AnalysisReport {
@@ -211,6 +254,17 @@ impl AnalysisReport {
         if !notes.is_empty() {
             doc.push(Block::Bullets(notes));
         }
+        if self
+            .scenarios
+            .iter()
+            .any(|s| !s.hot_partition_keys.is_empty())
+        {
+            doc.table("Hottest partition", self.hot_partition_table());
+        }
+        let placeholders = self.placeholder_notes();
+        if !placeholders.is_empty() {
+            doc.push(Block::Notes(placeholders));
+        }
         if !self.top_keys.is_empty() {
             let heading = if self.approximate.is_some() {
                 "Top keys (approximate)"
@@ -225,16 +279,16 @@ impl AnalysisReport {
     fn summary(&self) -> String {
         let mut text = match &self.approximate {
             None => format!(
-                "{} events, {} distinct keys; the top key carries {} of events",
-                group_digits(self.events),
-                group_digits(self.distinct_keys),
+                "{}, {}; the top key carries {} of events",
+                plural(self.events, "event", "events"),
+                plural(self.distinct_keys, "distinct key", "distinct keys"),
                 percent(self.top_key_share)
             ),
             Some(a) => format!(
-                "{} events, ~{} distinct keys (approximate, +-{} standard error); the top key carries \
+                "{}, ~{} (approximate, +-{} standard error); the top key carries \
                  at most {} of events (approximate)",
-                group_digits(self.events),
-                group_digits(self.distinct_keys),
+                plural(self.events, "event", "events"),
+                plural(self.distinct_keys, "distinct key", "distinct keys"),
                 percent(a.distinct_keys_rse),
                 percent(self.top_key_share)
             ),
@@ -243,8 +297,7 @@ impl AnalysisReport {
             text.push_str(&format!("; {} payload bytes", group_digits(bytes)));
         }
         if let (Some(first), Some(last)) = (self.first_event_ms, self.last_event_ms) {
-            let span = (last as f64 - first as f64) / 1000.0;
-            text.push_str(&format!("; events span {span:.3} s"));
+            text.push_str(&format!("; {}", time_span(first, last, self.events)));
         }
         text
     }
@@ -301,15 +354,143 @@ impl AnalysisReport {
                 .map(|r| format!(": {}", r.rule))
                 .unwrap_or_default();
             out.push(format!(
-                "note: {} refuses {} distinct keys, {} events ({} of events){rule}; they are left \
-                 out of its loads and metrics",
+                "note: {} refuses {}, {} ({} of events){rule}; they are left out of its loads \
+                 and metrics",
                 s.partitioner,
-                group_digits(s.rejected_keys),
-                group_digits(s.rejected_events),
+                plural(s.rejected_keys, "distinct key", "distinct keys"),
+                plural(s.rejected_events, "event", "events"),
                 percent(s.rejected_events as f64 / self.events.max(1) as f64)
             ));
         }
         out
+    }
+
+    /// Per scenario, the hottest partition and the keys that make it hot, with their share of it.
+    pub fn hot_partition_table(&self) -> Table {
+        let mut t = Table::new(&[
+            ("partitioner", Align::Left),
+            ("partitions", Align::Right),
+            ("hottest", Align::Right),
+            ("events", Align::Right),
+            ("heaviest keys there (share of the partition)", Align::Left),
+        ]);
+        for s in &self.scenarios {
+            let keys: Vec<String> = s
+                .hot_partition_keys
+                .iter()
+                .take(3)
+                .map(|k| {
+                    let mark = if k.placeholder { " [placeholder]" } else { "" };
+                    format!(
+                        "{} {}{mark}",
+                        keys::printable(&k.key),
+                        percent(k.share_of_partition)
+                    )
+                })
+                .collect();
+            t.push(vec![
+                s.partitioner.clone(),
+                s.partitions.to_string(),
+                s.metrics.hottest_partition.to_string(),
+                s.metrics.max_partition_events.to_string(),
+                keys.join(", "),
+            ]);
+        }
+        t
+    }
+
+    /// One note per heavy placeholder key: it is probably missing data, not an entity.
+    fn placeholder_notes(&self) -> Vec<String> {
+        self.top_keys
+            .iter()
+            .filter(|k| k.placeholder)
+            .map(|k| {
+                format!(
+                    "placeholder key {} carries {} of events: usually a missing or default value, not \
+                     an entity; check the producer before sizing for it",
+                    keys::printable(&k.key),
+                    percent(k.share)
+                )
+            })
+            .collect()
+    }
+
+    /// The comparison table for spreadsheets and data frames: one value per cell, full precision,
+    /// interval ends in their own columns, flags as `true`/`false`, missing values empty.
+    pub fn scenario_csv(&self) -> String {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let mut header = vec![
+            "partitioner",
+            "partitions",
+            "events",
+            "max_partition_events",
+            "hottest_partition",
+            "max_share",
+            "max_share_ci_low",
+            "max_share_ci_high",
+            "skew",
+            "skew_ci_low",
+            "skew_ci_high",
+            "sample_too_small",
+            "expected_skew_random",
+            "expected_skew_random_p95",
+            "worse_than_random",
+            "cv",
+            "gini",
+            "effective_parallelism",
+            "hot_key_floor",
+            "empty_partitions",
+            "rejected_events",
+            "rejected_keys",
+        ];
+        let with_bytes = self.total_bytes.is_some();
+        if with_bytes {
+            header.extend(["max_bytes_share", "bytes_skew"]);
+        }
+        w.write_record(&header)
+            .expect("writing to memory cannot fail");
+        let opt = |v: Option<f64>| {
+            v.filter(|v| !v.is_nan())
+                .map_or(String::new(), |v| v.to_string())
+        };
+        let val = |v: f64| opt(Some(v));
+        for s in &self.scenarios {
+            let (m, st) = (&s.metrics, &s.stats);
+            let mut row = vec![
+                s.partitioner.clone(),
+                s.partitions.to_string(),
+                s.partition_events.iter().sum::<u64>().to_string(),
+                m.max_partition_events.to_string(),
+                m.hottest_partition.to_string(),
+                val(m.max_share),
+                val(st.max_share_ci[0]),
+                val(st.max_share_ci[1]),
+                val(m.skew),
+                val(st.skew_ci[0]),
+                val(st.skew_ci[1]),
+                st.sample_too_small.to_string(),
+                opt(st.expected_skew_random),
+                opt(st.expected_skew_random_p95),
+                st.worse_than_random
+                    .map_or(String::new(), |b| b.to_string()),
+                val(m.cv),
+                val(m.gini),
+                val(m.effective_parallelism),
+                val(m.hot_key_floor),
+                m.empty_partitions.to_string(),
+                s.rejected_events.to_string(),
+                s.rejected_keys.to_string(),
+            ];
+            if with_bytes {
+                row.push(opt(s.max_bytes_share));
+                row.push(opt(s.bytes_skew));
+            }
+            w.write_record(&row).expect("writing to memory cannot fail");
+        }
+        String::from_utf8(w.into_inner().expect("writing to memory cannot fail"))
+            .expect("cells are strings")
     }
 
     /// The comparison table: one row per scenario, the same columns in every format.
@@ -333,20 +514,33 @@ impl AnalysisReport {
             headers.push(("max_bytes_share", Align::Right));
             headers.push(("bytes_skew", Align::Right));
         }
-        let mut t = Table::new(&headers);
+        // What a 120-column terminal leaves out first: the least read and most derivable columns.
+        let mut t = Table::new(&headers).optional(&[
+            "gini",
+            "cv",
+            "empty_partitions",
+            "bytes_skew",
+            "max_bytes_share",
+            "random_skew_p95",
+            "effective_parallelism",
+        ]);
         for s in &self.scenarios {
             let m = &s.metrics;
             let mut row = vec![
                 s.partitioner.clone(),
                 s.partitions.to_string(),
-                format!("{:.4}", m.max_share),
-                format!("{:.3}", m.skew),
-                format!(
-                    "{:.3}-{:.3}{}",
-                    s.stats.skew_ci[0],
-                    s.stats.skew_ci[1],
-                    if s.stats.sample_too_small { " *" } else { "" }
-                ),
+                num(m.max_share, 4),
+                num(m.skew, 3),
+                if s.stats.skew_ci[0].is_nan() {
+                    "-".to_string()
+                } else {
+                    format!(
+                        "{:.3}-{:.3}{}",
+                        s.stats.skew_ci[0],
+                        s.stats.skew_ci[1],
+                        if s.stats.sample_too_small { " *" } else { "" }
+                    )
+                },
                 s.stats
                     .expected_skew_random_p95
                     .map_or_else(|| "-".to_string(), |v| format!("{v:.3}")),
@@ -356,10 +550,10 @@ impl AnalysisReport {
                     None => "-",
                 }
                 .to_string(),
-                format!("{:.3}", m.cv),
-                format!("{:.3}", m.gini),
-                format!("{:.2}", m.effective_parallelism),
-                format!("{:.2}", m.hot_key_floor),
+                num(m.cv, 3),
+                num(m.gini, 3),
+                num(m.effective_parallelism, 2),
+                num(m.hot_key_floor, 2),
                 m.empty_partitions.to_string(),
             ];
             if with_bytes {
@@ -401,5 +595,101 @@ impl AnalysisReport {
             t.push(row);
         }
         t
+    }
+}
+
+/// `events from 2013-01-01T05:00:00Z to 2013-12-31T23:59:00Z (365.0 days), 0.0107 events/s on average`.
+fn time_span(first_ms: i64, last_ms: i64, events: u64) -> String {
+    let seconds = (last_ms as f64 - first_ms as f64) / 1000.0;
+    let length = if seconds >= 2.0 * 86_400.0 {
+        format!("{:.1} days", seconds / 86_400.0)
+    } else if seconds >= 2.0 * 3_600.0 {
+        format!("{:.1} hours", seconds / 3_600.0)
+    } else {
+        format!("{seconds:.3} s")
+    };
+    let rate = if seconds > 0.0 {
+        format!(
+            ", {} events/s on average",
+            significant(events as f64 / seconds)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "events from {} to {} ({length}){rate}",
+        utc_text(first_ms),
+        utc_text(last_ms)
+    )
+}
+
+/// A rate with three significant digits, without exponent.
+fn significant(x: f64) -> String {
+    let digits = if x >= 100.0 {
+        0
+    } else {
+        (2 - x.abs().log10().floor() as i32).clamp(0, 9) as usize
+    };
+    format!("{x:.digits$}")
+}
+
+/// Milliseconds since the Unix epoch as RFC 3339 UTC (`2024-05-01T12:00:00Z`, with `.mmm` when the
+/// time has milliseconds).
+pub fn utc_text(ms: i64) -> String {
+    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, sec, milli) = (
+        ms_of_day / 3_600_000,
+        ms_of_day / 60_000 % 60,
+        ms_of_day / 1000 % 60,
+        ms_of_day % 1000,
+    );
+    let fraction = if milli > 0 {
+        format!(".{milli:03}")
+    } else {
+        String::new()
+    };
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}{fraction}Z")
+}
+
+/// A number with `digits` decimals, or `-` when it is undefined (NaN: no hashed event).
+fn num(v: f64, digits: usize) -> String {
+    if v.is_nan() {
+        "-".to_string()
+    } else {
+        format!("{v:.digits$}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc_text(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_text(1_714_564_800_000), "2024-05-01T12:00:00Z");
+        assert_eq!(utc_text(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_text(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(utc_text(1_000_123), "1970-01-01T00:16:40.123Z");
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(
+            time_span(0, 10_000, 5),
+            "events from 1970-01-01T00:00:00Z to 1970-01-01T00:00:10Z (10.000 s), 0.500 events/s on average"
+        );
+        assert!(time_span(0, 0, 1).ends_with("(0.000 s)"));
+        assert!(time_span(0, 864_000_000, 1).contains("(10.0 days)"));
     }
 }

@@ -54,8 +54,9 @@ impl Document {
         });
     }
 
-    /// The document as plain text for a terminal: no title, headings in lower case above tables.
-    pub fn to_text(&self) -> String {
+    /// The document as plain text for a terminal: no title, headings in lower case above tables,
+    /// each table fitted to `width` columns by leaving out its optional columns (`None`: every column).
+    pub fn to_text(&self, width: Option<usize>) -> String {
         let mut out = String::new();
         for (i, block) in self.blocks.iter().enumerate() {
             match block {
@@ -64,6 +65,9 @@ impl Document {
                     out.push('\n');
                 }
                 Block::Notes(lines) => {
+                    if i > 0 && matches!(self.blocks[i - 1], Block::Table { .. }) {
+                        out.push('\n');
+                    }
                     for line in lines {
                         out.push_str(line);
                         out.push('\n');
@@ -84,7 +88,24 @@ impl Document {
                         out.push_str(&heading.to_lowercase());
                         out.push('\n');
                     }
-                    out.push_str(&table.to_text());
+                    match width {
+                        None => out.push_str(&table.to_text()),
+                        Some(width) => {
+                            let (text, hidden) = table.to_text_fit(width);
+                            out.push_str(&text);
+                            if !hidden.is_empty() {
+                                out.push_str(&format!(
+                                    "({} hidden to fit {width} columns: {}; --wide shows them)\n",
+                                    if hidden.len() == 1 {
+                                        "1 column"
+                                    } else {
+                                        "columns"
+                                    },
+                                    hidden.join(", ")
+                                ));
+                            }
+                        }
+                    }
                 }
             }
         }

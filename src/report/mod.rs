@@ -119,16 +119,26 @@ impl Report {
     /// The report's main table as CSV.
     pub fn csv(&self) -> Vec<u8> {
         match self {
-            Report::Analysis(r) => r.scenario_table().to_csv().into_bytes(),
+            Report::Analysis(r) => r.scenario_csv().into_bytes(),
             Report::Which(r) => r.csv(),
             Report::Partitioners(r) => r.table().to_csv().into_bytes(),
         }
     }
 
-    /// The report rendered in `format`.
+    /// The report rendered in `format`, text tables fitted to a 120-column terminal.
     pub fn render(&self, format: Format) -> Vec<u8> {
-        writer(format).write(self)
+        writer(format, false).write(self)
     }
+
+    /// The report rendered in `format`; `wide` keeps every column of text tables.
+    pub fn render_wide(&self, format: Format, wide: bool) -> Vec<u8> {
+        writer(format, wide).write(self)
+    }
+}
+
+/// `1 distinct key`, `2 distinct keys`: the count with digits grouped and the noun in the right number.
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group_digits(n), if n == 1 { one } else { many })
 }
 
 /// `0.1234` -> `12.34%`.

@@ -11,7 +11,13 @@ pub trait Writer {
 
 /// Aligned tables and short notes for a terminal.
 #[derive(Debug, Clone, Copy)]
-pub struct TextWriter;
+pub struct TextWriter {
+    /// Show every column, however wide; otherwise tables fit [`TEXT_WIDTH`] columns.
+    pub wide: bool,
+}
+
+/// The width text tables are fitted to unless `--wide`: a terminal of 120 columns.
+pub const TEXT_WIDTH: usize = 120;
 
 /// The full typed report as pretty JSON (the schema is named in its `schema` field).
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +33,8 @@ pub struct MarkdownWriter;
 
 impl Writer for TextWriter {
     fn write(&self, report: &Report) -> Vec<u8> {
-        report.document().to_text().into_bytes()
+        let width = (!self.wide).then_some(TEXT_WIDTH);
+        report.document().to_text(width).into_bytes()
     }
 }
 
@@ -56,12 +63,12 @@ impl Writer for MarkdownWriter {
     }
 }
 
-/// The writer for `format`.
-pub fn writer(format: Format) -> &'static dyn Writer {
+/// The writer for `format`; `wide` keeps every column of text tables.
+pub fn writer(format: Format, wide: bool) -> Box<dyn Writer> {
     match format {
-        Format::Table => &TextWriter,
-        Format::Json => &JsonWriter,
-        Format::Csv => &CsvWriter,
-        Format::Markdown => &MarkdownWriter,
+        Format::Table => Box::new(TextWriter { wide }),
+        Format::Json => Box::new(JsonWriter),
+        Format::Csv => Box::new(CsvWriter),
+        Format::Markdown => Box::new(MarkdownWriter),
     }
 }
