@@ -20,12 +20,13 @@
 //! the word `random`; where it refuses the key (Kinesis: not 1..=256 code points of UTF-8), `invalid`.
 
 use std::ffi::OsString;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
 use super::args;
 use crate::error::{Error, Exit, Location, Result};
-use crate::ingest::encoding::{encode, KeyEncoding};
+use crate::ingest::blocks::{line_too_long, MAX_LINE_BYTES};
+use crate::ingest::encoding::{check_key_len, encode, KeyEncoding, MAX_KEY_BYTES};
 use crate::ingest::Source;
 use crate::output;
 use crate::partitioner::{PartitionCount, Partitioner, Placement};
@@ -191,18 +192,39 @@ fn os_bytes(arg: &OsString) -> Vec<u8> {
 
 /// Reads a keys file: one key per `\n`-terminated line (see the module docs for the exact rules).
 fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
-    let source = Source::open(name)?;
+    let mut source = Source::open(name)?;
     let mut keys = Vec::new();
     let mut cr_lines = 0u64;
-    // `split` yields no empty item after a final `\n`, and one per empty line elsewhere.
-    for (index, line) in source.reader.split(b'\n').enumerate() {
-        let text = line.map_err(|e| Error::io(name, e))?;
+    // Like `split(b'\n')` (no empty key after a final `\n`, one per empty line elsewhere), but a
+    // line is never held past MAX_LINE_BYTES: a file without line ends must not fill memory.
+    for index in 1u64.. {
+        let at = || Location::line(name, index);
+        let mut text = Vec::new();
+        let limit = MAX_LINE_BYTES as u64 + 1;
+        let n = (&mut source.reader)
+            .take(limit)
+            .read_until(b'\n', &mut text)
+            .map_err(|e| Error::io(name, e))?;
+        if n == 0 {
+            break;
+        }
+        if text.last() == Some(&b'\n') {
+            text.pop();
+        } else if n as u64 == limit {
+            return Err(line_too_long(name, index));
+        }
+        if text.len() > MAX_KEY_BYTES {
+            // The key is the decoded text, which no encoding makes longer than the text.
+            if let Ok(key) = encode(&text, encoding) {
+                check_key_len(&key).map_err(|m| Error::input(at(), m))?;
+            }
+        }
         if text.ends_with(b"\r") {
             cr_lines += 1;
         }
         keys.push(GivenKey {
             text,
-            origin: Origin::Line(Location::line(name, index as u64 + 1)),
+            origin: Origin::Line(at()),
         });
     }
     if cr_lines > 0 && encoding == KeyEncoding::Utf8 {

@@ -2,7 +2,8 @@
 //!
 //! The line end (`\n`, or `\r\n`) is not part of the key; every other byte is, including a lone `\r`,
 //! NUL and invalid UTF-8. An empty line is the empty key (kcat prints a null or empty key as an empty
-//! line); a last line without a newline is a key too.
+//! line); a last line without a newline is a key too. Keys are at most
+//! [`MAX_KEY_BYTES`](crate::ingest::encoding::MAX_KEY_BYTES) long.
 
 use memchr::memchr_iter;
 
@@ -10,7 +11,7 @@ use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
 use crate::ingest::counter::{Event, EventSink};
 use crate::ingest::delimited::BATCH;
-use crate::ingest::encoding::{encode, KeyEncoding};
+use crate::ingest::encoding::{check_key_len, encode, KeyEncoding};
 use crate::ingest::row::overflow;
 
 /// Parses one block of whole lines.
@@ -59,8 +60,9 @@ fn add_keys<S: EventSink>(
     sink: &mut S,
 ) -> Result<()> {
     for raw in batch.drain(..) {
-        let key =
-            encode(raw, encoding).map_err(|m| Error::input(Location::line(name, *line), m))?;
+        let key = encode(raw, encoding)
+            .and_then(|key| check_key_len(&key).map(|()| key))
+            .map_err(|m| Error::input(Location::line(name, *line), m))?;
         sink.add_event(Event::new(&key, 1))
             .map_err(|total| overflow(name, *line, total))?;
         *line += 1;

@@ -15,6 +15,7 @@ pub mod kcat;
 pub mod keyexpr;
 pub mod keytable;
 pub mod lines;
+pub mod number;
 pub mod progress;
 pub mod row;
 pub mod source;
@@ -236,6 +237,7 @@ pub fn read_source<S: EventSink>(
                 line_offset: 0,
                 divert: |_| false,
                 block_size: options.block_size(),
+                cr_ends_lines: false,
             };
             let name = source.name.clone();
             let encoding = options.key_encoding;
@@ -283,10 +285,27 @@ pub fn detect_format(source: &mut Source) -> Result<InputFormat> {
         Some("txt" | "keys" | "lines") => return Ok(InputFormat::Lines),
         _ => {}
     }
-    let head = std::io::BufRead::fill_buf(&mut source.reader)
-        .map_err(|e| blocks::read_failure(name, source.gzip, 1, e))?;
-    let first = head.iter().find(|b| !b.is_ascii_whitespace());
-    Ok(if first == Some(&b'{') {
+    // Look past leading whitespace for the first byte, however the reads are cut (a pipe may hand
+    // over one byte at a time): the skipped bytes are kept and put back in front of the reader.
+    let mut skipped = Vec::new();
+    let first = loop {
+        let head = std::io::BufRead::fill_buf(&mut source.reader)
+            .map_err(|e| blocks::read_failure(name, source.gzip, 1, e))?;
+        if let Some(&b) = head.iter().find(|b| !b.is_ascii_whitespace()) {
+            break Some(b);
+        }
+        if head.is_empty() || skipped.len() > blocks::MAX_LINE_BYTES {
+            break None;
+        }
+        let n = head.len();
+        skipped.extend_from_slice(head);
+        std::io::BufRead::consume(&mut source.reader, n);
+    };
+    if !skipped.is_empty() {
+        let rest = std::mem::replace(&mut source.reader, Box::new(std::io::empty()));
+        source.reader = Box::new(std::io::Read::chain(std::io::Cursor::new(skipped), rest));
+    }
+    Ok(if first == Some(b'{') {
         InputFormat::KcatJson
     } else {
         InputFormat::Csv
