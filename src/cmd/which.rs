@@ -8,9 +8,9 @@
 //! - lines end at `\n` only; the `\n` is not part of the key;
 //! - a final `\n` at the end of the file ends the last line, it does not add an empty key, but an
 //!   empty line anywhere else (including `\n\n` at the end) is the empty key;
-//! - a `\r` before the `\n` is kept as part of the key (a key may legitimately end in `\r`); with
-//!   `--key-encoding utf8` keyplan warns when lines end in `\r`, the mark of CRLF line ends. The other
-//!   encodings ignore surrounding whitespace, so CRLF files just work with them;
+//! - a `\r` right before the `\n` (CRLF line ends) is part of the line end, not of the key: the one
+//!   rule of every line-oriented input ([`line_key`]), so a CRLF file gives the keys of its LF twin.
+//!   A key that really ends in `\r` is given with `--key-encoding hex` or `base64`;
 //! - `-` reads standard input; gzip-compressed files are read transparently (detected by the gzip
 //!   magic bytes `1f 8b` at the start, so a raw keys file cannot start with those two bytes);
 //! - a key that holds `\n` cannot be written as one line: give it with `--key-encoding hex` or
@@ -27,6 +27,7 @@ use super::args;
 use crate::error::{Error, Exit, Location, Result};
 use crate::ingest::blocks::{line_too_long, MAX_LINE_BYTES};
 use crate::ingest::encoding::{check_key_len, encode, KeyEncoding, MAX_KEY_BYTES};
+use crate::ingest::lines::line_key;
 use crate::ingest::Source;
 use crate::output;
 use crate::partitioner::{PartitionCount, Partitioner, Placement};
@@ -194,7 +195,6 @@ fn os_bytes(arg: &OsString) -> Vec<u8> {
 fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
     let mut source = Source::open(name)?;
     let mut keys = Vec::new();
-    let mut cr_lines = 0u64;
     // Like `split(b'\n')` (no empty key after a final `\n`, one per empty line elsewhere), but a
     // line is never held past MAX_LINE_BYTES: a file without line ends must not fill memory.
     for index in 1u64.. {
@@ -219,21 +219,12 @@ fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
                 check_key_len(&key).map_err(|m| Error::input(at(), m))?;
             }
         }
-        if text.ends_with(b"\r") {
-            cr_lines += 1;
-        }
+        let len = line_key(&text).len();
+        text.truncate(len);
         keys.push(GivenKey {
             text,
             origin: Origin::Line(at()),
         });
-    }
-    if cr_lines > 0 && encoding == KeyEncoding::Utf8 {
-        let name = crate::terminal::field(name);
-        eprintln!(
-            "keyplan: warning: {cr_lines} line(s) of {name} end in '\\r' (CRLF line ends?); keys are \
-             bytes, so each of those keys includes the '\\r'. Strip it (e.g. tr -d '\\r') unless the \
-             producer's keys really end in '\\r'."
-        );
     }
     Ok(keys)
 }

@@ -82,13 +82,15 @@ pub(crate) fn read<S: EventSink>(
     };
     let columns = Columns::from_fields(head.split(|&b| b == delimiter));
     let spec = RowSpec::new(&name, columns, options, format)?;
+    let notes = spec.notes();
     let finish_at = engine.run(Vec::new(), source.reader, sink, |block, sink| {
         fast_block(block, delimiter, &spec, sink)
     })?;
     let stats = match finish_at {
         Finish::Done(t) => ReadStats {
             rows: t.rows,
-            skipped: 0,
+            notes,
+            ..ReadStats::default()
         },
         Finish::Diverted {
             totals,
@@ -109,7 +111,8 @@ pub(crate) fn read<S: EventSink>(
             )?;
             ReadStats {
                 rows: totals.rows + more.rows,
-                skipped: 0,
+                notes,
+                ..ReadStats::default()
             }
         }
     };
@@ -452,13 +455,17 @@ pub(crate) fn read_quoted<S: EventSink>(
             }
         }
     }
-    if spec.is_none() {
+    let Some(spec) = spec else {
         return Err(Error::Empty {
             path: name.to_string(),
             reason: "the input is empty; expected a header row naming the columns".into(),
         });
-    }
-    Ok(ReadStats { rows, skipped: 0 })
+    };
+    Ok(ReadStats {
+        rows,
+        notes: spec.notes(),
+        ..ReadStats::default()
+    })
 }
 
 /// Follows a record's bytes as csv-core reads them, far enough to know whether they end inside a

@@ -14,6 +14,14 @@ use crate::ingest::delimited::BATCH;
 use crate::ingest::encoding::{check_key_len, encode, KeyEncoding};
 use crate::ingest::row::overflow;
 
+/// The key a line holds: its bytes without the line end, where a line ends at `\n` and a `\r`
+/// right before it (or at the end of the input) belongs to the line end. One rule for every
+/// line-oriented input (`--input-format lines`, `which --keys-file`), so a CRLF file gives the same
+/// keys as its LF twin; a key that really ends in `\r` is given with `--key-encoding hex`.
+pub fn line_key(raw: &[u8]) -> &[u8] {
+    raw.strip_suffix(b"\r").unwrap_or(raw)
+}
+
 /// Parses one block of whole lines.
 pub(crate) fn lines_block<S: EventSink>(
     block: &[u8],
@@ -27,7 +35,7 @@ pub(crate) fn lines_block<S: EventSink>(
     let mut start = 0;
     for end in memchr_iter(b'\n', block) {
         let raw = &block[start..end];
-        let key = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let key = line_key(raw);
         if encoding == KeyEncoding::Utf8 {
             sink.prefetch(key);
         }
@@ -40,7 +48,7 @@ pub(crate) fn lines_block<S: EventSink>(
     let newlines = line - 1 + batch.len() as u64;
     if start < block.len() {
         let raw = &block[start..];
-        batch.push(raw.strip_suffix(b"\r").unwrap_or(raw));
+        batch.push(line_key(raw));
     }
     let rows = newlines + u64::from(start < block.len());
     add_keys(&mut batch, &mut line, name, encoding, sink)?;

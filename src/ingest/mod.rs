@@ -144,12 +144,15 @@ impl IngestOptions {
 }
 
 /// Counts from reading one or more inputs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadStats {
     /// Rows (records) turned into events.
     pub rows: u64,
     /// Records left out: kcat envelopes with a null key.
     pub skipped: u64,
+    /// Things about the inputs a reader should be told (e.g. a count-like column that was not used
+    /// as the weight), each naming the flag that changes it.
+    pub notes: Vec<String>,
 }
 
 /// Reads every input (paths, or `-` for standard input) into `sink`.
@@ -172,6 +175,7 @@ pub fn read_into<S: EventSink>(
         let stats = result?;
         total.rows += stats.rows;
         total.skipped += stats.skipped;
+        total.notes.extend(stats.notes);
     }
     Ok(total)
 }
@@ -183,12 +187,12 @@ pub fn read_sample(
 ) -> Result<(KeyDistribution, ReadStats)> {
     let mut counter = KeyCounter::new();
     let stats = read_into(inputs, options, &mut counter)?;
-    ensure_events(inputs, counter.total(), stats)?;
+    ensure_events(inputs, counter.total(), &stats)?;
     Ok((counter.finish(), stats))
 }
 
 /// Fails when the inputs held rows but no events: every count was 0, or every record had a null key.
-pub fn ensure_events(inputs: &[String], total: u64, stats: ReadStats) -> Result<()> {
+pub fn ensure_events(inputs: &[String], total: u64, stats: &ReadStats) -> Result<()> {
     if total > 0 {
         return Ok(());
     }
@@ -262,6 +266,7 @@ pub fn read_source<S: EventSink>(
             Ok(ReadStats {
                 rows: totals.rows,
                 skipped: totals.skipped,
+                notes: Vec::new(),
             })
         }
     }

@@ -59,8 +59,55 @@ impl Columns {
                 path: path.to_string(),
                 column: column.to_string(),
                 available: self.0.join(", "),
-                hint: hint.to_string(),
+                hint: self.split_hint().unwrap_or_else(|| hint.to_string()),
             })
+    }
+
+    /// When the header came out as a single field holding a usual delimiter, the delimiter was wrong:
+    /// say so and name the likely one.
+    fn split_hint(&self) -> Option<String> {
+        let [only] = self.0.as_slice() else {
+            return None;
+        };
+        let (_, name) = [(',', "','"), (';', "';'"), ('\t', "tab"), ('|', "'|'")]
+            .into_iter()
+            .find(|(c, _)| only.contains(*c))?;
+        Some(format!(
+            "the header was read as one single field, and it holds {name}: the delimiter is \
+             probably {name}; pass --delimiter {name}"
+        ))
+    }
+
+    /// The index of the first column named `name`.
+    fn position_of(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|c| c == name)
+    }
+
+    /// The first column whose name says it holds a count of events per row (`count`, `events`, `n`,
+    /// `cnt`, `weight`, ...), for warning when it is not used as the weight.
+    pub(crate) fn weight_like(&self) -> Option<&str> {
+        const NAMES: &[&str] = &[
+            "count",
+            "counts",
+            "cnt",
+            "n",
+            "events",
+            "event_count",
+            "num_events",
+            "weight",
+            "weights",
+            "freq",
+            "frequency",
+            "occurrences",
+            "messages",
+            "records",
+            "flights",
+            "total",
+        ];
+        self.0
+            .iter()
+            .find(|c| NAMES.iter().any(|n| n.eq_ignore_ascii_case(c.trim())))
+            .map(String::as_str)
     }
 
     /// The index of `column` if the header has it, or an error naming both positions when it has
@@ -148,10 +195,19 @@ impl RowSpec {
             (Some(expr), _) => expr.clone(),
             (None, true) => KeyExpr::column(DEFAULT_KEY_COL),
             (None, false) => {
+                let aggregate = match columns.weight_like() {
+                    Some(c) => format!(
+                        "; if each row is a key with a count, add --count-col {c} (or use \
+                         --input-format counts with columns key,count)"
+                    ),
+                    None => "; for a key,count aggregate use --input-format counts (columns \
+                             key,count) or --count-col COLUMN"
+                        .to_string(),
+                };
                 return Err(Error::Usage(format!(
-                    "{path}: name the key column with --key (columns: {})",
-                    columns.0.join(", ")
-                )))
+                    "{path}: name the key column with --key (columns: {}){aggregate}",
+                    crate::terminal::field(&columns.0.join(", "))
+                )));
             }
         };
         let key = key.resolve(|c| columns.find(path, c, "use --key"))?;
@@ -194,6 +250,27 @@ impl RowSpec {
             size,
             time,
         })
+    }
+
+    /// What a reader should be told about this layout: a column that looks like a per-row count
+    /// while every row is read as one event.
+    pub(crate) fn notes(&self) -> Vec<String> {
+        if self.count.is_some() {
+            return Vec::new();
+        }
+        let Some(name) = self.columns.weight_like() else {
+            return Vec::new();
+        };
+        if self.key.single_column() == self.columns.position_of(name) {
+            return Vec::new();
+        }
+        vec![format!(
+            "{}: every row counts as one event, but column '{}' looks like a count per row; if \
+             each row is a key with its count, add --count-col {} (or --input-format counts)",
+            crate::terminal::field(&self.path),
+            crate::terminal::field(name),
+            crate::terminal::field(name)
+        )]
     }
 
     /// The field that is the key's exact bytes (one column, `utf8` encoding), which readers can hand
