@@ -30,8 +30,10 @@ use crate::ingest::encoding::{check_key_len, encode, KeyEncoding, MAX_KEY_BYTES}
 use crate::ingest::lines::line_key;
 use crate::ingest::Source;
 use crate::output;
+use crate::output::OutStream;
 use crate::partitioner::{PartitionCount, Partitioner, Placement};
-use crate::report::{ListFormat, Provenance, Report, WhichKey, WhichReport};
+use crate::report::which::WhichStream;
+use crate::report::{ListFormat, Provenance, WhichKey};
 
 /// Show the partition each key lands on, exactly as a given producer client computes it.
 #[derive(Debug, clap::Args)]
@@ -127,54 +129,54 @@ pub fn run(args: WhichArgs) -> Result<Exit> {
                 .into(),
         ));
     }
-    let mut given: Vec<GivenKey> = args
-        .keys
-        .iter()
-        .enumerate()
-        .map(|(i, key)| GivenKey {
+    // Keys stream from arguments and file to the output one by one: memory stays flat however many
+    // keys a topic dump holds. With -o, a failure leaves the target as it was.
+    let mut out = OutStream::open(args.output.as_deref())?;
+    let name = out.name();
+    let io_err = |e| Error::io(name.as_str(), e);
+    let mut stream = WhichStream::new(
+        &mut out,
+        args.format.into(),
+        args.partitioner,
+        args.partitions,
+        args.key_encoding.name(),
+    )
+    .map_err(io_err)?;
+    let mut place = |key: GivenKey| -> Result<()> {
+        let placed = place_key(
+            key.text,
+            args.key_encoding,
+            args.partitioner,
+            args.partitions,
+        )
+        .map_err(|message| match key.origin {
+            Origin::Argument(i) => Error::Usage(format!("KEY argument {i}: {message}")),
+            Origin::Line(location) => Error::input(location, message),
+        })?;
+        stream
+            .push(WhichKey::new(placed.given, &placed.bytes, placed.placement))
+            .map_err(io_err)
+    };
+    for (i, key) in args.keys.iter().enumerate() {
+        place(GivenKey {
             text: os_bytes(key),
             origin: Origin::Argument(i + 1),
-        })
-        .collect();
-    if let Some(file) = &args.keys_file {
-        given.extend(read_keys_file(file, args.key_encoding)?);
+        })?;
     }
-    let placed = given
-        .into_iter()
-        .map(|key| {
-            place_key(
-                key.text,
-                args.key_encoding,
-                args.partitioner,
-                args.partitions,
-            )
-            .map_err(|message| match key.origin {
-                Origin::Argument(i) => Error::Usage(format!("KEY argument {i}: {message}")),
-                Origin::Line(location) => Error::input(location, message),
-            })
-        })
-        .collect::<Result<Vec<Placed>>>()?;
+    if let Some(file) = &args.keys_file {
+        for_each_key_line(file, args.key_encoding, &mut place)?;
+    }
     let mut inputs = Vec::new();
     if !args.keys.is_empty() {
         inputs.push("KEY arguments".to_string());
     }
     inputs.extend(args.keys_file.iter().cloned());
-    let mut provenance = Provenance::new(inputs, placed.len() as u64);
+    let mut provenance = Provenance::new(inputs, stream.written());
     provenance.set("partitioner", args.partitioner.id());
     provenance.set("partitions", args.partitions);
     provenance.set("key_encoding", args.key_encoding.name());
-    let keys = placed
-        .into_iter()
-        .map(|p| WhichKey::new(p.given, &p.bytes, p.placement))
-        .collect();
-    let report = Report::Which(WhichReport::new(
-        args.partitioner,
-        args.partitions,
-        args.key_encoding.name(),
-        keys,
-        provenance,
-    ));
-    output::emit_bytes(args.output.as_deref(), &report.render(args.format.into()))?;
+    stream.finish(provenance).map_err(io_err)?;
+    out.finish()?;
     Ok(Exit::Ok)
 }
 
@@ -192,9 +194,12 @@ fn os_bytes(arg: &OsString) -> Vec<u8> {
 }
 
 /// Reads a keys file: one key per `\n`-terminated line (see the module docs for the exact rules).
-fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
+fn for_each_key_line(
+    name: &str,
+    encoding: KeyEncoding,
+    each: &mut dyn FnMut(GivenKey) -> Result<()>,
+) -> Result<()> {
     let mut source = Source::open(name)?;
-    let mut keys = Vec::new();
     // Like `split(b'\n')` (no empty key after a final `\n`, one per empty line elsewhere), but a
     // line is never held past MAX_LINE_BYTES: a file without line ends must not fill memory.
     for index in 1u64.. {
@@ -221,17 +226,18 @@ fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
         }
         let len = line_key(&text).len();
         text.truncate(len);
-        keys.push(GivenKey {
+        each(GivenKey {
             text,
             origin: Origin::Line(at()),
-        });
+        })?;
     }
-    Ok(keys)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::WhichReport;
 
     fn n(count: u64) -> PartitionCount {
         PartitionCount::new(count).unwrap()

@@ -407,3 +407,37 @@ fn analyze_with_several_partitioners() {
         "kinesis refuses 2 distinct keys, 2 events",
     ));
 }
+
+/// `which` streams its keys to the output; a bad key halfway leaves an existing `-o` target as it
+/// was (the streamed part went to a temporary file that is removed).
+#[test]
+fn a_failure_midstream_leaves_the_target_intact() {
+    let w = Workdir::new();
+    w.write("keys.hex", b"61\n62\nzz\n63\n");
+    w.write("out.csv", b"previous report\n");
+    let out = w
+        .run(&[
+            "which",
+            "-p",
+            "4",
+            "--key-encoding",
+            "hex",
+            "--keys-file",
+            "keys.hex",
+        ])
+        .args(["--format", "csv", "-o", "out.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keys.hex:3"));
+    assert_eq!(
+        std::fs::read(w.join("out.csv")).unwrap(),
+        b"previous report\n"
+    );
+    assert_eq!(
+        w.files().len(),
+        2,
+        "no temporary file left: {:?}",
+        w.files()
+    );
+}
