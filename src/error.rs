@@ -130,11 +130,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// Shorthand for an input error at a location.
-    pub fn input(location: Location, message: impl Into<String>) -> Error {
+    /// Shorthand for an input error at a location; `message` is a typed error of the layer that
+    /// found it (e.g. [`crate::ingest::field::FieldError`]) or a message.
+    pub fn input(location: Location, message: impl std::fmt::Display) -> Error {
         Error::Input {
             location,
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 

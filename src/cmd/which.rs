@@ -27,6 +27,7 @@ use super::args;
 use crate::error::{Error, Exit, Location, Result};
 use crate::ingest::blocks::{line_too_long, MAX_LINE_BYTES};
 use crate::ingest::encoding::{check_key_len, encode, KeyEncoding, MAX_KEY_BYTES};
+use crate::ingest::field::FieldError;
 use crate::ingest::lines::line_key;
 use crate::ingest::Source;
 use crate::output;
@@ -107,7 +108,7 @@ pub fn place_key(
     encoding: KeyEncoding,
     partitioner: Partitioner,
     n: PartitionCount,
-) -> std::result::Result<Placed, String> {
+) -> std::result::Result<Placed, FieldError> {
     let bytes = encode(&text, encoding)?.into_owned();
     let placement = partitioner.partition_of(&bytes, n);
     Ok(Placed {
@@ -277,7 +278,9 @@ mod tests {
 
     #[test]
     fn bad_hex_names_the_key() {
-        let err = place_key(b"zz".to_vec(), KeyEncoding::Hex, Partitioner::Java, n(3)).unwrap_err();
+        let err = place_key(b"zz".to_vec(), KeyEncoding::Hex, Partitioner::Java, n(3))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("'zz'"), "{err}");
     }
 }

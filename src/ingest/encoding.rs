@@ -8,6 +8,8 @@ use std::borrow::Cow;
 
 use base64::Engine as _;
 
+use crate::ingest::field::FieldError;
+
 /// The longest key keyplan accepts, in bytes (after `--key-encoding`): 1 MiB.
 ///
 /// Kafka's producer refuses a record larger than `max.request.size` (default 1 MiB, 1048576 bytes)
@@ -18,17 +20,11 @@ pub const MAX_KEY_BYTES: usize = 1 << 20;
 
 /// Checks that an encoded key is at most [`MAX_KEY_BYTES`] long. The error has no location: callers
 /// add path, line and column.
-pub fn check_key_len(key: &[u8]) -> Result<(), String> {
+pub fn check_key_len(key: &[u8]) -> Result<(), FieldError> {
     if key.len() <= MAX_KEY_BYTES {
         return Ok(());
     }
-    Err(format!(
-        "the key is {} bytes, longer than the {} MiB keyplan accepts (Kafka's default \
-         max.request.size of 1 MiB bounds a whole record); is --key the right column, or is a \
-         quote or line end missing?",
-        key.len(),
-        MAX_KEY_BYTES >> 20
-    ))
+    Err(FieldError::KeyTooLong(key.len()))
 }
 
 /// How to turn a key field into serialized key bytes (`--key-encoding`).
@@ -64,7 +60,7 @@ impl KeyEncoding {
 ///
 /// Errors say what is wrong with the field, without location: callers add path, line and column.
 #[inline]
-pub fn encode(field: &[u8], encoding: KeyEncoding) -> Result<Cow<'_, [u8]>, String> {
+pub fn encode(field: &[u8], encoding: KeyEncoding) -> Result<Cow<'_, [u8]>, FieldError> {
     match encoding {
         KeyEncoding::Utf8 => Ok(Cow::Borrowed(field)),
         KeyEncoding::Hex => decode_hex(field).map(Cow::Owned),
@@ -78,7 +74,10 @@ pub fn encode(field: &[u8], encoding: KeyEncoding) -> Result<Cow<'_, [u8]>, Stri
             engine
                 .decode(text)
                 .map(Cow::Owned)
-                .map_err(|e| format!("key {} is not valid base64: {e}", shown(field)))
+                .map_err(|e| FieldError::NotBase64 {
+                    shown: shown(field),
+                    reason: e.to_string(),
+                })
         }
         KeyEncoding::Int32 => {
             let v: i32 = parse_int(field, "int32")?;
@@ -100,38 +99,33 @@ fn trim_ascii(field: &[u8]) -> &[u8] {
     }
 }
 
-fn decode_hex(field: &[u8]) -> Result<Vec<u8>, String> {
+fn decode_hex(field: &[u8]) -> Result<Vec<u8>, FieldError> {
     let text = trim_ascii(field);
     let text = text
         .strip_prefix(b"0x")
         .or_else(|| text.strip_prefix(b"0X"))
         .unwrap_or(text);
     if text.len() % 2 != 0 {
-        return Err(format!(
-            "key {} has an odd number of hex digits",
-            shown(field)
-        ));
+        return Err(FieldError::OddHex(shown(field)));
     }
     text.chunks_exact(2)
         .map(|pair| {
             let digit = |b: u8| (b as char).to_digit(16);
             match (digit(pair[0]), digit(pair[1])) {
                 (Some(h), Some(l)) => Ok((h * 16 + l) as u8),
-                _ => Err(format!("key {} is not valid hex", shown(field))),
+                _ => Err(FieldError::NotHex(shown(field))),
             }
         })
         .collect()
 }
 
-fn parse_int<T: std::str::FromStr>(field: &[u8], kind: &str) -> Result<T, String> {
+fn parse_int<T: std::str::FromStr>(field: &[u8], kind: &'static str) -> Result<T, FieldError> {
     std::str::from_utf8(field)
         .ok()
         .and_then(|s| s.trim().parse::<T>().ok())
-        .ok_or_else(|| {
-            format!(
-                "key {} is not a decimal {kind} (use --key-encoding utf8 for text keys)",
-                shown(field)
-            )
+        .ok_or_else(|| FieldError::NotDecimal {
+            shown: shown(field),
+            kind,
         })
 }
 
@@ -168,7 +162,9 @@ mod tests {
     #[test]
     fn key_length_cap() {
         assert_eq!(check_key_len(&vec![b'a'; MAX_KEY_BYTES]), Ok(()));
-        let err = check_key_len(&vec![b'a'; MAX_KEY_BYTES + 1]).unwrap_err();
+        let err = check_key_len(&vec![b'a'; MAX_KEY_BYTES + 1])
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("1048577 bytes, longer than the 1 MiB"),
             "{err}"

@@ -11,6 +11,7 @@ pub mod counter;
 pub mod delimited;
 pub mod encoding;
 pub mod facets;
+pub mod field;
 pub mod kcat;
 pub mod keyexpr;
 pub mod keytable;

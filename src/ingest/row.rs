@@ -7,6 +7,7 @@
 use crate::error::{Error, Location, Result};
 use crate::ingest::counter::{Event, EventSink};
 use crate::ingest::encoding::{self, KeyEncoding};
+use crate::ingest::field::FieldError;
 use crate::ingest::keyexpr::{KeyExpr, ResolvedKey};
 use crate::ingest::number::Decimal;
 use crate::ingest::time::parse_time;
@@ -380,15 +381,14 @@ pub(crate) fn overflow(path: &str, line: u64, total: u64) -> Error {
 /// Parses a weight: a non-negative whole number. Float spellings of whole numbers (`12.0`, `1e3`, as
 /// some engines export counts) are accepted and read exactly; fractions, negatives, NaN and infinities
 /// are not.
-pub fn parse_weight(field: &[u8]) -> std::result::Result<u64, String> {
+pub fn parse_weight(field: &[u8]) -> std::result::Result<u64, FieldError> {
     parse_whole(field, "count")
 }
 
 /// Parses a non-negative whole number exactly (no detour through `f64`, which would round
 /// `9007199254740993.0` to an even neighbour); `what` names it in messages (`count`, `size`).
-pub fn parse_whole(field: &[u8], what: &str) -> std::result::Result<u64, String> {
-    let text = std::str::from_utf8(field)
-        .map_err(|_| format!("the {what} is not valid UTF-8 text; expected a whole number"))?;
+pub fn parse_whole(field: &[u8], what: &'static str) -> std::result::Result<u64, FieldError> {
+    let text = std::str::from_utf8(field).map_err(|_| FieldError::NumberNotUtf8 { what })?;
     let trimmed = text.trim();
     if let Ok(w) = trimmed.parse::<u64>() {
         return Ok(w);
@@ -404,32 +404,19 @@ pub fn parse_whole(field: &[u8], what: &str) -> std::result::Result<u64, String>
     };
     let Some(number) = Decimal::parse(trimmed) else {
         return Err(match trimmed.parse::<f64>() {
-            Ok(_) => format!(
-                "{what} '{shown}' is not a finite number; expected a non-negative whole number"
-            ),
-            Err(_) if trimmed.is_empty() => {
-                format!("the {what} is empty; expected a non-negative whole number")
-            }
-            Err(_) => {
-                format!("{what} '{shown}' is not a number; expected a non-negative whole number")
-            }
+            Ok(_) => FieldError::NotFinite { what, shown },
+            Err(_) if trimmed.is_empty() => FieldError::NumberEmpty { what },
+            Err(_) => FieldError::NotANumber { what, shown },
         });
     };
     if number.negative {
-        return Err(format!(
-            "{what} '{shown}' is negative; expected a non-negative whole number"
-        ));
+        return Err(FieldError::Negative { what, shown });
     }
     let scaled = number.scaled(0);
     match scaled.whole.map(u64::try_from) {
         Some(Ok(w)) if scaled.exact => Ok(w),
-        Some(Ok(_)) => Err(format!(
-            "{what} '{shown}' is not a whole number; expected a non-negative whole number"
-        )),
-        _ => Err(format!(
-            "{what} '{shown}' is too large (the maximum is {})",
-            u64::MAX
-        )),
+        Some(Ok(_)) => Err(FieldError::Fraction { what, shown }),
+        _ => Err(FieldError::TooLarge { what, shown }),
     }
 }
 
@@ -566,7 +553,10 @@ mod tests {
         ] {
             assert!(parse_weight(bad).is_err(), "{bad:?}");
         }
-        assert!(parse_whole(b"x", "size").unwrap_err().contains("size 'x'"));
+        assert!(parse_whole(b"x", "size")
+            .unwrap_err()
+            .to_string()
+            .contains("size 'x'"));
     }
 
     /// Whole numbers written as decimals are exact, not rounded through `f64` (issue #13).
@@ -588,15 +578,17 @@ mod tests {
         assert_eq!(parse_weight(b"1E3"), Ok(1000));
         assert_eq!(parse_weight(b"+4"), Ok(4));
         assert_eq!(parse_weight(b"0.0"), Ok(0));
-        let err = parse_weight(b"9007199254740993.5").unwrap_err();
+        let err = parse_weight(b"9007199254740993.5").unwrap_err().to_string();
         assert!(err.contains("is not a whole number"), "{err}");
-        let err = parse_weight(b"18446744073709551616.0").unwrap_err();
+        let err = parse_weight(b"18446744073709551616.0")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("too large"), "{err}");
-        let err = parse_weight(b"1e-3").unwrap_err();
+        let err = parse_weight(b"1e-3").unwrap_err().to_string();
         assert!(err.contains("is not a whole number"), "{err}");
-        let err = parse_weight(b"-0").unwrap_err();
+        let err = parse_weight(b"-0").unwrap_err().to_string();
         assert!(err.contains("negative"), "{err}");
-        let err = parse_weight(b"NaN").unwrap_err();
+        let err = parse_weight(b"NaN").unwrap_err().to_string();
         assert!(err.contains("not a finite number"), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 //! magnitude) and RFC 3339 date-times, all turned into milliseconds since the Unix epoch, within
 //! the years 0000..=9999 ([`MIN_TIME_MS`], [`MAX_TIME_MS`]).
 
+use crate::ingest::field::FieldError;
 use crate::ingest::number::Decimal;
 
 /// Epoch numbers with an absolute value below this are seconds. 1e11 seconds is the year 5138, while
@@ -26,45 +27,32 @@ pub const MAX_TIME_MS: i64 = 253_402_300_799_999;
 /// or an RFC 3339 date-time such as `2024-05-01T12:00:00Z`, `2024-05-01 12:00:00.250+02:00`. Epoch
 /// numbers are read exactly (no rounding through `f64`) and floored to the millisecond. Times outside
 /// [`MIN_TIME_MS`]..=[`MAX_TIME_MS`] are errors.
-pub fn parse_time(field: &[u8]) -> Result<i64, String> {
+pub fn parse_time(field: &[u8]) -> Result<i64, FieldError> {
     let text = std::str::from_utf8(field)
-        .map_err(|_| "the time is not valid UTF-8 text".to_string())?
+        .map_err(|_| FieldError::TimeNotUtf8)?
         .trim();
     if text.is_empty() {
-        return Err(
-            "the time is empty; expected epoch seconds or milliseconds, or an RFC 3339 date-time"
-                .into(),
-        );
+        return Err(FieldError::TimeEmpty);
     }
     let ms = match Decimal::parse(text) {
         Some(number) => epoch_to_ms(&number),
-        None => Some(parse_rfc3339(text).ok_or_else(|| {
-            format!(
-                "time '{}' is neither an epoch number nor an RFC 3339 date-time \
-                 (e.g. 1714564800, 1714564800000 or 2024-05-01T12:00:00Z)",
-                shorten(text)
-            )
-        })?),
+        None => Some(
+            parse_rfc3339(text)
+                .ok_or_else(|| FieldError::TimeUnrecognized(shorten(text).to_string()))?,
+        ),
     };
     match ms {
         Some(ms) if (MIN_TIME_MS..=MAX_TIME_MS).contains(&ms) => Ok(ms),
-        _ => Err(format!(
-            "time '{}' is out of range: keyplan accepts times from 0000-01-01T00:00:00Z to \
-             9999-12-31T23:59:59.999Z",
-            shorten(text)
-        )),
+        _ => Err(FieldError::TimeOutOfRange(shorten(text).to_string())),
     }
 }
 
 /// Checks that a time already in milliseconds (kcat's `ts`) is in the accepted range.
-pub fn check_range(ms: i64) -> Result<i64, String> {
+pub fn check_range(ms: i64) -> Result<i64, FieldError> {
     if (MIN_TIME_MS..=MAX_TIME_MS).contains(&ms) {
         Ok(ms)
     } else {
-        Err(format!(
-            "time {ms} ms is out of range: keyplan accepts times from 0000-01-01T00:00:00Z \
-             ({MIN_TIME_MS}) to 9999-12-31T23:59:59.999Z ({MAX_TIME_MS})"
-        ))
+        Err(FieldError::TimeMsOutOfRange(ms))
     }
 }
 
@@ -243,7 +231,7 @@ mod tests {
             "2024-05-01T12:00:00\u{1f600}",
             "\u{1f600}\u{1f600}\u{1f600}\u{1f600}\u{1f600}",
         ] {
-            let err = parse_time(bad.as_bytes()).unwrap_err();
+            let err = parse_time(bad.as_bytes()).unwrap_err().to_string();
             assert!(err.contains("neither an epoch number"), "{bad}: {err}");
         }
     }
@@ -261,7 +249,7 @@ mod tests {
             "253402300800000000000",
             "0000-01-01T00:00:00+00:01",
         ] {
-            let err = parse_time(bad.as_bytes()).unwrap_err();
+            let err = parse_time(bad.as_bytes()).unwrap_err().to_string();
             assert!(err.contains("out of range"), "{bad}: {err}");
         }
         assert_eq!(parse_time(b"0000-01-01T00:00:00Z"), Ok(MIN_TIME_MS));
