@@ -244,8 +244,8 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
         args.threads,
         args.trials,
     )?;
-    let key =
-        KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref()).map_err(Error::Usage)?;
+    let key = KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref())
+        .map_err(|e| Error::Usage(e.to_string()))?;
     Ok(RunSettings {
         inputs: args.inputs.clone(),
         ingest: IngestOptions {

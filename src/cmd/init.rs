@@ -112,8 +112,8 @@ pub fn run(args: InitArgs) -> Result<Exit> {
     if args.consumers.contains(&0) {
         return Err(Error::Usage("--consumers: counts must be 1 or more".into()));
     }
-    let key =
-        KeyExpr::parse(Some(&args.key), args.key_template.as_deref()).map_err(Error::Usage)?;
+    let key = KeyExpr::parse(Some(&args.key), args.key_template.as_deref())
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let settings = RunSettings {
         inputs: vec![args.input.clone()],
         ingest: IngestOptions {

@@ -32,14 +32,15 @@ impl KeyExpr {
     /// Without a template, the columns are joined with [`DEFAULT_JOIN`]. With only a template, the
     /// columns are the ones it names. With both, the template must use every `--key` column and no
     /// other.
-    pub fn parse(key: Option<&str>, template: Option<&str>) -> Result<Option<KeyExpr>, String> {
+    pub fn parse(
+        key: Option<&str>,
+        template: Option<&str>,
+    ) -> Result<Option<KeyExpr>, KeyExprError> {
         let columns: Option<Vec<String>> = match key {
             Some(text) => {
                 let cols: Vec<String> = text.split(',').map(|c| c.trim().to_string()).collect();
                 if cols.iter().any(String::is_empty) {
-                    return Err(format!(
-                        "--key '{text}' has an empty column name (expected e.g. tenant_id,order_id)"
-                    ));
+                    return Err(KeyExprError::EmptyColumn(text.to_string()));
                 }
                 Some(cols)
             }
@@ -76,25 +77,23 @@ impl KeyExpr {
                 for p in &pieces {
                     if let Piece::Column(c) = p {
                         if !columns.contains(c) {
-                            return Err(format!(
-                                "--key-template uses {{{c}}}, which is not one of the --key columns ({})",
-                                columns.join(", ")
-                            ));
+                            return Err(KeyExprError::NotAKeyColumn {
+                                column: c.clone(),
+                                columns: columns.join(", "),
+                            });
                         }
                     }
                 }
                 for c in &columns {
                     if !pieces.contains(&Piece::Column(c.clone())) {
-                        return Err(format!(
-                            "--key column '{c}' is not used by --key-template; add {{{c}}} to it"
-                        ));
+                        return Err(KeyExprError::UnusedColumn(c.clone()));
                     }
                 }
                 (columns, pieces)
             }
         };
         if columns.is_empty() {
-            return Err("--key-template names no column; use e.g. '{tenant_id}:{order_id}'".into());
+            return Err(KeyExprError::NoColumn);
         }
         Ok(Some(KeyExpr { columns, pieces }))
     }
@@ -145,8 +144,39 @@ impl KeyExpr {
     }
 }
 
+/// Why `--key` / `--key-template` do not form a key expression.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyExprError {
+    /// `--key a,,b`.
+    #[error("--key '{0}' has an empty column name (expected e.g. tenant_id,order_id)")]
+    EmptyColumn(String),
+    /// The template names a column that `--key` does not list.
+    #[error("--key-template uses {{{column}}}, which is not one of the --key columns ({columns})")]
+    NotAKeyColumn {
+        /// The column the template names.
+        column: String,
+        /// The `--key` columns.
+        columns: String,
+    },
+    /// A `--key` column the template leaves out.
+    #[error("--key column '{0}' is not used by --key-template; add {{{0}}} to it")]
+    UnusedColumn(String),
+    /// A template without any column.
+    #[error("--key-template names no column; use e.g. '{{tenant_id}}:{{order_id}}'")]
+    NoColumn,
+    /// `{` without `}`.
+    #[error("--key-template '{0}' has a '{{' without a closing '}}'")]
+    Unclosed(String),
+    /// `{}` or `{a{b}`.
+    #[error("--key-template '{0}' has an empty or malformed {{column}} reference")]
+    Malformed(String),
+    /// `}` without `{`.
+    #[error("--key-template '{0}' has a '}}' without an opening '{{' (write '}}}}' for a brace)")]
+    Unopened(String),
+}
+
 /// Splits a template into literals and `{column}` references; `{{` and `}}` are literal braces.
-fn parse_template(template: &str) -> Result<Vec<Piece<String>>, String> {
+fn parse_template(template: &str) -> Result<Vec<Piece<String>>, KeyExprError> {
     let mut pieces = Vec::new();
     let mut literal = Vec::new();
     let mut chars = template.char_indices().peekable();
@@ -162,14 +192,12 @@ fn parse_template(template: &str) -> Result<Vec<Piece<String>>, String> {
             }
             '{' => {
                 let rest = &template[i + 1..];
-                let end = rest.find('}').ok_or_else(|| {
-                    format!("--key-template '{template}' has a '{{' without a closing '}}'")
-                })?;
+                let end = rest
+                    .find('}')
+                    .ok_or_else(|| KeyExprError::Unclosed(template.to_string()))?;
                 let name = rest[..end].trim();
                 if name.is_empty() || name.contains('{') {
-                    return Err(format!(
-                        "--key-template '{template}' has an empty or malformed {{column}} reference"
-                    ));
+                    return Err(KeyExprError::Malformed(template.to_string()));
                 }
                 if !literal.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));
@@ -179,11 +207,7 @@ fn parse_template(template: &str) -> Result<Vec<Piece<String>>, String> {
                     chars.next();
                 }
             }
-            '}' => {
-                return Err(format!(
-                    "--key-template '{template}' has a '}}' without an opening '{{' (write '}}}}' for a brace)"
-                ))
-            }
+            '}' => return Err(KeyExprError::Unopened(template.to_string())),
             c => {
                 let mut buf = [0u8; 4];
                 literal.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());

@@ -503,7 +503,7 @@ fn strategies(src: &Source, raw: &RawPlan) -> Result<Vec<PlanStrategy>> {
         plain_key(src, key, "input")?;
         let template = raw.input.key_template.as_ref();
         let expr = KeyExpr::parse(Some(key.get_ref()), template.map(|t| t.get_ref().as_str()))
-            .map_err(|m| src.at(key.span(), &m))?
+            .map_err(|e| src.at(key.span(), &e.to_string()))?
             .expect("a key was given");
         out.push(PlanStrategy {
             name: key.get_ref().clone(),
@@ -527,7 +527,7 @@ fn strategies(src: &Source, raw: &RawPlan) -> Result<Vec<PlanStrategy>> {
         plain_key(src, &s.key, &format!("strategy '{name}'"))?;
         let template = s.key_template.as_ref().map(|t| t.get_ref().as_str());
         let expr = KeyExpr::parse(Some(s.key.get_ref()), template)
-            .map_err(|m| src.at(s.key.span(), &m))?
+            .map_err(|e| src.at(s.key.span(), &e.to_string()))?
             .expect("a key was given");
         out.push(PlanStrategy {
             name: name.clone(),
