@@ -245,7 +245,8 @@ impl EventSink for StreamingSink {
 /// error `distinct_keys_rse`), `top_keys` (each count is an upper bound, at most its `error`, itself at
 /// most `top_keys_max_error`, above the truth; a key missing from the summary has at most
 /// `top_keys_max_error` events) and `top_key_share` with the `hot_key_floor` derived from it (upper
-/// bounds).
+/// bounds). All of it is a function of the input and the block size, the same for any number of
+/// ingest threads (see the module doc).
 #[derive(Debug, Clone)]
 pub struct BoundedAnalysis {
     /// Exact scenarios; `distinct_keys` is the estimate.
