@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use keyplan::analysis::{analyze_with, StatsSettings};
-use keyplan::model::{Event, KeyCounter, PartitionCount};
+use keyplan::ingest::counter::{Event, KeyCounter};
+use keyplan::model::PartitionCount;
 use keyplan::partitioner::Partitioner;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -2,7 +2,7 @@
 """Cross-check `keyplan analyze` against the real kafka-python partitioner on a real sample.
 
 kafka-python's DefaultPartitioner is `(murmur2(key) & 0x7fffffff) % n`, the Java client's formula
-(../shared/vectors/README.md). This script reads every event of a CSV (plain or gzip) with Python's
+(tests/vectors/README.md). This script reads every event of a CSV (plain or gzip) with Python's
 csv module, places each key's UTF-8/raw bytes with kafka-python's own murmur2, and compares the
 per-partition event counts with keyplan's JSON output for the same file. Exit 1 on any difference.
 

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 use crate::cmd;
 use crate::error::{Error, Exit, Result};
+use crate::terminal;
 
 /// keyplan: plan Kafka partition counts and keys from a sample of real message keys.
 ///
@@ -48,12 +49,15 @@ impl Command {
 pub fn run() -> Exit {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if e.exit_code() == 0 => {
+            // --help and --version.
             let _ = e.print();
-            return match e.exit_code() {
-                0 => Exit::Ok,
-                _ => Exit::Error,
-            };
+            return Exit::Ok;
+        }
+        Err(e) => {
+            // The same prefix as every other error: clap's rendering starts with "error: ".
+            eprint!("keyplan: {}", e.render());
+            return Exit::Error;
         }
     };
     match cli.command.run() {
@@ -66,15 +70,18 @@ pub fn run() -> Exit {
     }
 }
 
+/// Prints `error` and its causes, one per line. Each line is made terminal-safe (see
+/// [`terminal`]): messages quote input bytes.
 fn report_error(error: &Error) {
-    let mut message = format!("keyplan: error: {error}");
+    let line = |text: String| terminal::safe(&text, terminal::MAX_MESSAGE_CHARS).into_owned();
+    let mut message = format!("keyplan: error: {}", line(error.to_string()));
     let mut source = std::error::Error::source(error);
     // `Io` already prints its source inline; deeper causes are still worth showing.
     if matches!(error, Error::Io { .. }) {
         source = source.and_then(std::error::Error::source);
     }
     while let Some(cause) = source {
-        message.push_str(&format!("\n  caused by: {cause}"));
+        message.push_str(&format!("\n  caused by: {}", line(cause.to_string())));
         source = cause.source();
     }
     eprintln!("{message}");

@@ -72,7 +72,7 @@ impl fmt::Display for Location {
             }
         }
         if let Some((name, _)) = &self.column {
-            write!(f, " (column '{name}')")?;
+            write!(f, " (column '{}')", crate::terminal::field(name))?;
         }
         Ok(())
     }
@@ -98,7 +98,11 @@ pub enum Error {
         message: String,
     },
     /// A column named on the command line is not in the input's header.
-    #[error("column '{column}' not found in {path} (columns: {available}); {hint}")]
+    #[error(
+        "column '{}' not found in {path} (columns: {}); {hint}",
+        crate::terminal::field(column),
+        crate::terminal::listing(available)
+    )]
     UnknownColumn {
         /// The input file.
         path: String,
@@ -120,6 +124,9 @@ pub enum Error {
     /// A flag value or combination is invalid.
     #[error("{0}")]
     Usage(String),
+    /// The sample's facets (entities, windows, observed partitions) outgrew their bound.
+    #[error(transparent)]
+    Facets(#[from] crate::model::FacetError),
 }
 
 impl Error {

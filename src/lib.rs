@@ -9,15 +9,19 @@
 //! - [`cmd`] wires them together, one module per subcommand; [`cli`] parses arguments.
 
 pub mod analysis;
+pub mod budget;
 pub mod cli;
 pub mod cmd;
+pub mod engine;
 pub mod error;
 pub mod ingest;
-pub mod keytable;
+pub mod keytext;
 pub mod model;
 pub mod output;
 pub mod partitioner;
 pub mod report;
+pub mod settings;
 pub mod synth;
+pub mod terminal;
 
 pub use error::{Error, Exit, Result};

@@ -1,14 +1,46 @@
 //! Writing results: to standard output, or atomically to a file (temp file in the same directory, then
 //! rename), so a report on disk is either complete or absent, never half-written.
+//!
+//! Hostile directories and environments are expected (issue #13):
+//! - the temporary file is created exclusively (`O_CREAT | O_EXCL`, which never follows a symlink)
+//!   under an unpredictable name, so nobody can make a run write through a planted link;
+//! - only regular files (and new files) are replaced by rename; devices, FIFOs, sockets and the
+//!   standard streams (`-`, `/dev/stdout`, ...) are written in place, so `-o /dev/null` as root
+//!   leaves the device alone;
+//! - a replaced file keeps its permission bits (and, where the process may, its owner);
+//! - SIGINT, SIGTERM and SIGHUP remove the live temporary files before the process dies of the
+//!   signal (see [`cleanup`]), so an interrupted run leaves the target absent or complete.
+//!
+//! A symlink at the target itself is replaced by the new file, not followed: a link planted in a
+//! shared directory cannot redirect the write either.
 
+use std::fmt;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Checks, before any long work, that `path` can be written: its directory exists and is a directory.
+/// Temporary names are tried this many times before giving up: with 64 random bits a clash is
+/// only ever a planted file, and a few retries step past any number of those the attacker can guess.
+const CREATE_ATTEMPTS: usize = 16;
+
+/// The target's file name is cut to this many bytes in the temporary name, so the name plus the
+/// random suffix stays under the 255-byte limit of common filesystems.
+const MAX_NAME_IN_TMP: usize = 160;
+
+/// Checks, before any long work, that `path` can be written: its directory exists and is a
+/// directory, and the path itself is not a directory.
 pub fn check_writable(path: &Path) -> Result<()> {
+    if standard_stream(path).is_some() {
+        return Ok(());
+    }
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(Error::io(
+            path,
+            io::Error::new(io::ErrorKind::InvalidInput, "is a directory"),
+        ));
+    }
     let dir = parent_dir(path);
     match fs::metadata(&dir) {
         Ok(m) if m.is_dir() => Ok(()),
@@ -26,76 +58,300 @@ pub fn check_writable(path: &Path) -> Result<()> {
     }
 }
 
-/// Writes `bytes` to `path` atomically.
+/// Writes `bytes` to `path` atomically (in place for devices, FIFOs and standard streams).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = AtomicFile::create(path)?;
     file.write_all(bytes).map_err(|e| Error::io(path, e))?;
     file.commit()
 }
 
+/// A standard stream named as an output path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// `-`, `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1` (and the same for 2) name a standard stream.
+/// They are written through the process's own descriptor: renaming onto them would replace a
+/// link in `/dev`, and reopening them would truncate a file the shell opened for appending.
+fn standard_stream(path: &Path) -> Option<Stream> {
+    match path.to_str()? {
+        "-" | "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => Some(Stream::Stdout),
+        "/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2" => Some(Stream::Stderr),
+        _ => None,
+    }
+}
+
+/// Where an [`AtomicFile`]'s bytes go.
+enum Target {
+    /// A temporary sibling, renamed onto the path by `commit`.
+    Temp {
+        tmp: PathBuf,
+        file: io::BufWriter<fs::File>,
+        /// The slot of `tmp` in the signal-cleanup registry.
+        registered: Option<usize>,
+    },
+    /// Written in place: a device, a FIFO, a socket or a standard stream.
+    Direct(Box<dyn Write + Send>),
+}
+
 /// A file written through a temporary sibling and renamed into place by [`commit`](Self::commit), for
 /// outputs too large to build in memory first. Dropped without `commit`, it removes the temporary file
-/// and leaves `path` untouched.
-#[derive(Debug)]
+/// and leaves `path` untouched. Paths that are not regular files are written directly instead (see
+/// the module documentation).
 pub struct AtomicFile {
     path: PathBuf,
-    tmp: PathBuf,
-    file: Option<io::BufWriter<fs::File>>,
+    target: Option<Target>,
+}
+
+impl fmt::Debug for AtomicFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.target {
+            Some(Target::Temp { tmp, .. }) => format!("temp {}", tmp.display()),
+            Some(Target::Direct(_)) => "direct".into(),
+            None => "done".into(),
+        };
+        f.debug_struct("AtomicFile")
+            .field("path", &self.path)
+            .field("target", &kind)
+            .finish()
+    }
 }
 
 impl AtomicFile {
-    /// Creates the temporary file next to `path`.
+    /// Creates the temporary file next to `path` (or opens `path` itself when it is a device, a FIFO,
+    /// a socket or a standard stream).
     pub fn create(path: &Path) -> Result<AtomicFile> {
-        let dir = parent_dir(path);
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".into());
-        let tmp = dir.join(format!(".{name}.keyplan-tmp-{}", std::process::id()));
-        let file = fs::File::create(&tmp).map_err(|e| Error::io(path, e))?;
+        let io_err = |e| Error::io(path, e);
+        let direct = |w: Box<dyn Write + Send>| AtomicFile {
+            path: path.to_path_buf(),
+            target: Some(Target::Direct(w)),
+        };
+        match standard_stream(path) {
+            Some(Stream::Stdout) => {
+                return Ok(direct(Box::new(io::BufWriter::with_capacity(
+                    1 << 20,
+                    io::stdout(),
+                ))))
+            }
+            Some(Stream::Stderr) => return Ok(direct(Box::new(io::stderr()))),
+            None => {}
+        }
+        // The link itself, not what it points to: a symlink is replaced, never followed.
+        let existing = match fs::symlink_metadata(path) {
+            Ok(m) => Some(m),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io_err(e)),
+        };
+        if let Some(m) = &existing {
+            if m.is_dir() {
+                return Err(io_err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "is a directory",
+                )));
+            }
+            if !m.is_file() && !m.file_type().is_symlink() {
+                // A device, FIFO or socket: write in place, without truncating (a FIFO's reader
+                // or a device has nothing to truncate, and O_TRUNC on some devices means more).
+                let file = fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(io_err)?;
+                return Ok(direct(Box::new(io::BufWriter::with_capacity(
+                    1 << 20,
+                    file,
+                ))));
+            }
+        }
+        let keep = existing.filter(fs::Metadata::is_file);
+        let (tmp, file, registered) = create_temp(path, keep.as_ref()).map_err(io_err)?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
-            tmp,
-            file: Some(io::BufWriter::with_capacity(1 << 20, file)),
+            target: Some(Target::Temp {
+                tmp,
+                file: io::BufWriter::with_capacity(1 << 20, file),
+                registered,
+            }),
         })
     }
 
-    /// Flushes, syncs and renames the file into place.
+    /// Flushes, syncs and renames the file into place (or flushes a direct output).
     pub fn commit(mut self) -> Result<()> {
-        let file = self.file.take().expect("present until commit");
-        let result = file
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)
-            .and_then(|f| f.sync_all())
-            .and_then(|()| fs::rename(&self.tmp, &self.path));
-        result.map_err(|e| Error::io(&self.path, e))
+        let path = self.path.clone();
+        match self.target.take() {
+            None => Ok(()),
+            Some(Target::Direct(mut w)) => w.flush().map_err(|e| Error::io(&path, e)),
+            Some(Target::Temp {
+                tmp,
+                file,
+                registered,
+            }) => {
+                let result = file
+                    .into_inner()
+                    .map_err(io::IntoInnerError::into_error)
+                    .and_then(|f| f.sync_all())
+                    .and_then(|()| fs::rename(&tmp, &path));
+                if result.is_err() {
+                    let _ = fs::remove_file(&tmp);
+                }
+                // After the rename (or the removal): a signal in between finds nothing to unlink.
+                cleanup::deregister(registered);
+                result.map_err(|e| Error::io(&path, e))
+            }
+        }
+    }
+}
+
+/// Creates a new temporary file next to `path`, exclusively, under a random name, registered for
+/// removal on SIGINT/SIGTERM/SIGHUP. When `existing` (the regular file being replaced) is given, the
+/// temporary file gets its permission bits (before any byte is written) and, where allowed, its owner.
+fn create_temp(
+    path: &Path,
+    existing: Option<&fs::Metadata>,
+) -> io::Result<(PathBuf, fs::File, Option<usize>)> {
+    let dir = parent_dir(path);
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    if name.len() > MAX_NAME_IN_TMP {
+        let mut cut = MAX_NAME_IN_TMP;
+        while !name.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        name.truncate(cut);
+    }
+    cleanup::install();
+    let mut last_error = None;
+    for _ in 0..CREATE_ATTEMPTS {
+        let tmp = dir.join(format!(
+            ".{name}.{:016x}.keyplan-tmp",
+            rand::random::<u64>()
+        ));
+        // Registered before it exists, so that no instant has the file on disk but unregistered.
+        let registered = cleanup::register(&tmp);
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        if existing.is_some() {
+            // Readable by the owner only until the target's own bits are copied over.
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        }
+        match options.open(&tmp) {
+            Ok(file) => {
+                if let Some(meta) = existing {
+                    if let Err(e) = copy_owner_and_mode(&file, meta) {
+                        drop(file);
+                        let _ = fs::remove_file(&tmp);
+                        cleanup::deregister(registered);
+                        return Err(e);
+                    }
+                }
+                return Ok((tmp, file, registered));
+            }
+            Err(e) => {
+                cleanup::deregister(registered);
+                if e.kind() != io::ErrorKind::AlreadyExists {
+                    return Err(e);
+                }
+                last_error = Some(e);
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| io::Error::other("could not create a temporary file")))
+}
+
+/// Gives `file` the owner (best effort: only root may give a file away) and permission bits of
+/// `meta`.
+fn copy_owner_and_mode(file: &fs::File, meta: &fs::Metadata) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        // Owner first: changing the owner clears set-id bits. Failure is normal for non-root.
+        let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
+        file.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))
+    }
+    #[cfg(not(unix))]
+    {
+        file.set_permissions(meta.permissions())
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.as_mut().expect("present until commit").write(buf)
+        self.writer()?.write(buf)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.file
-            .as_mut()
-            .expect("present until commit")
-            .write_all(buf)
+        self.writer()?.write_all(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file.as_mut().expect("present until commit").flush()
+        self.writer()?.flush()
+    }
+}
+
+impl AtomicFile {
+    fn writer(&mut self) -> io::Result<&mut dyn Write> {
+        match &mut self.target {
+            Some(Target::Temp { file, .. }) => Ok(file),
+            Some(Target::Direct(w)) => Ok(w),
+            None => Err(io::Error::other("output already committed")),
+        }
     }
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        // Still holding the file means `commit` did not run or failed: discard the partial output.
-        // After a successful rename the temporary path no longer exists and this is a no-op.
-        drop(self.file.take());
-        let _ = fs::remove_file(&self.tmp);
+        // Still holding the target means `commit` did not run: discard the partial output.
+        if let Some(Target::Temp {
+            tmp,
+            file,
+            registered,
+        }) = self.target.take()
+        {
+            // Dropping the BufWriter flushes it; the bytes are about to be deleted anyway, so close
+            // the raw file without writing them.
+            let (file, _) = file.into_parts();
+            drop(file);
+            let _ = fs::remove_file(&tmp);
+            cleanup::deregister(registered);
+        }
     }
+}
+
+/// Refuses an output path that is one of the inputs (the same file, also through links or another
+/// spelling of the path): writing the report would destroy the sample it is computed from.
+pub fn refuse_input_as_output(output: &Path, inputs: &[String]) -> Result<()> {
+    let Ok(out) = fs::metadata(output) else {
+        return Ok(()); // a new file cannot be an input
+    };
+    for input in inputs.iter().filter(|i| i.as_str() != "-") {
+        if let Ok(meta) = fs::metadata(input) {
+            if same_file(&out, &meta) {
+                return Err(Error::Usage(format!(
+                    "-o {} is the input {input}: writing the report would overwrite the sample; \
+                     choose another output path",
+                    output.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // Devices, FIFOs and terminals (`-o /dev/stdout` while reading `/dev/stdin`) are streams, not
+    // samples on disk.
+    a.is_file() && a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
+    false
 }
 
 /// Writes `text` to `output`, or to standard output when `output` is `None`.
@@ -122,6 +378,124 @@ fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
+    }
+}
+
+/// Removal of live temporary files when the process is told to stop.
+///
+/// A signal handler may only call async-signal-safe functions: no locks, no allocation. So the
+/// registry is a fixed array of atomic pointers to NUL-terminated paths, and the handler only reads
+/// it, calls `unlink(2)` on each path, restores the default action and re-raises the signal, so the
+/// process still dies of it (a shell reports 130 for SIGINT, 143 for SIGTERM).
+///
+/// A path's memory is never freed once registered (a few dozen bytes per output file): a handler
+/// running on another thread may be reading it at the moment it is deregistered.
+pub mod cleanup {
+    use std::path::Path;
+    use std::sync::atomic::{AtomicPtr, Ordering};
+
+    /// Live temporary files tracked at once; more are still removed on drop, just not on a signal.
+    const SLOTS: usize = 32;
+
+    #[allow(clippy::declare_interior_mutable_const)]
+    const EMPTY: AtomicPtr<libc::c_char> = AtomicPtr::new(std::ptr::null_mut());
+    static LIVE: [AtomicPtr<libc::c_char>; SLOTS] = [EMPTY; SLOTS];
+
+    /// The signals that stop a run and should not leave temporary files behind.
+    #[cfg(unix)]
+    const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+    /// Installs the handler once per process. A signal the process ignores (`nohup`, background jobs
+    /// of a non-interactive shell) stays ignored.
+    pub fn install() {
+        #[cfg(unix)]
+        {
+            static ONCE: std::sync::Once = std::sync::Once::new();
+            ONCE.call_once(|| {
+                for sig in SIGNALS {
+                    // SAFETY: sigaction with a zeroed struct, an empty mask and a handler that is
+                    // async-signal-safe (see `on_signal`); `old` receives the previous action.
+                    unsafe {
+                        let mut action: libc::sigaction = std::mem::zeroed();
+                        let handler: extern "C" fn(libc::c_int) = on_signal;
+                        action.sa_sigaction = handler as libc::sighandler_t;
+                        libc::sigemptyset(&mut action.sa_mask);
+                        let mut old: libc::sigaction = std::mem::zeroed();
+                        if libc::sigaction(sig, &action, &mut old) == 0
+                            && old.sa_sigaction == libc::SIG_IGN
+                        {
+                            libc::sigaction(sig, &old, std::ptr::null_mut());
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /// Records `path` for removal on a signal; returns its slot, or `None` when the path cannot be
+    /// represented (an interior NUL) or every slot is taken.
+    pub fn register(path: &Path) -> Option<usize> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+            let raw = c.into_raw();
+            for (i, slot) in LIVE.iter().enumerate() {
+                if slot
+                    .compare_exchange(
+                        std::ptr::null_mut(),
+                        raw,
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
+                {
+                    return Some(i);
+                }
+            }
+            // SAFETY: `raw` came from `CString::into_raw` above and was published nowhere.
+            drop(unsafe { std::ffi::CString::from_raw(raw) });
+            None
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            None
+        }
+    }
+
+    /// Forgets the path in `slot` (see the module documentation for why its memory is kept).
+    pub fn deregister(slot: Option<usize>) {
+        if let Some(slot) = slot.and_then(|i| LIVE.get(i)) {
+            slot.store(std::ptr::null_mut(), Ordering::Release);
+        }
+    }
+
+    /// The number of registered paths (for tests).
+    pub fn live() -> usize {
+        LIVE.iter()
+            .filter(|p| !p.load(Ordering::Acquire).is_null())
+            .count()
+    }
+
+    #[cfg(unix)]
+    extern "C" fn on_signal(sig: libc::c_int) {
+        for slot in &LIVE {
+            let p = slot.load(Ordering::Acquire);
+            if !p.is_null() {
+                // SAFETY: registered pointers are NUL-terminated strings that are never freed;
+                // unlink, signal and raise are async-signal-safe.
+                unsafe {
+                    libc::unlink(p);
+                }
+            }
+        }
+        // SAFETY: as above; restoring the default action and re-raising ends the process by the
+        // signal once this handler returns (the signal is blocked while it runs).
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
     }
 }
 
@@ -157,5 +531,67 @@ mod tests {
     fn missing_directory_fails_early() {
         assert!(check_writable(Path::new("/nonexistent-dir/x.json")).is_err());
         assert!(check_writable(Path::new("x.json")).is_ok());
+    }
+
+    #[test]
+    fn a_directory_is_not_an_output() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_writable(dir.path()).is_err());
+        assert!(AtomicFile::create(dir.path()).is_err());
+    }
+
+    #[test]
+    fn temporary_names_are_unpredictable_and_registered_while_live() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let (a, b) = (
+            AtomicFile::create(&path).unwrap(),
+            AtomicFile::create(&path).unwrap(),
+        );
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "two live temp files: {names:?}");
+        assert_ne!(names[0], names[1]);
+        assert!(cleanup::live() >= 2);
+        drop((a, b));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_link_planted_at_the_old_temporary_name_is_not_followed() {
+        // The temporary name used to be `.NAME.keyplan-tmp-PID`, opened with O_TRUNC and without
+        // O_EXCL: another user could plant this link and have the run overwrite any file.
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"precious").unwrap();
+        let planted = dir
+            .path()
+            .join(format!(".r.json.keyplan-tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        write_atomic(&dir.path().join("r.json"), b"report").unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(fs::read(dir.path().join("r.json")).unwrap(), b"report");
+    }
+
+    #[test]
+    fn standard_streams_are_recognised_by_name() {
+        for p in ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+            assert_eq!(standard_stream(Path::new(p)), Some(Stream::Stdout), "{p}");
+        }
+        assert_eq!(
+            standard_stream(Path::new("/dev/stderr")),
+            Some(Stream::Stderr)
+        );
+        assert_eq!(standard_stream(Path::new("./-x")), None);
+    }
+
+    #[test]
+    fn a_long_name_still_gets_a_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("é".repeat(120));
+        write_atomic(&path, b"x").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"x");
     }
 }

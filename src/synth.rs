@@ -33,6 +33,10 @@ pub const MIN_KEY_DIGITS: usize = 8;
 /// The largest key universe for Zipf: its alias table costs 12 bytes per key (1.2 GB at this limit).
 pub const MAX_ZIPF_KEYS: u64 = 100_000_000;
 
+/// The largest `--mean-bytes`: far above any real payload (Kafka's own limit is in megabytes), and
+/// small enough that the size range `mean / 2 ..= mean * 3 / 2` cannot overflow.
+pub const MAX_MEAN_BYTES: u64 = 1 << 50;
+
 /// Epoch milliseconds of the first event's `ts` (2026-01-01T00:00:00Z), fixed so output is reproducible.
 pub const DEFAULT_START_MS: i64 = 1_767_225_600_000;
 
@@ -186,8 +190,11 @@ impl SynthSpec {
         if self.rate == 0 {
             return Err("--rate must be at least 1 event per second".into());
         }
-        if self.mean_bytes == 0 {
-            return Err("--mean-bytes must be at least 1".into());
+        if self.mean_bytes == 0 || self.mean_bytes > MAX_MEAN_BYTES {
+            return Err(format!(
+                "--mean-bytes {} is out of range; use 1..={MAX_MEAN_BYTES}",
+                self.mean_bytes
+            ));
         }
         Ok(())
     }
@@ -238,7 +245,7 @@ pub fn generate<W: Write>(spec: &SynthSpec, out: &mut W) -> std::io::Result<()> 
 /// Generates chunk `c` (events `c * CHUNK_EVENTS ..`) as CSV rows.
 fn chunk(spec: &SynthSpec, sampler: &Sampler, format: &KeyFormat, c: u64) -> Vec<u8> {
     let start = c * CHUNK_EVENTS;
-    let end = (start + CHUNK_EVENTS).min(spec.events);
+    let end = start.saturating_add(CHUNK_EVENTS).min(spec.events);
     let mut key_rng = ChaCha8Rng::seed_from_u64(spec.seed);
     key_rng.set_stream(2 * c);
     let mut size_rng = ChaCha8Rng::seed_from_u64(spec.seed);

@@ -7,7 +7,7 @@ use std::io::Cursor;
 use keyplan::ingest::keyexpr::KeyExpr;
 use keyplan::ingest::progress::Progress;
 use keyplan::ingest::{self, IngestOptions, InputFormat, Source};
-use keyplan::model::KeyCounter;
+use keyplan::ingest::counter::KeyCounter;
 
 /// Runs the reader for `format` over `data`.
 ///

@@ -3,6 +3,7 @@
 //! A scenario is one partitioner at one partition count. Keys are hashed once per hash family
 //! ([`KeyHashes`]), in parallel; each scenario then only maps hashes to partitions and adds weights.
 
+pub mod placeholder;
 pub mod sketch;
 pub mod skew;
 pub mod stats;
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::model::{KeyDistribution, PartitionCount};
-use crate::partitioner::{HashFamily, Partitioner, Placement};
+use crate::partitioner::{HashFamily, Partitioner, Placement, Treatment};
 
 pub use skew::{load_metrics, LoadMetrics};
 pub use stats::{ScenarioStats, StatsSettings};
@@ -66,6 +67,8 @@ pub struct Scenario {
     pub rejected_events: u64,
     /// Distinct keys the client refuses.
     pub rejected_keys: u64,
+    /// Events the client spreads evenly instead of hashing (in `loads`).
+    pub spread_events: u64,
     /// Metrics derived from `loads`.
     pub metrics: LoadMetrics,
     /// Confidence interval and random-placement expectation.
@@ -74,6 +77,49 @@ pub struct Scenario {
     pub byte_loads: Option<Vec<u64>>,
     /// Metrics derived from `byte_loads` (the hot-key floor uses the heaviest key's event share).
     pub byte_metrics: Option<LoadMetrics>,
+    /// The heaviest keys on the hottest partition, heaviest first (at most [`HOT_KEYS`]): what makes
+    /// that partition hot. In bounded mode, only keys of the heavy-hitter summary can be listed.
+    pub hot_keys: Vec<HotKey>,
+}
+
+/// How many of the hottest partition's keys a scenario lists.
+pub const HOT_KEYS: usize = 5;
+
+/// One key on a scenario's hottest partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HotKey {
+    /// The key's rank in the whole sample (1 = heaviest), for redacted labels.
+    pub rank: usize,
+    /// The key's bytes.
+    pub key: Box<[u8]>,
+    /// Its events (an upper bound in bounded mode).
+    pub events: u64,
+}
+
+/// The heaviest keys (at most `limit`) that `partitioner` puts on partition `hottest` of `n`, from
+/// keys given heaviest first with their hash under the partitioner's family. Keys placed at random
+/// or refused are on no single partition and never listed.
+pub fn hot_keys<'a>(
+    keys: impl IntoIterator<Item = (&'a [u8], u64, u128)>,
+    partitioner: Partitioner,
+    n: PartitionCount,
+    hottest: u32,
+    limit: usize,
+) -> Vec<HotKey> {
+    let mut out = Vec::new();
+    for (rank, (key, events, hash)) in keys.into_iter().enumerate() {
+        if out.len() == limit {
+            break;
+        }
+        if partitioner.place(key, hash, n) == Placement::Partition(hottest) {
+            out.push(HotKey {
+                rank: rank + 1,
+                key: key.into(),
+                events,
+            });
+        }
+    }
+    out
 }
 
 /// The result of analysing a sample over candidate partitioners and counts.
@@ -98,6 +144,9 @@ pub struct PartitionLoads {
     /// Keys the client refuses: distinct keys in exact mode; rows in bounded mode, where keys are not
     /// kept (an upper bound there).
     pub rejected_keys: u64,
+    /// Events the client spreads over every partition instead of hashing (the empty key under
+    /// librdkafka's default); they are in `loads`, evenly.
+    pub spread_events: u64,
 }
 
 /// Per-partition loads of one scenario while keys are being placed.
@@ -150,6 +199,7 @@ impl LoadAccumulator {
 
     /// The final loads, with randomly placed events spread evenly.
     pub fn finish(mut self) -> PartitionLoads {
+        self.placed.spread_events = self.random;
         let n = self.placed.loads.len() as u64;
         if self.random > 0 {
             let share = self.random / n;
@@ -209,19 +259,35 @@ impl Scenario {
         top_key_share: f64,
         stats: ScenarioStats,
     ) -> Scenario {
-        let metrics = load_metrics(&placed.loads, top_key_share);
+        let accepted: u64 = placed.loads.iter().sum();
+        // Without a hashed event there is no placement to judge: ratios are undefined (null), not
+        // those of perfect balance.
+        let hashed = accepted > placed.spread_events;
+        let (metrics, stats) = if hashed {
+            (load_metrics(&placed.loads, top_key_share), stats)
+        } else {
+            (
+                skew::undefined_metrics(&placed.loads),
+                stats::undefined_stats(),
+            )
+        };
         // The hot-key floor of the byte metrics uses the heaviest key's event share.
-        let byte_metrics = byte_loads.as_ref().map(|b| load_metrics(b, top_key_share));
+        let byte_metrics = byte_loads
+            .as_ref()
+            .filter(|_| hashed)
+            .map(|b| load_metrics(b, top_key_share));
         Scenario {
             partitioner,
             partitions,
             loads: placed.loads,
             rejected_events: placed.rejected_events,
             rejected_keys: placed.rejected_keys,
+            spread_events: placed.spread_events,
             metrics,
             stats,
             byte_loads,
             byte_metrics,
+            hot_keys: Vec::new(),
         }
     }
 }
@@ -246,31 +312,122 @@ pub fn analyze_with(
     settings: StatsSettings,
 ) -> Analysis {
     let hashes = KeyHashes::compute(dist, partitioners);
-    let top_share = dist.top_share();
-    let random: Vec<Option<stats::RandomSkew>> = counts
-        .par_iter()
-        .map(|n| stats::random_skew(dist.weights(), n.get(), settings.trials, settings.seed))
-        .collect();
-    let pairs: Vec<(Partitioner, usize)> = partitioners
+    // Most clients hash every key; the others spread or refuse some (the empty key, keys Kinesis
+    // rejects), which must count neither as hot keys nor in the random-placement comparison.
+    let mut classes: Vec<HashedKeys> = vec![HashedKeys::all(dist)];
+    let class_of: Vec<usize> = partitioners
         .iter()
-        .flat_map(|&p| (0..counts.len()).map(move |i| (p, i)))
+        .map(|&p| {
+            if p.hashes_every_key() {
+                return 0;
+            }
+            let class = HashedKeys::of(dist, p);
+            match classes.iter().position(|c| *c == class) {
+                Some(i) => i,
+                None => {
+                    classes.push(class);
+                    classes.len() - 1
+                }
+            }
+        })
+        .collect();
+    let used: Vec<usize> = (0..classes.len())
+        .filter(|c| class_of.contains(c))
+        .collect();
+    let random: Vec<Vec<Option<stats::RandomSkew>>> = (0..classes.len())
+        .map(|c| {
+            if !used.contains(&c) {
+                return Vec::new();
+            }
+            let class = &classes[c];
+            counts
+                .par_iter()
+                .map(|n| {
+                    stats::random_skew(
+                        &class.weights,
+                        class.spread,
+                        n.get(),
+                        settings.trials,
+                        settings.seed,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let pairs: Vec<(usize, usize)> = (0..partitioners.len())
+        .flat_map(|p| (0..counts.len()).map(move |i| (p, i)))
         .collect();
     let scenarios = pairs
         .into_par_iter()
-        .map(|(p, i)| {
-            let n = counts[i];
+        .map(|(pi, i)| {
+            let (p, n) = (partitioners[pi], counts[i]);
+            let class = &classes[class_of[pi]];
             let hashes = hashes.get(p.family());
             let placed = place_all(dist, hashes, p, n);
             let byte_loads = partition_bytes(dist, hashes, p, n);
             let accepted = placed.loads.iter().sum();
-            let stats = stats::scenario_stats(&placed.loads, accepted, random[i]);
-            Scenario::new(p, n, placed, byte_loads, top_share, stats)
+            let stats = stats::scenario_stats(&placed.loads, accepted, random[class_of[pi]][i]);
+            let mut scenario = Scenario::new(p, n, placed, byte_loads, class.top_share(), stats);
+            if scenario.metrics.max_partition_events > 0 {
+                let keys = dist.keys().iter().zip(dist.weights()).zip(hashes);
+                scenario.hot_keys = hot_keys(
+                    keys.map(|((k, &w), &h)| (k.as_ref(), w, h)),
+                    p,
+                    n,
+                    scenario.metrics.hottest_partition,
+                    HOT_KEYS,
+                );
+            }
+            scenario
         })
         .collect();
     Analysis {
         events: dist.total(),
         distinct_keys: dist.distinct(),
         scenarios,
+    }
+}
+
+/// The keys one client hashes, as the statistics need them: their weights (heaviest first), the events
+/// it spreads evenly, and the heaviest hashed key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HashedKeys {
+    weights: Vec<u64>,
+    spread: u64,
+}
+
+impl HashedKeys {
+    /// Every key is hashed.
+    fn all(dist: &KeyDistribution) -> HashedKeys {
+        HashedKeys {
+            weights: dist.weights().to_vec(),
+            spread: 0,
+        }
+    }
+
+    /// The keys `partitioner` hashes.
+    fn of(dist: &KeyDistribution, partitioner: Partitioner) -> HashedKeys {
+        let mut class = HashedKeys {
+            weights: Vec::new(),
+            spread: 0,
+        };
+        for (key, &w) in dist.keys().iter().zip(dist.weights()) {
+            match partitioner.treatment(key) {
+                Treatment::Hashed => class.weights.push(w),
+                Treatment::Spread => class.spread += w,
+                Treatment::Refused => {}
+            }
+        }
+        class
+    }
+
+    /// The heaviest hashed key's share of the events the client accepts (0 when none is hashed).
+    fn top_share(&self) -> f64 {
+        let accepted = self.weights.iter().sum::<u64>() + self.spread;
+        match self.weights.first() {
+            Some(&w) if accepted > 0 => w as f64 / accepted as f64,
+            _ => 0.0,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Load metrics of one scenario: how unevenly events spread over the partitions.
 //!
 //! With `L_i` the events on partition `i`, `T = sum L_i`, `n` partitions and `mean = T / n`
-//! (../shared/spec/product.md, "Metrics"):
+//! (README.md, "Metrics"):
 //! - `max_share = max L_i / T`
 //! - `skew = max L_i / mean` (peak-to-mean; 1 is perfect balance, `n` is everything on one partition)
 //! - `cv = stddev(L) / mean`, population standard deviation
@@ -20,16 +20,22 @@ pub struct LoadMetrics {
     /// Index of the hottest partition (the lowest index on ties).
     pub hottest_partition: u32,
     /// `max L_i / T`.
+    #[serde(deserialize_with = "nan_if_null")]
     pub max_share: f64,
     /// `max L_i / mean`.
+    #[serde(deserialize_with = "nan_if_null")]
     pub skew: f64,
     /// Population coefficient of variation of the partition loads.
+    #[serde(deserialize_with = "nan_if_null")]
     pub cv: f64,
     /// Gini coefficient of the partition loads.
+    #[serde(deserialize_with = "nan_if_null")]
     pub gini: f64,
     /// `T / max L_i`.
+    #[serde(deserialize_with = "nan_if_null")]
     pub effective_parallelism: f64,
     /// `max(1, top_key_share * n)`.
+    #[serde(deserialize_with = "nan_if_null")]
     pub hot_key_floor: f64,
     /// Partitions with no events.
     pub empty_partitions: u32,
@@ -86,6 +92,35 @@ pub fn load_metrics(loads: &[u64], top_key_share: f64) -> LoadMetrics {
         hot_key_floor,
         empty_partitions: empty,
     }
+}
+
+/// Metrics of a scenario in which the client hashes no event (every key refused, or spread at
+/// random): there is no placement to judge, so every ratio is NaN (`null` in JSON, `-` in tables).
+pub fn undefined_metrics(loads: &[u64]) -> LoadMetrics {
+    let (hottest, max) = loads
+        .iter()
+        .copied()
+        .enumerate()
+        .fold(
+            (0usize, 0u64),
+            |best, (i, l)| if l > best.1 { (i, l) } else { best },
+        );
+    LoadMetrics {
+        max_partition_events: max,
+        hottest_partition: hottest as u32,
+        max_share: f64::NAN,
+        skew: f64::NAN,
+        cv: f64::NAN,
+        gini: f64::NAN,
+        effective_parallelism: f64::NAN,
+        hot_key_floor: f64::NAN,
+        empty_partitions: loads.iter().filter(|&&l| l == 0).count() as u32,
+    }
+}
+
+/// Reads a number that JSON may hold as `null` (an undefined ratio, written from NaN) back as NaN.
+pub fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// Gini coefficient via the sorted-rank identity `G = sum_i (2i - n - 1) x_(i) / (n * T)`, i = 1..n

@@ -24,9 +24,23 @@ pub const ALPHA: f64 = 0.05;
 /// observed skew: the data cannot then separate, say, a skew of 1.3 from one of 1.6.
 pub const MAX_RELATIVE_HALF_WIDTH: f64 = 0.10;
 
-/// Monte Carlo trials for the random-placement expectation: enough for a stable p95 (the p95 of 200
-/// draws has a standard error of about 1.5 percentile points).
+/// Monte Carlo trials for the random-placement expectation, and the size of each further batch: the
+/// run continues in batches until the p95's standard error is below [`P95_RELATIVE_SE`] of it.
 pub const DEFAULT_TRIALS: u32 = 200;
+
+/// The Monte Carlo stops once the standard error of the random p95 is below this fraction of it: the
+/// p95 of 200 trials moved 1.8-4.7% between seeds on skewed key sets, too much to call a scenario
+/// `worse` near the boundary.
+pub const P95_RELATIVE_SE: f64 = 0.005;
+
+/// The most trials the adaptive Monte Carlo runs per partition count, as a multiple of `--trials`:
+/// it stops there even when the p95 is still noisier than [`P95_RELATIVE_SE`], and reports the error.
+pub const MAX_TRIALS_FACTOR: u32 = 10;
+
+/// The most trials one random expectation runs for a `--trials` setting.
+pub fn max_trials(trials: u32) -> u32 {
+    trials.saturating_mul(MAX_TRIALS_FACTOR)
+}
 
 /// The heaviest keys placed one by one in each Monte Carlo trial; lighter keys are summed per partition
 /// by a normal approximation (their count makes the central limit theorem apply).
@@ -57,8 +71,10 @@ impl Default for StatsSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioStats {
     /// 95% family-wise confidence interval of `max_share`, `[low, high]`.
+    #[serde(deserialize_with = "nan_pair_if_null")]
     pub max_share_ci: [f64; 2],
     /// The same interval scaled to skew (`max_share * n`).
+    #[serde(deserialize_with = "nan_pair_if_null")]
     pub skew_ci: [f64; 2],
     /// True when the skew interval is wider than +-10% of the observed skew: the sample cannot support a
     /// precise conclusion, collect more events.
@@ -67,8 +83,16 @@ pub struct ScenarioStats {
     pub expected_skew_random: Option<f64>,
     /// 95th percentile of that random skew.
     pub expected_skew_random_p95: Option<f64>,
-    /// True when the observed skew is above the random p95: this hash is unlucky for this key set at this
-    /// partition count, and a neighbouring count may do markedly better.
+    /// Standard error of `expected_skew_random_p95` (from the order statistics around it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_skew_random_p95_se: Option<f64>,
+    /// Monte Carlo trials run for the random expectation (until the p95's standard error fell below
+    /// 0.5% of it, or the cap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_trials: Option<u32>,
+    /// True when the observed skew is above the random p95 by more than twice its standard error: this
+    /// hash is unlucky for this key set at this partition count, and a neighbouring count may do
+    /// markedly better.
     pub worse_than_random: Option<bool>,
 }
 
@@ -89,8 +113,31 @@ pub fn scenario_stats(loads: &[u64], total: u64, random: Option<RandomSkew>) -> 
         sample_too_small: half_width > MAX_RELATIVE_HALF_WIDTH * skew,
         expected_skew_random: random.map(|r| r.mean),
         expected_skew_random_p95: random.map(|r| r.p95),
-        worse_than_random: random.map(|r| skew > r.p95),
+        expected_skew_random_p95_se: random.map(|r| r.p95_se),
+        random_trials: random.map(|r| r.trials),
+        worse_than_random: random.map(|r| skew > r.p95 + 2.0 * r.p95_se),
     }
+}
+
+/// Statistics of a scenario without a hashed event: no interval and no comparison (NaN, `null` in
+/// JSON).
+pub fn undefined_stats() -> ScenarioStats {
+    ScenarioStats {
+        max_share_ci: [f64::NAN; 2],
+        skew_ci: [f64::NAN; 2],
+        sample_too_small: false,
+        expected_skew_random: None,
+        expected_skew_random_p95: None,
+        expected_skew_random_p95_se: None,
+        random_trials: None,
+        worse_than_random: None,
+    }
+}
+
+/// Reads an interval that JSON may hold as `[null, null]` (undefined) back as NaN.
+fn nan_pair_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<[f64; 2], D::Error> {
+    let pair = <[Option<f64>; 2]>::deserialize(d)?;
+    Ok(pair.map(|v| v.unwrap_or(f64::NAN)))
 }
 
 /// Exact (Clopper-Pearson) two-sided interval for a binomial proportion `x / t` at level `1 - alpha`.
@@ -141,19 +188,35 @@ pub struct RandomSkew {
     pub mean: f64,
     /// 95th percentile over the trials.
     pub p95: f64,
+    /// Standard error of `p95`.
+    pub p95_se: f64,
+    /// Trials run.
+    pub trials: u32,
 }
 
 /// Monte Carlo estimate of the skew when the keys with `weights` (heaviest first) are placed uniformly
-/// at random on `n` partitions. Deterministic for a given `seed`, whatever the thread count.
-pub fn random_skew(weights: &[u64], n: u32, trials: u32, seed: u64) -> Option<RandomSkew> {
-    let total: u64 = weights.iter().sum();
-    if trials == 0 || total == 0 {
+/// at random on `n` partitions, plus `spread` events the client spreads evenly (keys it does not
+/// hash). Runs `trials` trials, then batches of [`DEFAULT_TRIALS`] until the p95's standard error is
+/// below [`P95_RELATIVE_SE`] of it or [`max_trials`] is reached. Deterministic for a given `seed`,
+/// whatever the thread count. `None` when disabled (`trials == 0`) or when no event is hashed.
+pub fn random_skew(
+    weights: &[u64],
+    spread: u64,
+    n: u32,
+    trials: u32,
+    seed: u64,
+) -> Option<RandomSkew> {
+    let hashed: u64 = weights.iter().sum();
+    let total = hashed + spread;
+    if trials == 0 || hashed == 0 {
         return None;
     }
     if n == 1 {
         return Some(RandomSkew {
             mean: 1.0,
             p95: 1.0,
+            p95_se: 0.0,
+            trials,
         });
     }
     let nf = f64::from(n);
@@ -162,31 +225,56 @@ pub fn random_skew(weights: &[u64], n: u32, trials: u32, seed: u64) -> Option<Ra
     let tail_total: f64 = tail.iter().map(|&w| w as f64).sum();
     let tail_sq: f64 = tail.iter().map(|&w| (w as f64) * (w as f64)).sum();
     // Each tail key lands on a given partition with probability 1/n: the partition's tail load has
-    // mean tail_total/n and variance sum(w^2) (1/n)(1 - 1/n).
-    let tail_mean = tail_total / nf;
+    // mean tail_total/n and variance sum(w^2) (1/n)(1 - 1/n). Spread events add spread/n everywhere.
+    let base = tail_total / nf + spread as f64 / nf;
     let tail_sd = (tail_sq * (1.0 / nf) * (1.0 - 1.0 / nf)).sqrt();
     let mut rng =
         ChaCha8Rng::seed_from_u64(seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let mut loads = vec![0f64; n as usize];
-    let mut skews: Vec<f64> = (0..trials)
-        .map(|_| {
-            loads.fill(tail_mean);
-            if tail_sd > 0.0 {
-                for load in loads.iter_mut() {
-                    *load = (*load + tail_sd * standard_normal(&mut rng)).max(0.0);
-                }
+    let mut trial = |rng: &mut ChaCha8Rng| {
+        loads.fill(base);
+        if tail_sd > 0.0 {
+            for load in loads.iter_mut() {
+                *load = (*load + tail_sd * standard_normal(rng)).max(0.0);
             }
-            for &w in exact {
-                loads[rng.gen_range(0..n as usize)] += w as f64;
-            }
-            let max = loads.iter().copied().fold(0.0, f64::max);
-            max * nf / total as f64
-        })
-        .collect();
-    skews.sort_by(f64::total_cmp);
-    let mean = skews.iter().sum::<f64>() / skews.len() as f64;
-    let p95 = skews[((skews.len() as f64 * 0.95).ceil() as usize).clamp(1, skews.len()) - 1];
-    Some(RandomSkew { mean, p95 })
+        }
+        for &w in exact {
+            loads[rng.gen_range(0..n as usize)] += w as f64;
+        }
+        let max = loads.iter().copied().fold(0.0, f64::max);
+        max * nf / total as f64
+    };
+    let cap = max_trials(trials).max(trials);
+    let mut skews: Vec<f64> = (0..trials).map(|_| trial(&mut rng)).collect();
+    loop {
+        skews.sort_by(f64::total_cmp);
+        let (p95, se) = quantile_with_se(&skews, 0.95);
+        let done = se <= P95_RELATIVE_SE * p95 || skews.len() >= cap as usize;
+        if done {
+            let mean = skews.iter().sum::<f64>() / skews.len() as f64;
+            return Some(RandomSkew {
+                mean,
+                p95,
+                p95_se: se,
+                trials: skews.len() as u32,
+            });
+        }
+        let more = DEFAULT_TRIALS.min(cap - skews.len() as u32);
+        skews.extend((0..more).map(|_| trial(&mut rng)));
+    }
+}
+
+/// The `q` quantile of sorted `values` (the ceil(m q)-th value) and its standard error, from the
+/// distribution-free 95% interval of that quantile: order statistics at ranks
+/// `m q -+ 1.96 sqrt(m q (1 - q))`, whose half-width is about 1.96 standard errors.
+pub fn quantile_with_se(sorted: &[f64], q: f64) -> (f64, f64) {
+    let m = sorted.len();
+    let at = |rank: f64| sorted[(rank.ceil() as usize).clamp(1, m) - 1];
+    let mf = m as f64;
+    let half = 1.96 * (mf * q * (1.0 - q)).sqrt();
+    let value = at(mf * q);
+    let se = (at(mf * q + half) - at(mf * q - half)) / (2.0 * 1.96);
+    (value, se)
 }
 
 /// A standard normal draw (Box-Muller).
@@ -226,14 +314,40 @@ mod tests {
     #[test]
     fn random_skew_is_reproducible_and_sane() {
         let weights: Vec<u64> = (1..=5000).rev().collect();
-        let a = random_skew(&weights, 12, 100, 7).unwrap();
-        assert_eq!(Some(a), random_skew(&weights, 12, 100, 7));
+        let a = random_skew(&weights, 0, 12, 100, 7).unwrap();
+        assert_eq!(Some(a), random_skew(&weights, 0, 12, 100, 7));
         assert!(a.mean >= 1.0 && a.p95 >= a.mean && a.p95 < 1.5, "{a:?}");
         // One dominant key: random placement cannot beat the hot-key floor.
-        let hot = random_skew(&[1000, 1, 1], 10, 50, 1).unwrap();
+        let hot = random_skew(&[1000, 1, 1], 0, 10, 50, 1).unwrap();
         assert!(hot.mean > 9.0);
-        assert_eq!(random_skew(&[5], 1, 10, 1).unwrap().mean, 1.0);
-        assert!(random_skew(&[5], 4, 0, 1).is_none());
+        assert_eq!(random_skew(&[5], 0, 1, 10, 1).unwrap().mean, 1.0);
+        assert!(random_skew(&[5], 0, 4, 0, 1).is_none());
+        // Spread events dilute: a hot key among spread events cannot be compared with nothing hashed.
+        assert!(random_skew(&[], 100, 4, 10, 1).is_none());
+        let diluted = random_skew(&[1000, 1, 1], 1000, 10, 50, 1).unwrap();
+        assert!(diluted.mean < hot.mean);
+    }
+
+    /// The Monte Carlo runs until the p95 is known to 0.5% (or the cap), and says how well it knows it.
+    #[test]
+    fn random_p95_is_run_to_its_precision() {
+        let weights: Vec<u64> = (1..=3000u64).rev().map(|r| 100_000 / r).collect();
+        let r = random_skew(&weights, 0, 48, 200, 1).unwrap();
+        assert!(r.trials >= 200 && r.trials <= max_trials(200));
+        assert!(
+            r.p95_se <= P95_RELATIVE_SE * r.p95 || r.trials == max_trials(200),
+            "{r:?}"
+        );
+        // Two seeds agree within a few standard errors.
+        let other = random_skew(&weights, 0, 48, 200, 2).unwrap();
+        assert!(
+            (r.p95 - other.p95).abs() <= 4.0 * (r.p95_se + other.p95_se),
+            "{r:?} {other:?}"
+        );
+        let sorted: Vec<f64> = (1..=1000).map(f64::from).collect();
+        let (q, se) = quantile_with_se(&sorted, 0.95);
+        assert_eq!(q, 950.0);
+        assert!(se > 5.0 && se < 8.0, "{se}");
     }
 }
 
@@ -247,7 +361,7 @@ mod tail_tests {
         let weights: Vec<u64> = (0..20_000u64).map(|i| 1 + (i * 7919) % 50).collect();
         let mut sorted = weights.clone();
         sorted.sort_unstable_by(|a, b| b.cmp(a));
-        let approx = random_skew(&sorted, 64, 400, 3).unwrap();
+        let approx = random_skew(&sorted, 0, 64, 400, 3).unwrap();
         // Exact: every key placed individually.
         let total: u64 = sorted.iter().sum();
         let mut rng = ChaCha8Rng::seed_from_u64(99);

@@ -45,7 +45,8 @@ use std::sync::Arc;
 
 use crate::analysis::sketch::{key_hash, Counter, HyperLogLog, SpaceSaving};
 use crate::analysis::{stats, Analysis, LoadAccumulator, Scenario};
-use crate::model::{Event, EventSink, KeyCounter, PartitionCount};
+use crate::ingest::counter::{Event, EventSink, KeyCounter};
+use crate::model::PartitionCount;
 use crate::partitioner::{HashFamily, Partitioner};
 
 /// The default distinct-key limit before `analyze` switches to bounded memory. An exact count costs
@@ -621,6 +622,7 @@ mod tests {
             Collected::Bounded(_) => panic!("3 distinct keys fit a limit of 3"),
         }
     }
+
     /// One lines-format input: `rows` keys drawn from `keys` distinct ones, skewed so that heavy
     /// hitters exist, from a fixed seed.
     fn lines_input(rows: usize, keys: u64, seed: u64) -> Vec<u8> {
@@ -722,6 +724,51 @@ mod tests {
                 outcome(ingest(&[&a, &b], 300, threads, 64))
                     == outcome(ingest(&[&a, &b], 300, 1, 64))
             );
+        }
+    }
+
+    /// Bounded mode is order-sensitive (Space-Saving), so parallel ingest must hand blocks to workers in a
+    /// fixed order: the same input and thread count give the same summary on every run.
+    #[test]
+    fn bounded_mode_is_deterministic_with_parallel_workers() {
+        use crate::ingest::progress::Progress;
+        use crate::ingest::{read_source, IngestOptions, InputFormat, Source};
+
+        let mut input = b"k\n".to_vec();
+        for i in 0..20_000u64 {
+            // A skewed key stream with many distinct keys: rank r appears about 20000 / (r + 1) times.
+            let key = (i * 7919) % (1 + i % 1000);
+            input.extend_from_slice(format!("key-{key}\n").as_bytes());
+        }
+        let options = IngestOptions {
+            format: InputFormat::Csv,
+            threads: 2,
+            block_size: 257,
+            ..IngestOptions::for_key("k")
+        };
+        let source = |bytes: &[u8]| {
+            Source::from_reader("t", Box::new(std::io::Cursor::new(bytes.to_vec()))).unwrap()
+        };
+        let counts = [PartitionCount::new(7).unwrap()];
+        let run = || {
+            let mut sink = AdaptiveSink::new(StreamPlan::new(&[Partitioner::Java], &counts, 50));
+            let progress = Progress::new(false);
+            read_source(source(&input), &options, &progress, &mut sink).unwrap();
+            match sink.finish() {
+                Collected::Bounded(b) => {
+                    let r = b.finish(20);
+                    (
+                        r.top_keys,
+                        r.top_keys_max_error,
+                        r.analysis.scenarios[0].loads.clone(),
+                    )
+                }
+                Collected::Exact(_) => panic!("50 keys is far below the distinct count"),
+            }
+        };
+        let first = run();
+        for _ in 0..20 {
+            assert_eq!(run(), first);
         }
     }
 }

@@ -2,16 +2,18 @@
 
 use std::path::PathBuf;
 
-use crate::analysis::stream::{AdaptiveSink, Collected, StreamPlan, DEFAULT_MAX_KEYS};
-use crate::analysis::{self, stats, StatsSettings};
+use super::args::{self, PartitionList};
+use crate::analysis::{stats, StatsSettings};
+use crate::budget;
+use crate::engine::{self, RunSettings, DEFAULT_MAX_KEYS};
 use crate::error::{Error, Exit, Result};
 use crate::ingest::encoding::KeyEncoding;
 use crate::ingest::keyexpr::KeyExpr;
-use crate::ingest::{self, IngestOptions, InputFormat};
-use crate::model::{parse_partition_list, PartitionCount};
+use crate::ingest::{IngestOptions, InputFormat};
+use crate::model::{FacetsSpec, KeyStrategy};
 use crate::output;
 use crate::partitioner::Partitioner;
-use crate::report::{AnalysisReport, Format};
+use crate::report::{AnalysisReport, Format, Provenance, Report};
 
 /// Compare candidate partition counts for a sample of message keys.
 #[derive(Debug, clap::Args)]
@@ -54,14 +56,15 @@ pub struct AnalyzeArgs {
         long,
         short = 'p',
         value_name = "LIST",
-        value_parser = parse_partition_arg,
+        value_parser = args::partition_list,
         allow_hyphen_values = true
     )]
     pub partitions: PartitionList,
 
     /// Producer client partitioner(s), comma-separated; `keyplan partitioners` lists them. Each
     /// distinct key is hashed once per hash family, however many partitioners share it.
-    #[arg(long, value_name = "ID", value_delimiter = ',', default_value = "java")]
+    #[arg(long, value_name = "ID", value_delimiter = ',', default_value = "java",
+          value_parser = args::partitioner())]
     pub partitioner: Vec<Partitioner>,
 
     /// Header name of a weight column: each row is a distinct key with that many events (a key,count
@@ -84,18 +87,23 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "COLUMN")]
     pub time_col: Option<String>,
 
-    /// Worker threads for reading (0 = one per core).
+    /// Worker threads for reading (0 = one per core; at most 256).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
     /// Field delimiter (one ASCII character, or `tab`); detected from the extension and the header
     /// line when absent.
-    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    #[arg(long, value_name = "CHAR", value_parser = args::delimiter)]
     pub delimiter: Option<u8>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Show every column of the table, however wide (by default the table fits 120 columns and says
+    /// which columns it left out).
+    #[arg(long)]
+    pub wide: bool,
 
     /// How many of the heaviest keys to list.
     #[arg(long, value_name = "N", default_value_t = 10)]
@@ -109,7 +117,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_SEED)]
     pub seed: u64,
 
-    /// Monte Carlo trials for the random-placement expectation (0 turns it off).
+    /// Monte Carlo trials for the random-placement expectation (0 turns it off; at most 1000000).
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_TRIALS)]
     pub trials: u32,
 
@@ -126,32 +134,33 @@ pub struct AnalyzeArgs {
     pub max_keys: u64,
 }
 
-/// A validated, sorted, duplicate-free list of partition counts.
-#[derive(Debug, Clone)]
-pub struct PartitionList(pub Vec<PartitionCount>);
-
-fn parse_partition_arg(text: &str) -> std::result::Result<PartitionList, String> {
-    parse_partition_list(text).map(PartitionList)
-}
-
-/// Parses `--delimiter`: one ASCII character, or the words `tab` / `\t`.
-pub fn parse_delimiter(text: &str) -> std::result::Result<u8, String> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => {
-            Ok(text.as_bytes()[0])
-        }
-        _ => Err(format!(
-            "'{text}' is not a single ASCII character (use e.g. ',', ';', '|' or 'tab')"
-        )),
-    }
-}
-
-/// Runs `analyze`.
+/// Runs `analyze`: flags -> settings -> engine -> report -> output.
 pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     if let Some(path) = &args.output {
         output::check_writable(path)?;
+        output::refuse_input_as_output(path, &args.inputs)?;
     }
+    let settings = settings(&args)?;
+    let outcome = engine::run(&settings)?;
+    if outcome.read.skipped > 0 {
+        eprintln!(
+            "keyplan: note: {} records with a null key were left out (producers spread them over \
+             partitions without hashing)",
+            outcome.read.skipped
+        );
+    }
+    let provenance = provenance(&args, &settings, outcome.read.rows);
+    let report = Report::Analysis(AnalysisReport::new(&outcome, args.redact_keys, provenance));
+    engine::release_at_exit(outcome);
+    output::emit_bytes(
+        args.output.as_deref(),
+        &report.render_wide(args.format, args.wide),
+    )?;
+    Ok(Exit::Ok)
+}
+
+/// Validates the flags into the engine's settings, before any input is read.
+fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
     // Drop repeated ids, keeping the order the user gave (scenarios are reported in that order).
     let mut partitioners: Vec<Partitioner> = Vec::with_capacity(args.partitioner.len());
     for &p in &args.partitioner {
@@ -162,50 +171,73 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     if partitioners.is_empty() {
         return Err(Error::Usage("--partitioner needs at least one id".into()));
     }
+    budget::analyze_flags(
+        partitioners.len(),
+        &args.partitions.0,
+        args.threads,
+        args.trials,
+    )?;
     let key =
         KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref()).map_err(Error::Usage)?;
-    let options = IngestOptions {
-        format: args.input_format,
-        key,
-        key_encoding: args.key_encoding,
-        count_col: args.count_col.clone(),
-        bytes_col: args.bytes_col.clone(),
-        size_col: args.size_col.clone(),
-        time_col: args.time_col.clone(),
-        delimiter: args.delimiter,
-        threads: args.threads,
-        progress: true,
-        block_size: 0,
-    };
-    let settings = StatsSettings {
-        trials: args.trials,
-        seed: args.seed,
-    };
-    let plan = StreamPlan::new(&partitioners, &args.partitions.0, args.max_keys);
-    let mut sink = AdaptiveSink::new(plan);
-    let stats = ingest::read_into(&args.inputs, &options, &mut sink)?;
-    ingest::ensure_events(&args.inputs, sink.total(), stats)?;
-    if stats.skipped > 0 {
-        eprintln!(
-            "keyplan: note: {} records with a null key were left out (producers spread them over \
-             partitions without hashing)",
-            stats.skipped
-        );
+    Ok(RunSettings {
+        inputs: args.inputs.clone(),
+        ingest: IngestOptions {
+            format: args.input_format,
+            key,
+            key_encoding: args.key_encoding,
+            count_col: args.count_col.clone(),
+            bytes_col: args.bytes_col.clone(),
+            size_col: args.size_col.clone(),
+            time_col: args.time_col.clone(),
+            delimiter: args.delimiter,
+            threads: args.threads,
+            progress: true,
+            block_size: 0,
+        },
+        strategies: vec![KeyStrategy::as_read(args.key.clone().unwrap_or_default())],
+        partitioners,
+        counts: args.partitions.0.clone(),
+        stats: StatsSettings {
+            trials: args.trials,
+            seed: args.seed,
+        },
+        max_keys: args.max_keys,
+        top: args.top,
+        facets: FacetsSpec::default(),
+    })
+}
+
+/// What the report records about how it was made: every flag that changes a number in it.
+fn provenance(args: &AnalyzeArgs, settings: &RunSettings, rows: u64) -> Provenance {
+    let mut p = Provenance::new(args.inputs.clone(), rows);
+    p.set("input_format", args.input_format.name());
+    let optional = [
+        ("key", &args.key),
+        ("key_template", &args.key_template),
+        ("count_col", &args.count_col),
+        ("bytes_col", &args.bytes_col),
+        ("size_col", &args.size_col),
+        ("time_col", &args.time_col),
+    ];
+    for (name, value) in optional {
+        if let Some(v) = value {
+            p.set(name, v);
+        }
     }
-    let report = match sink.finish() {
-        Collected::Exact(counter) => {
-            let dist = counter.finish();
-            let result = analysis::analyze_with(&dist, &partitioners, &args.partitions.0, settings);
-            let report = AnalysisReport::new(&result, &dist, args.top, args.redact_keys);
-            // The process ends right after the report is written, and the OS takes the memory back
-            // at once; freeing a boxed key per distinct key first cost ~10 ms on a million keys.
-            std::mem::forget(dist);
-            report
-        }
-        Collected::Bounded(streamed) => {
-            AnalysisReport::bounded(&streamed.finish(args.top), args.top, args.redact_keys)
-        }
-    };
-    output::emit(args.output.as_deref(), &report.render(args.format))?;
-    Ok(Exit::Ok)
+    if let Some(d) = args.delimiter {
+        p.set("delimiter", (d as char).escape_default());
+    }
+    p.set("key_encoding", args.key_encoding.name());
+    let ids: Vec<&str> = settings.partitioners.iter().map(|p| p.id()).collect();
+    p.set("partitioner", ids.join(","));
+    let counts: Vec<String> = settings.counts.iter().map(|n| n.to_string()).collect();
+    p.set("partitions", counts.join(","));
+    p.set("max_keys", args.max_keys);
+    p.set("top", args.top);
+    p.set("redact_keys", args.redact_keys);
+    if args.trials > 0 {
+        p.seed = Some(args.seed);
+        p.trials = Some(args.trials);
+    }
+    p
 }

@@ -2,6 +2,7 @@
 //! any input, and runs ingest -> analysis -> report.
 
 pub mod analyze;
+pub mod args;
 pub mod partitioners;
 pub mod synth;
 pub mod which;

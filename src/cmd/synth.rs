@@ -139,6 +139,7 @@ pub fn run(args: SynthArgs) -> Result<Exit> {
     match path {
         Some(path) => {
             output::check_writable(&path)?;
+            crate::budget::synth_output(&spec, &path)?;
             let mut file = AtomicFile::create(&path)?;
             synth::generate(&spec, &mut file).map_err(|e| Error::io(&path, e))?;
             file.commit()?;

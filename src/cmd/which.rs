@@ -1,6 +1,6 @@
 //! `keyplan which`: the partition each key lands on under one client's partitioner.
 //!
-//! The mapping is the bit-exact one of [`crate::partitioner`] (../shared/spec/partitioners.md), so the
+//! The mapping is the bit-exact one of [`crate::partitioner`] (docs/partitioners.md), so the
 //! answer is what the real client would do. Keys come from the command line (each argument's raw
 //! bytes, so non-UTF-8 works on Unix) and/or a keys file, one key per line.
 //!
@@ -23,20 +23,13 @@ use std::ffi::OsString;
 use std::io::BufRead;
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
+use super::args;
 use crate::error::{Error, Exit, Location, Result};
 use crate::ingest::encoding::{encode, KeyEncoding};
 use crate::ingest::Source;
-use crate::model::PartitionCount;
 use crate::output;
-use crate::partitioner::{Partitioner, Placement};
-use crate::report::keys::{hex, key_text, printable};
-use crate::report::table::{Align, Table};
-use crate::report::ListFormat;
-
-/// Schema id of `which --format json`.
-pub const WHICH_SCHEMA: &str = "keyplan.which/v1";
+use crate::partitioner::{PartitionCount, Partitioner, Placement};
+use crate::report::{ListFormat, Provenance, Report, WhichKey, WhichReport};
 
 /// Show the partition each key lands on, exactly as a given producer client computes it.
 #[derive(Debug, clap::Args)]
@@ -51,11 +44,11 @@ pub struct WhichArgs {
     pub keys: Vec<OsString>,
 
     /// Producer client partitioner; `keyplan partitioners` lists the ids and who uses each.
-    #[arg(long, value_name = "ID", default_value = "java")]
+    #[arg(long, value_name = "ID", default_value = "java", value_parser = args::partitioner())]
     pub partitioner: Partitioner,
 
     /// Partition count (shard count for `kinesis`), 1..=100000.
-    #[arg(long, short = 'p', value_name = "N", value_parser = parse_count)]
+    #[arg(long, short = 'p', value_name = "N", value_parser = args::partition_count)]
     pub partitions: PartitionCount,
 
     /// How each key text becomes the bytes the producer's serializer writes.
@@ -73,14 +66,6 @@ pub struct WhichArgs {
     /// Write the result to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
-}
-
-fn parse_count(text: &str) -> std::result::Result<PartitionCount, String> {
-    let n: u64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{text}' is not a whole number"))?;
-    PartitionCount::new(n)
 }
 
 /// One key as the user gave it, with where it came from.
@@ -111,35 +96,6 @@ pub struct Placed {
     pub placement: Placement,
 }
 
-/// One key of `which --format json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WhichKey {
-    /// The key as given: exact when it is valid UTF-8, otherwise with `\xNN` for invalid bytes.
-    pub key: String,
-    /// The bytes hashed (after `--key-encoding`), lower-case hex.
-    pub key_hex: String,
-    /// The partition, or null when the placement is `random` or `invalid`.
-    pub partition: Option<u32>,
-    /// `fixed`, `random` (the client picks a partition per message) or `invalid` (the client
-    /// refuses the key).
-    pub placement: String,
-}
-
-/// The result of `keyplan which --format json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WhichReport {
-    /// Always [`WHICH_SCHEMA`].
-    pub schema: String,
-    /// The partitioner id.
-    pub partitioner: String,
-    /// The partition count.
-    pub partitions: u32,
-    /// The key encoding applied to each key text.
-    pub key_encoding: String,
-    /// One entry per key, in input order.
-    pub keys: Vec<WhichKey>,
-}
-
 /// Encodes one key text and places it under `partitioner` with `n` partitions. The error names the
 /// key; callers add where it came from.
 pub fn place_key(
@@ -161,6 +117,7 @@ pub fn place_key(
 pub fn run(args: WhichArgs) -> Result<Exit> {
     if let Some(path) = &args.output {
         output::check_writable(path)?;
+        output::refuse_input_as_output(path, args.keys_file.as_slice())?;
     }
     if args.keys.is_empty() && args.keys_file.is_none() {
         return Err(Error::Usage(
@@ -195,8 +152,27 @@ pub fn run(args: WhichArgs) -> Result<Exit> {
             })
         })
         .collect::<Result<Vec<Placed>>>()?;
-    let rendered = render(&placed, &args);
-    output::emit_bytes(args.output.as_deref(), &rendered)?;
+    let mut inputs = Vec::new();
+    if !args.keys.is_empty() {
+        inputs.push("KEY arguments".to_string());
+    }
+    inputs.extend(args.keys_file.iter().cloned());
+    let mut provenance = Provenance::new(inputs, placed.len() as u64);
+    provenance.set("partitioner", args.partitioner.id());
+    provenance.set("partitions", args.partitions);
+    provenance.set("key_encoding", args.key_encoding.name());
+    let keys = placed
+        .into_iter()
+        .map(|p| WhichKey::new(p.given, &p.bytes, p.placement))
+        .collect();
+    let report = Report::Which(WhichReport::new(
+        args.partitioner,
+        args.partitions,
+        args.key_encoding.name(),
+        keys,
+        provenance,
+    ));
+    output::emit_bytes(args.output.as_deref(), &report.render(args.format.into()))?;
     Ok(Exit::Ok)
 }
 
@@ -230,6 +206,7 @@ fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
         });
     }
     if cr_lines > 0 && encoding == KeyEncoding::Utf8 {
+        let name = crate::terminal::field(name);
         eprintln!(
             "keyplan: warning: {cr_lines} line(s) of {name} end in '\\r' (CRLF line ends?); keys are \
              bytes, so each of those keys includes the '\\r'. Strip it (e.g. tr -d '\\r') unless the \
@@ -237,69 +214,6 @@ fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
         );
     }
     Ok(keys)
-}
-
-/// Renders the placed keys in the requested format.
-fn render(placed: &[Placed], args: &WhichArgs) -> Vec<u8> {
-    match args.format {
-        ListFormat::Csv => csv_bytes(placed),
-        ListFormat::Json => {
-            let report = WhichReport {
-                schema: WHICH_SCHEMA.to_string(),
-                partitioner: args.partitioner.id().to_string(),
-                partitions: args.partitions.get(),
-                key_encoding: args.key_encoding.name().to_string(),
-                keys: placed
-                    .iter()
-                    .map(|p| WhichKey {
-                        key: key_text(&p.given),
-                        key_hex: hex(&p.bytes),
-                        partition: match p.placement {
-                            Placement::Partition(i) => Some(i),
-                            _ => None,
-                        },
-                        placement: match p.placement {
-                            Placement::Partition(_) => "fixed",
-                            Placement::Random => "random",
-                            Placement::Invalid => "invalid",
-                        }
-                        .to_string(),
-                    })
-                    .collect(),
-            };
-            let mut s = serde_json::to_string_pretty(&report).expect("report serializes");
-            s.push('\n');
-            s.into_bytes()
-        }
-        ListFormat::Table => {
-            let mut t = Table::new(&[("key", Align::Left), ("partition", Align::Right)]);
-            for p in placed {
-                t.push(vec![
-                    printable(&key_text(&p.given)),
-                    p.placement.to_string(),
-                ]);
-            }
-            t.to_text().into_bytes()
-        }
-    }
-}
-
-/// `key,partition` CSV with each key echoed byte for byte as given (quoted as RFC 4180 needs).
-fn csv_bytes(placed: &[Placed]) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let mut write = |record: [&[u8]; 2]| {
-        writer
-            .write_record(record)
-            .expect("writing to memory cannot fail");
-    };
-    write([b"key", b"partition"]);
-    for p in placed {
-        let partition = p.placement.to_string();
-        write([&p.given, partition.as_bytes()]);
-    }
-    writer.into_inner().expect("writing to memory cannot fail")
 }
 
 #[cfg(test)]
@@ -312,11 +226,21 @@ mod tests {
 
     #[test]
     fn csv_echoes_and_quotes_keys() {
-        let placed: Vec<Placed> = [&b"a,b"[..], b"", b"\xff\""]
+        let keys: Vec<WhichKey> = [&b"a,b"[..], b"", b"\xff\""]
             .iter()
             .map(|k| place_key(k.to_vec(), KeyEncoding::Utf8, Partitioner::Librdkafka, n(4)))
-            .collect::<std::result::Result<_, _>>()
-            .unwrap();
+            .map(|p| {
+                let p = p.unwrap();
+                WhichKey::new(p.given, &p.bytes, p.placement)
+            })
+            .collect();
+        let report = WhichReport::new(
+            Partitioner::Librdkafka,
+            n(4),
+            "utf8",
+            keys,
+            Provenance::default(),
+        );
         let expected = [
             b"key,partition\n\"a,b\",".to_vec(),
             (crate::partitioner::crc32::crc32(b"a,b") % 4)
@@ -329,7 +253,7 @@ mod tests {
             b"\n".to_vec(),
         ]
         .concat();
-        assert_eq!(csv_bytes(&placed), expected);
+        assert_eq!(report.csv(), expected);
     }
 
     #[test]

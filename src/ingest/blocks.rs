@@ -31,8 +31,8 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use memchr::memrchr;
 
 use crate::error::{Error, Location, Result};
+use crate::ingest::counter::EventSink;
 use crate::ingest::progress::Progress;
-use crate::model::EventSink;
 
 /// Target block size: large enough that locking and merging are noise, small enough that a few blocks
 /// per worker keep memory flat (4 MiB; a 250 MB input is ~60 blocks).

@@ -18,11 +18,11 @@ use memchr::{memchr, memchr2, memchr3_iter};
 
 use crate::error::{Error, Result};
 use crate::ingest::blocks::{read_failure, BlockStats, Engine, Finish};
+use crate::ingest::counter::EventSink;
 use crate::ingest::progress::Progress;
 use crate::ingest::row::{Columns, Fields, RowSpec};
 use crate::ingest::source::Source;
 use crate::ingest::{IngestOptions, InputFormat, ReadStats};
-use crate::model::EventSink;
 
 /// Delimiters tried when sniffing, in order of preference on ties.
 const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
@@ -182,7 +182,7 @@ impl Fields for Spans<'_> {
 }
 
 /// Rows parsed before any is added: their keys are prefetched first, so the sink's cache misses for a
-/// batch overlap (see [`crate::keytable`]). 16 rows keep the spans in L1 and cover memory latency.
+/// batch overlap (see [`crate::ingest::keytable`]). 16 rows keep the spans in L1 and cover memory latency.
 pub(crate) const BATCH: usize = 32;
 
 /// Rows of a block waiting to be added: each row's line and the end of its spans.

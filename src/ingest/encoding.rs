@@ -114,7 +114,7 @@ fn parse_int<T: std::str::FromStr>(field: &[u8], kind: &str) -> Result<T, String
 
 /// The field quoted for a message, shortened when long.
 fn shown(field: &[u8]) -> String {
-    let text = crate::report::keys::key_text(&field[..field.len().min(40)]);
+    let text = crate::keytext::key_text(&field[..field.len().min(40)]);
     if field.len() > 40 {
         format!("'{text}...'")
     } else {

@@ -14,9 +14,9 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
+use crate::ingest::counter::{Event, EventSink};
 use crate::ingest::encoding::{encode, KeyEncoding};
 use crate::ingest::row::overflow;
-use crate::model::{Event, EventSink};
 
 /// The fields of an envelope that keyplan uses; others (`topic`, `offset`, `broker`, `headers`) are
 /// ignored.
@@ -114,6 +114,7 @@ fn envelope<S: EventSink>(
         bytes: Some(env.payload.map_or(0, |p| p.len() as u64)),
         time_ms,
         partition: env.partition.and_then(|p| u32::try_from(p).ok()),
+        entity: None,
     };
     sink.add_event(event)
         .map_err(|total| overflow(name, line, total))?;
@@ -123,7 +124,7 @@ fn envelope<S: EventSink>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::KeyCounter;
+    use crate::ingest::counter::KeyCounter;
 
     #[test]
     fn envelopes() {

@@ -8,10 +8,10 @@ use memchr::memchr_iter;
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
+use crate::ingest::counter::{Event, EventSink};
 use crate::ingest::delimited::BATCH;
 use crate::ingest::encoding::{encode, KeyEncoding};
 use crate::ingest::row::overflow;
-use crate::model::{Event, EventSink};
 
 /// Parses one block of whole lines.
 pub(crate) fn lines_block<S: EventSink>(

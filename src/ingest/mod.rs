@@ -7,10 +7,13 @@
 //! of distinct keys and both cores work. Several inputs form one sample.
 
 pub mod blocks;
+pub mod counter;
 pub mod delimited;
 pub mod encoding;
+pub mod facets;
 pub mod kcat;
 pub mod keyexpr;
+pub mod keytable;
 pub mod lines;
 pub mod progress;
 pub mod row;
@@ -20,7 +23,8 @@ pub mod time;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::model::{EventSink, KeyCounter, KeyDistribution};
+use crate::ingest::counter::{EventSink, KeyCounter};
+use crate::model::KeyDistribution;
 use blocks::{Engine, Finish};
 use encoding::KeyEncoding;
 use keyexpr::KeyExpr;

@@ -5,11 +5,11 @@
 //! `RowSpec::apply`, so they cannot disagree about what a row means or how an error is worded.
 
 use crate::error::{Error, Location, Result};
+use crate::ingest::counter::{Event, EventSink};
 use crate::ingest::encoding::{self, KeyEncoding};
 use crate::ingest::keyexpr::{KeyExpr, ResolvedKey};
 use crate::ingest::time::parse_time;
 use crate::ingest::{IngestOptions, InputFormat};
-use crate::model::{Event, EventSink};
 
 /// Count column used by `--input-format counts` when `--count-col` is not given.
 pub const DEFAULT_COUNT_COL: &str = "count";
@@ -122,7 +122,7 @@ impl RowSpec {
                 )))
             }
         };
-        let key = key.resolve(path, &columns)?;
+        let key = key.resolve(|c| columns.find(path, c, "use --key"))?;
         let count = match (&options.count_col, counts) {
             (Some(col), _) => Some(columns.find(path, col, "use --count-col")?),
             (None, true) => Some(columns.find(
@@ -251,6 +251,7 @@ impl RowSpec {
             bytes,
             time_ms,
             partition: None,
+            entity: None,
         };
         sink.add_event(event)
             .map_err(|total| overflow(&self.path, line, total))
@@ -315,6 +316,21 @@ pub fn parse_whole(field: &[u8], what: &str) -> std::result::Result<u64, String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_column_lists_the_header() {
+        use crate::ingest::keyexpr::KeyExpr;
+        let e = KeyExpr::parse(Some("x"), None).unwrap().unwrap();
+        let cols = Columns::from_names(vec!["a".into(), "b".into()]);
+        let err = e
+            .resolve(|c| cols.find("t.csv", c, "use --key"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("'x' not found") && err.contains("a, b"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn weights() {

@@ -2,7 +2,7 @@
 //! partitioners, and so the default of every librdkafka-based client (confluent-kafka-python, -go,
 //! .NET, node-rdkafka, rust-rdkafka).
 //!
-//! Reference: ../shared/spec/partitioners.md, "Hash functions" (CRC-32: poly 0x04c11db7 reflected,
+//! Reference: docs/partitioners.md, "The hash functions" (CRC-32: poly 0x04c11db7 reflected,
 //! init and xorout 0xffffffff). `crc32fast` implements exactly that polynomial, with SIMD when the
 //! CPU has it.
 

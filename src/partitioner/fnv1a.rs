@@ -1,7 +1,7 @@
 //! FNV-1a, 32-bit: the hash of sarama's default `NewHashPartitioner`, kafka-go's `Hash` and
 //! `ReferenceHash` balancers, and librdkafka's `fnv1a` / `fnv1a_random` partitioners.
 //!
-//! Reference: ../shared/spec/partitioners.md, "Hash functions" (offset basis `0x811C9DC5`, prime
+//! Reference: docs/partitioners.md, "The hash functions" (offset basis `0x811C9DC5`, prime
 //! `0x01000193`, per byte `h ^= b; h *= prime`). The clients differ only in the sign rule they
 //! apply afterwards ([`super::sign`]).
 

@@ -1,7 +1,7 @@
 //! Java `String.hashCode`: the hash of Pulsar's Java producer (`HashingScheme.JavaStringHash`, the
 //! default, with the `RoundRobinPartition` router).
 //!
-//! Reference: ../shared/spec/partitioners.md ("Java String.hashCode over UTF-16 units"). Pulsar hashes
+//! Reference: docs/partitioners.md ("Java `String.hashCode` (Pulsar)"). Pulsar hashes
 //! the message key as a Java `String`: keyplan reads the key bytes as the UTF-8 the producer's
 //! `String` was written as, decodes them the way `new String(bytes, UTF_8)` does (malformed input
 //! becomes U+FFFD, with Java's own rules for how many bytes one U+FFFD replaces), and hashes the

@@ -1,7 +1,7 @@
 //! KafkaJS's `LegacyPartitioner` murmur2: a JavaScript port of Kafka's murmur2 with three bugs that
 //! make it disagree with the Java client for most keys. keyplan reproduces the bugs exactly.
 //!
-//! Reference: ../shared/spec/partitioners.md ("KafkaJS legacy murmur2") and KafkaJS
+//! Reference: docs/partitioners.md ("KafkaJS' legacy murmur2") and KafkaJS
 //! `src/producer/partitioners/legacy/murmur2.js`. The bugs:
 //! 1. the body loop runs `i < length / 4` with a *float* division, i.e. `ceil(len / 4)` times, and
 //!    reads the missing bytes past the end as 0 (`undefined & 0xff`);

@@ -1,6 +1,6 @@
 //! AWS Kinesis Data Streams: MD5 of the partition key, looked up in the shards' hash-key ranges.
 //!
-//! Reference: ../shared/spec/partitioners.md, "Kinesis shard ranges", and ../shared/vectors/README.md.
+//! Reference: docs/partitioners.md, "Kinesis shard ranges", and tests/vectors/README.md.
 //! A stream created with `N` shards splits `[0, 2^128 - 1]` evenly: `step = floor(2^128 / N)`, shard
 //! `i` covers `[i * step, (i + 1) * step - 1]`, and the last shard also takes the remainder up to
 //! `2^128 - 1`. A record goes to the shard whose inclusive range holds `MD5(key)` read as a big-endian

@@ -1,8 +1,8 @@
 //! Producer-client partitioners, bit-exact.
 //!
 //! Every mapping here reproduces a real client's key -> partition choice, as specified in
-//! ../shared/spec/partitioners.md and checked against the real clients' outputs in
-//! ../shared/vectors (tests/cli/vectors.rs).
+//! docs/partitioners.md and checked against the real clients' outputs in
+//! tests/vectors (tests/cli/vectors.rs).
 //!
 //! A partitioner is split in two so that analysis can hash each distinct key once per hash function and
 //! then evaluate any number of partitioners and partition counts cheaply:
@@ -17,6 +17,7 @@
 //! partitioner's behaviour is one [`Behaviour`] constant, so the listing `keyplan partitioners`
 //! prints is the same data [`Partitioner::place`] runs on.
 
+pub mod count;
 pub mod crc32;
 pub mod fnv1a;
 pub mod java_string;
@@ -25,7 +26,7 @@ pub mod kinesis;
 pub mod murmur2;
 pub mod sign;
 
-use crate::model::PartitionCount;
+pub use count::{CountError, PartitionCount, MAX_PARTITIONS};
 use sign::SignRule;
 
 /// A hash function some client uses. Analysis hashes every distinct key once per family in use.
@@ -103,6 +104,17 @@ impl std::fmt::Display for Placement {
             Placement::Invalid => f.write_str("invalid"),
         }
     }
+}
+
+/// What a client does with a key, independent of the partition count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Treatment {
+    /// The key is hashed to one partition.
+    Hashed,
+    /// The client spreads the key's messages over every partition (sticky or round-robin).
+    Spread,
+    /// The client refuses the key.
+    Refused,
 }
 
 /// How a hash becomes a partition index.
@@ -300,50 +312,36 @@ const PULSAR_JAVA: Behaviour = Behaviour {
 
 /// A producer client's key -> partition mapping, named as on the command line (`--partitioner`).
 ///
-/// The ids and behaviours are those of ../shared/spec/partitioners.md, table "Clients".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+/// The ids and behaviours are those of docs/partitioners.md, "The clients".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Partitioner {
     /// Kafka Java producer default: `(murmur2(key) & 0x7fffffff) % n`.
-    #[value(name = "java")]
     Java,
     /// librdkafka default (`consistent_random`): `crc32(key) % n`; empty and null keys at random.
-    #[value(name = "librdkafka")]
     Librdkafka,
     /// librdkafka `consistent`: `crc32(key) % n`; empty and null keys on partition 0.
-    #[value(name = "librdkafka-consistent")]
     LibrdkafkaConsistent,
     /// librdkafka `murmur2`: as `java`; null keys hashed as empty.
-    #[value(name = "librdkafka-murmur2")]
     LibrdkafkaMurmur2,
     /// librdkafka `murmur2_random`: as `java`; null keys at random.
-    #[value(name = "librdkafka-murmur2-random")]
     LibrdkafkaMurmur2Random,
     /// librdkafka `fnv1a`: `|fnv1a(key) as i32| % n`; null keys hashed as empty.
-    #[value(name = "librdkafka-fnv1a")]
     LibrdkafkaFnv1a,
     /// librdkafka `fnv1a_random`: as `librdkafka-fnv1a`; null keys at random.
-    #[value(name = "librdkafka-fnv1a-random")]
     LibrdkafkaFnv1aRandom,
     /// sarama default hash partitioner: `|fnv1a(key) as i32| % n`.
-    #[value(name = "sarama")]
     Sarama,
     /// sarama reference hash partitioner / kafka-go ReferenceHash: `(fnv1a(key) & 0x7fffffff) % n`.
-    #[value(name = "sarama-reference")]
     SaramaReference,
     /// kafka-go Hash balancer: as `sarama`.
-    #[value(name = "kafka-go-hash")]
     KafkaGoHash,
     /// KafkaJS LegacyPartitioner: buggy float murmur2, masked.
-    #[value(name = "kafkajs-legacy")]
     KafkajsLegacy,
     /// Redpanda C++ client: `(murmur2(key) as u32) % n`; empty keys round-robin.
-    #[value(name = "redpanda-client")]
     RedpandaClient,
     /// AWS Kinesis: MD5 of the key in even shard ranges (`--partitions` = shards).
-    #[value(name = "kinesis")]
     Kinesis,
     /// Pulsar Java producer: `(String.hashCode(key) & 0x7fffffff) % n`.
-    #[value(name = "pulsar-java")]
     PulsarJava,
 }
 
@@ -383,6 +381,31 @@ impl Partitioner {
             Partitioner::RedpandaClient => "redpanda-client",
             Partitioner::Kinesis => "kinesis",
             Partitioner::PulsarJava => "pulsar-java",
+        }
+    }
+
+    /// The partitioner with this id, as [`id`](Self::id) spells it.
+    pub fn from_id(id: &str) -> Option<Partitioner> {
+        Partitioner::ALL.iter().copied().find(|p| p.id() == id)
+    }
+
+    /// A one-line description of the mapping (for `--help`).
+    pub fn summary(self) -> &'static str {
+        match self {
+            Partitioner::Java => "Kafka Java producer default: `(murmur2(key) & 0x7fffffff) % n`.",
+            Partitioner::Librdkafka => "librdkafka default (`consistent_random`): `crc32(key) % n`; empty and null keys at random.",
+            Partitioner::LibrdkafkaConsistent => "librdkafka `consistent`: `crc32(key) % n`; empty and null keys on partition 0.",
+            Partitioner::LibrdkafkaMurmur2 => "librdkafka `murmur2`: as `java`; null keys hashed as empty.",
+            Partitioner::LibrdkafkaMurmur2Random => "librdkafka `murmur2_random`: as `java`; null keys at random.",
+            Partitioner::LibrdkafkaFnv1a => "librdkafka `fnv1a`: `|fnv1a(key) as i32| % n`; null keys hashed as empty.",
+            Partitioner::LibrdkafkaFnv1aRandom => "librdkafka `fnv1a_random`: as `librdkafka-fnv1a`; null keys at random.",
+            Partitioner::Sarama => "sarama default hash partitioner: `|fnv1a(key) as i32| % n`.",
+            Partitioner::SaramaReference => "sarama reference hash partitioner / kafka-go ReferenceHash: `(fnv1a(key) & 0x7fffffff) % n`.",
+            Partitioner::KafkaGoHash => "kafka-go Hash balancer: as `sarama`.",
+            Partitioner::KafkajsLegacy => "KafkaJS LegacyPartitioner: buggy float murmur2, masked.",
+            Partitioner::RedpandaClient => "Redpanda C++ client: `(murmur2(key) as u32) % n`; empty keys round-robin.",
+            Partitioner::Kinesis => "AWS Kinesis: MD5 of the key in even shard ranges (`--partitions` = shards).",
+            Partitioner::PulsarJava => "Pulsar Java producer: `(String.hashCode(key) & 0x7fffffff) % n`.",
         }
     }
 
@@ -445,6 +468,28 @@ impl Partitioner {
         })
     }
 
+    /// What the client does with `key` whatever the partition count: hash it, spread it (the empty key
+    /// under clients that place it at random) or refuse it. Only hashed keys can make a partition hot.
+    pub fn treatment(self, key: &[u8]) -> Treatment {
+        let b = self.behaviour();
+        if let Some(rule) = b.accepts {
+            if !(rule.check)(key) {
+                return Treatment::Refused;
+            }
+        }
+        match (key.is_empty(), b.empty_key) {
+            (true, EmptyKey::Spread(_)) => Treatment::Spread,
+            (true, EmptyKey::Rejected) => Treatment::Refused,
+            _ => Treatment::Hashed,
+        }
+    }
+
+    /// Whether [`treatment`](Self::treatment) is [`Treatment::Hashed`] for every possible key.
+    pub fn hashes_every_key(self) -> bool {
+        let b = self.behaviour();
+        b.accepts.is_none() && matches!(b.empty_key, EmptyKey::Hashed)
+    }
+
     /// Hashes and places one key: the convenience form of [`place`](Self::place).
     pub fn partition_of(self, key: &[u8], n: PartitionCount) -> Placement {
         self.place(key, self.family().hash(key), n)
@@ -477,12 +522,11 @@ mod tests {
     }
 
     #[test]
-    fn ids_round_trip_through_clap() {
-        use clap::ValueEnum;
+    fn ids_round_trip() {
         for &p in Partitioner::ALL {
-            assert_eq!(Partitioner::from_str(p.id(), false), Ok(p));
+            assert_eq!(Partitioner::from_id(p.id()), Some(p));
         }
-        assert_eq!(Partitioner::ALL.len(), Partitioner::value_variants().len());
+        assert_eq!(Partitioner::from_id("confluent"), None);
     }
 
     /// Spec "Published test vectors" that are partitions rather than raw hashes.

@@ -1,7 +1,7 @@
 //! murmur2, Kafka flavour: the hash behind the Java client's default partitioner (and kafka-python,
 //! franz-go, KafkaJS >= 2, librdkafka's `murmur2` partitioners and the Redpanda client).
 //!
-//! Reference: `org.apache.kafka.common.utils.Utils.murmur2` (../shared/spec/partitioners.md).
+//! Reference: `org.apache.kafka.common.utils.Utils.murmur2` (docs/partitioners.md).
 
 const SEED: u32 = 0x9747_b28c;
 const M: u32 = 0x5bd1_e995;

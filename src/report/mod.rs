@@ -1,33 +1,38 @@
-//! Reports: one serializable value per command, rendered by one writer per format.
+//! Reports: one [`Report`] value per run, rendered by one [`Writer`](writer::Writer) per format.
 //!
-//! All numbers are derived before rendering ([`AnalysisReport::new`]); writers only format. The JSON
-//! field names are the public contract (`schema` = [`ANALYSIS_SCHEMA`]): extend, never rename.
+//! Each command's result is a typed, serializable report ([`AnalysisReport`], [`WhichReport`],
+//! [`PartitionersReport`]) holding every number already derived; writers only format. The JSON field
+//! names are the public contract (each report's `schema`): extend, never rename. Every report records
+//! its [`Provenance`] and nothing time-dependent, so the same input and flags give the same bytes.
 
+pub mod analysis;
+pub mod document;
 pub mod keys;
+pub mod partitioners;
 pub mod table;
+pub mod which;
+pub mod writer;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::stream::BoundedAnalysis;
-use crate::analysis::{Analysis, LoadMetrics, ScenarioStats};
-use crate::model::KeyDistribution;
-use crate::partitioner::Partitioner;
-use keys::KeyLabel;
-use table::{Align, Table};
+pub use analysis::{AnalysisReport, Approximation, ScenarioReport, TopKey, ANALYSIS_SCHEMA};
+pub use document::{Block, Document};
+pub use partitioners::{PartitionerRow, PartitionersReport, PARTITIONERS_SCHEMA};
+pub use which::{WhichKey, WhichReport, WHICH_SCHEMA};
+pub use writer::{writer, Writer};
 
-/// Schema id of `analyze --format json`.
-pub const ANALYSIS_SCHEMA: &str = "keyplan.analysis/v1";
-
-/// Output formats of `analyze`.
+/// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Aligned comparison table for a terminal.
+    /// Aligned tables for a terminal.
     Table,
-    /// The full report as JSON (`keyplan.analysis/v1`).
+    /// The full report as JSON (the schema is named in its `schema` field).
     Json,
-    /// The comparison table as CSV, one row per scenario.
+    /// The main table as CSV, one row per scenario (or key, or partitioner).
     Csv,
-    /// The comparison table and top keys as Markdown.
+    /// The tables and notes as Markdown.
     Markdown,
 }
 
@@ -43,468 +48,106 @@ pub enum ListFormat {
     Json,
 }
 
-/// One heavy key of the sample.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TopKey {
-    /// The key as text: exact when it is valid UTF-8, otherwise with `\xNN` escapes for invalid bytes;
-    /// `<key #R>` when keys are redacted.
-    pub key: String,
-    /// The key's exact bytes in lower-case hex (absent when keys are redacted).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_hex: Option<String>,
-    /// Events carried by the key. In bounded-memory mode, an upper bound (see `max_error`).
-    pub events: u64,
-    /// `events / total events`.
-    pub share: f64,
-    /// Bounded-memory mode only: `events` overestimates the key's true count by at most this, so the
-    /// key has at least `events - max_error` events. Absent when counts are exact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_error: Option<u64>,
-}
-
-impl TopKey {
-    fn new(key: &[u8], rank: usize, events: u64, total: u64, redact: bool) -> TopKey {
-        let label = KeyLabel::new(key, rank, redact);
-        TopKey {
-            key: label.text,
-            key_hex: label.hex,
-            events,
-            share: events as f64 / total.max(1) as f64,
-            max_error: None,
+impl From<ListFormat> for Format {
+    fn from(f: ListFormat) -> Format {
+        match f {
+            ListFormat::Table => Format::Table,
+            ListFormat::Csv => Format::Csv,
+            ListFormat::Json => Format::Json,
         }
     }
 }
 
-/// How a bounded-memory report is approximate (`analyze --max-keys`). Absent from exact reports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Approximation {
-    /// Always `bounded`.
-    pub mode: String,
-    /// Why the analysis left exact counting.
-    pub reason: String,
-    /// The distinct-key limit of exact counting (`--max-keys`).
-    pub max_keys: u64,
-    /// HyperLogLog estimate of the distinct keys (also in `distinct_keys`).
-    pub distinct_keys_estimate: u64,
-    /// Relative standard error of that estimate (`1.04 / sqrt(registers)`).
-    pub distinct_keys_rse: f64,
-    /// Every `top_keys[].events` overestimates its key by at most this, and any key the heavy-hitter
-    /// summary does not hold has at most this many events. `top_key_share` and `hot_key_floor` are
-    /// therefore upper bounds.
-    pub top_keys_max_error: u64,
-    /// Counters in the heavy-hitter (Space-Saving) summary.
-    pub top_keys_capacity: u64,
+/// How a report was made: enough to reproduce it, and nothing that changes between identical runs
+/// (no time, no host, no absolute path).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The keyplan version that wrote the report.
+    pub keyplan_version: String,
+    /// The inputs as the user named them (`-` is standard input).
+    pub inputs: Vec<String>,
+    /// Rows (records) read from the inputs.
+    pub rows_read: u64,
+    /// The settings that change results, by flag name, as given or defaulted.
+    pub settings: BTreeMap<String, String>,
+    /// Seed of the Monte Carlo random-placement expectation, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Monte Carlo trials, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trials: Option<u32>,
 }
 
-/// One partitioner at one partition count.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScenarioReport {
-    /// Partitioner id (`--partitioner`).
-    pub partitioner: String,
-    /// Partition count.
-    pub partitions: u32,
-    /// Events per partition index `0..partitions`.
-    pub partition_events: Vec<u64>,
-    /// Events whose key this client refuses (Kinesis: not 1..=256 code points of UTF-8). They are on
-    /// no partition and not in the metrics; 0 for clients that accept every key.
-    #[serde(default)]
-    pub rejected_events: u64,
-    /// Distinct keys this client refuses.
-    #[serde(default)]
-    pub rejected_keys: u64,
-    /// Load metrics (formulas in the README and `analysis::skew`).
-    #[serde(flatten)]
-    pub metrics: LoadMetrics,
-    /// Confidence interval and random-placement expectation (README, "Statistics").
-    #[serde(flatten)]
-    pub stats: ScenarioStats,
-    /// Payload bytes per partition index (only when the input has sizes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition_bytes: Option<Vec<u64>>,
-    /// Share of all payload bytes on the partition with the most bytes (only with sizes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_bytes_share: Option<f64>,
-    /// Peak-to-mean ratio of the per-partition bytes (only with sizes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bytes_skew: Option<f64>,
+impl Provenance {
+    /// Provenance of this keyplan version for `inputs`, with no settings yet.
+    pub fn new(inputs: Vec<String>, rows_read: u64) -> Provenance {
+        Provenance {
+            keyplan_version: env!("CARGO_PKG_VERSION").to_string(),
+            inputs,
+            rows_read,
+            ..Provenance::default()
+        }
+    }
+
+    /// Records one setting.
+    pub fn set(&mut self, name: &str, value: impl ToString) {
+        self.settings.insert(name.to_string(), value.to_string());
+    }
 }
 
-/// The result of `keyplan analyze`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AnalysisReport {
-    /// Always [`ANALYSIS_SCHEMA`].
-    pub schema: String,
-    /// Total events (the sum of weights).
-    pub events: u64,
-    /// Distinct keys.
-    pub distinct_keys: u64,
-    /// Share of events on the heaviest key.
-    pub top_key_share: f64,
-    /// Total payload bytes (only when the input has sizes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_bytes: Option<u64>,
-    /// Earliest event time, in milliseconds since the Unix epoch (only with a time column).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_event_ms: Option<i64>,
-    /// Latest event time, in milliseconds since the Unix epoch (only with a time column).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_event_ms: Option<i64>,
-    /// The heaviest keys, heaviest first (ties by key bytes).
-    pub top_keys: Vec<TopKey>,
-    /// One entry per partitioner and partition count.
-    pub scenarios: Vec<ScenarioReport>,
-    /// Present when the sample had too many distinct keys to count exactly: which numbers are
-    /// approximate and how much. Partition loads and their metrics stay exact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approximate: Option<Approximation>,
+/// The result of one command, ready for any writer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// `keyplan analyze`.
+    Analysis(AnalysisReport),
+    /// `keyplan which`.
+    Which(WhichReport),
+    /// `keyplan partitioners`.
+    Partitioners(PartitionersReport),
 }
 
-impl AnalysisReport {
-    /// Builds the report; `top` is how many heavy keys to list, `redact` hides key names.
-    pub fn new(
-        analysis: &Analysis,
-        dist: &KeyDistribution,
-        top: usize,
-        redact: bool,
-    ) -> AnalysisReport {
-        let top_keys = dist
-            .keys()
-            .iter()
-            .zip(dist.weights())
-            .take(top)
-            .enumerate()
-            .map(|(rank, (key, &events))| TopKey::new(key, rank + 1, events, dist.total(), redact))
-            .collect();
-        AnalysisReport {
-            total_bytes: dist.total_bytes(),
-            first_event_ms: dist.time_range().map(|r| r.0),
-            last_event_ms: dist.time_range().map(|r| r.1),
-            ..AnalysisReport::from_parts(analysis, dist.top_share(), top_keys, None)
+impl Report {
+    /// The report as a document, for the text and Markdown writers.
+    pub fn document(&self) -> Document {
+        match self {
+            Report::Analysis(r) => r.document(),
+            Report::Which(r) => r.document(),
+            Report::Partitioners(r) => r.document(),
         }
     }
 
-    /// Builds the report of a bounded-memory analysis; `top` and `redact` as for [`new`](Self::new).
-    pub fn bounded(result: &BoundedAnalysis, top: usize, redact: bool) -> AnalysisReport {
-        let analysis = &result.analysis;
-        let top_keys = result
-            .top_keys
-            .iter()
-            .take(top)
-            .enumerate()
-            .map(|(rank, c)| TopKey {
-                max_error: Some(c.error),
-                ..TopKey::new(&c.key, rank + 1, c.count, analysis.events, redact)
-            })
-            .collect();
-        let approximate = Approximation {
-            mode: "bounded".to_string(),
-            reason: format!(
-                "the sample has more than {} distinct keys (the --max-keys limit)",
-                result.max_keys
-            ),
-            max_keys: result.max_keys,
-            distinct_keys_estimate: analysis.distinct_keys as u64,
-            distinct_keys_rse: result.distinct_keys_rse,
-            top_keys_max_error: result.top_keys_max_error,
-            top_keys_capacity: result.top_keys_capacity,
-        };
-        AnalysisReport::from_parts(analysis, result.top_key_share, top_keys, Some(approximate))
-    }
-
-    fn from_parts(
-        analysis: &Analysis,
-        top_key_share: f64,
-        top_keys: Vec<TopKey>,
-        approximate: Option<Approximation>,
-    ) -> AnalysisReport {
-        let scenarios = analysis
-            .scenarios
-            .iter()
-            .map(|s| ScenarioReport {
-                partitioner: s.partitioner.id().to_string(),
-                partitions: s.partitions.get(),
-                partition_events: s.loads.clone(),
-                rejected_events: s.rejected_events,
-                rejected_keys: s.rejected_keys,
-                metrics: s.metrics.clone(),
-                stats: s.stats.clone(),
-                partition_bytes: s.byte_loads.clone(),
-                max_bytes_share: s.byte_metrics.as_ref().map(|m| m.max_share),
-                bytes_skew: s.byte_metrics.as_ref().map(|m| m.skew),
-            })
-            .collect();
-        AnalysisReport {
-            schema: ANALYSIS_SCHEMA.to_string(),
-            events: analysis.events,
-            distinct_keys: analysis.distinct_keys as u64,
-            top_key_share,
-            total_bytes: None,
-            first_event_ms: None,
-            last_event_ms: None,
-            top_keys,
-            scenarios,
-            approximate,
+    /// The report's main table as CSV.
+    pub fn csv(&self) -> Vec<u8> {
+        match self {
+            Report::Analysis(r) => r.scenario_csv().into_bytes(),
+            Report::Which(r) => r.csv(),
+            Report::Partitioners(r) => r.table().to_csv().into_bytes(),
         }
     }
 
-    /// Renders the report in `format`.
-    pub fn render(&self, format: Format) -> String {
-        match format {
-            Format::Json => {
-                let mut s = serde_json::to_string_pretty(self).expect("report serializes");
-                s.push('\n');
-                s
-            }
-            Format::Csv => self.scenario_table().to_csv(),
-            Format::Table => self.render_text(),
-            Format::Markdown => self.render_markdown(),
-        }
+    /// The report rendered in `format`, text tables fitted to a 120-column terminal.
+    pub fn render(&self, format: Format) -> Vec<u8> {
+        writer(format, false).write(self)
     }
 
-    fn summary(&self) -> String {
-        let mut text = match &self.approximate {
-            None => format!(
-                "{} events, {} distinct keys; the top key carries {} of events",
-                group_digits(self.events),
-                group_digits(self.distinct_keys),
-                percent(self.top_key_share)
-            ),
-            Some(a) => format!(
-                "{} events, ~{} distinct keys (approximate, +-{} standard error); the top key carries \
-                 at most {} of events (approximate)",
-                group_digits(self.events),
-                group_digits(self.distinct_keys),
-                percent(a.distinct_keys_rse),
-                percent(self.top_key_share)
-            ),
-        };
-        if let Some(bytes) = self.total_bytes {
-            text.push_str(&format!("; {} payload bytes", group_digits(bytes)));
-        }
-        if let (Some(first), Some(last)) = (self.first_event_ms, self.last_event_ms) {
-            let span = (last as f64 - first as f64) / 1000.0;
-            text.push_str(&format!("; events span {span:.3} s"));
-        }
-        text
+    /// The report rendered in `format`; `wide` keeps every column of text tables.
+    pub fn render_wide(&self, format: Format, wide: bool) -> Vec<u8> {
+        writer(format, wide).write(self)
     }
+}
 
-    /// In bounded-memory mode, what is exact and what is approximate; empty otherwise.
-    fn approximation_note(&self) -> String {
-        match &self.approximate {
-            None => String::new(),
-            Some(a) => format!(
-                "Bounded-memory mode: {}. Partition loads and their metrics are exact; distinct keys \
-                 are a HyperLogLog estimate; top-key counts are upper bounds, each at most {} above \
-                 the true count, so top_key_share and hot_key_floor are upper bounds too.",
-                a.reason,
-                group_digits(a.top_keys_max_error)
-            ),
-        }
-    }
-
-    /// Notes under the comparison table, explaining markers that appear in it.
-    fn notes(&self) -> String {
-        let mut notes = String::new();
-        if self.scenarios.iter().any(|s| s.stats.sample_too_small) {
-            notes.push_str(
-                "* sample too small: the skew's 95% interval is wider than +-10%; collect more events\n",
-            );
-        }
-        if self
-            .scenarios
-            .iter()
-            .any(|s| s.stats.worse_than_random == Some(true))
-        {
-            notes.push_str(
-                "worse: skew above the 95th percentile of random placement of the same keys; \
-                 this hash is unlucky for this key set at that count\n",
-            );
-        }
-        notes
-    }
-
-    /// One line per partitioner that refuses keys of this sample, so they are never silently dropped.
-    fn rejection_notes(&self) -> String {
-        let mut out = String::new();
-        let mut seen = Vec::new();
-        for s in self.scenarios.iter().filter(|s| s.rejected_keys > 0) {
-            if seen.contains(&&s.partitioner) {
-                continue; // the same keys are refused at every partition count
-            }
-            seen.push(&s.partitioner);
-            // The listed ids are always valid; the rule text is only a courtesy.
-            let rule = <Partitioner as clap::ValueEnum>::from_str(&s.partitioner, false)
-                .ok()
-                .and_then(|p| p.behaviour().accepts)
-                .map(|r| format!(": {}", r.rule))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "note: {} refuses {} distinct keys, {} events ({} of events){rule}; they are left \
-                 out of its loads and metrics\n",
-                s.partitioner,
-                group_digits(s.rejected_keys),
-                group_digits(s.rejected_events),
-                percent(s.rejected_events as f64 / self.events.max(1) as f64)
-            ));
-        }
-        out
-    }
-
-    fn render_text(&self) -> String {
-        let mut out = format!("{}\n", self.summary());
-        let note = self.approximation_note();
-        if !note.is_empty() {
-            out.push_str(&note);
-            out.push('\n');
-        }
-        out.push_str(&self.rejection_notes());
-        out.push('\n');
-        out.push_str(&self.scenario_table().to_text());
-        let notes = self.notes();
-        if !notes.is_empty() {
-            out.push('\n');
-            out.push_str(&notes);
-        }
-        if !self.top_keys.is_empty() {
-            out.push_str(if self.approximate.is_some() {
-                "\ntop keys (approximate)\n"
-            } else {
-                "\ntop keys\n"
-            });
-            out.push_str(&self.top_key_table().to_text());
-        }
-        out
-    }
-
-    fn render_markdown(&self) -> String {
-        let mut out = format!("# Key distribution analysis\n\n{}.\n\n", self.summary());
-        let note = self.approximation_note();
-        if !note.is_empty() {
-            out.push_str(&format!("> {note}\n\n"));
-        }
-        let notes = self.rejection_notes();
-        if !notes.is_empty() {
-            out.push_str(&notes.replace('\n', "\n\n"));
-        }
-        out.push_str("## Partition counts\n\n");
-        out.push_str(&self.scenario_table().to_markdown());
-        let notes = self.notes();
-        if !notes.is_empty() {
-            out.push('\n');
-            for line in notes.lines() {
-                out.push_str(&format!("- {line}\n"));
-            }
-        }
-        if !self.top_keys.is_empty() {
-            out.push_str(if self.approximate.is_some() {
-                "\n## Top keys (approximate)\n\n"
-            } else {
-                "\n## Top keys\n\n"
-            });
-            out.push_str(&self.top_key_table().to_markdown());
-        }
-        out
-    }
-
-    /// The comparison table: one row per scenario, the same columns in every format.
-    pub fn scenario_table(&self) -> Table {
-        let with_bytes = self.total_bytes.is_some();
-        let mut headers = vec![
-            ("partitioner", Align::Left),
-            ("partitions", Align::Right),
-            ("max_share", Align::Right),
-            ("skew", Align::Right),
-            ("skew_95ci", Align::Right),
-            ("random_skew_p95", Align::Right),
-            ("vs_random", Align::Left),
-            ("cv", Align::Right),
-            ("gini", Align::Right),
-            ("effective_parallelism", Align::Right),
-            ("hot_key_floor", Align::Right),
-            ("empty_partitions", Align::Right),
-        ];
-        if with_bytes {
-            headers.push(("max_bytes_share", Align::Right));
-            headers.push(("bytes_skew", Align::Right));
-        }
-        let mut t = Table::new(&headers);
-        for s in &self.scenarios {
-            let m = &s.metrics;
-            let mut row = vec![
-                s.partitioner.clone(),
-                s.partitions.to_string(),
-                format!("{:.4}", m.max_share),
-                format!("{:.3}", m.skew),
-                format!(
-                    "{:.3}-{:.3}{}",
-                    s.stats.skew_ci[0],
-                    s.stats.skew_ci[1],
-                    if s.stats.sample_too_small { " *" } else { "" }
-                ),
-                s.stats
-                    .expected_skew_random_p95
-                    .map_or_else(|| "-".to_string(), |v| format!("{v:.3}")),
-                match s.stats.worse_than_random {
-                    Some(true) => "worse",
-                    Some(false) => "typical",
-                    None => "-",
-                }
-                .to_string(),
-                format!("{:.3}", m.cv),
-                format!("{:.3}", m.gini),
-                format!("{:.2}", m.effective_parallelism),
-                format!("{:.2}", m.hot_key_floor),
-                m.empty_partitions.to_string(),
-            ];
-            if with_bytes {
-                row.push(
-                    s.max_bytes_share
-                        .map_or(String::new(), |v| format!("{v:.4}")),
-                );
-                row.push(s.bytes_skew.map_or(String::new(), |v| format!("{v:.3}")));
-            }
-            t.push(row);
-        }
-        t
-    }
-
-    fn top_key_table(&self) -> Table {
-        let bounded = self.approximate.is_some();
-        let mut headers = vec![
-            ("rank", Align::Right),
-            ("key", Align::Left),
-            ("events", Align::Right),
-            ("share", Align::Right),
-        ];
-        if bounded {
-            headers.push(("at_least", Align::Right));
-        }
-        let mut t = Table::new(&headers);
-        for (i, k) in self.top_keys.iter().enumerate() {
-            let mut row = vec![
-                (i + 1).to_string(),
-                keys::printable(&k.key),
-                k.events.to_string(),
-                percent(k.share),
-            ];
-            if bounded {
-                let error = k.max_error.unwrap_or(0);
-                row[2] = format!("<= {}", k.events);
-                row.push(k.events.saturating_sub(error).to_string());
-            }
-            t.push(row);
-        }
-        t
-    }
+/// `1 distinct key`, `2 distinct keys`: the count with digits grouped and the noun in the right number.
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group_digits(n), if n == 1 { one } else { many })
 }
 
 /// `0.1234` -> `12.34%`.
-fn percent(share: f64) -> String {
+pub(crate) fn percent(share: f64) -> String {
     format!("{:.2}%", share * 100.0)
 }
 
 /// `1234567` -> `1,234,567`.
-fn group_digits(n: u64) -> String {
+pub(crate) fn group_digits(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -14,6 +14,8 @@ pub enum Align {
 pub struct Table {
     headers: Vec<(String, Align)>,
     rows: Vec<Vec<String>>,
+    /// Columns a narrow terminal may leave out, first dropped first.
+    optional: Vec<usize>,
 }
 
 impl Table {
@@ -22,7 +24,56 @@ impl Table {
         Table {
             headers: headers.iter().map(|&(h, a)| (h.to_string(), a)).collect(),
             rows: Vec::new(),
+            optional: Vec::new(),
         }
+    }
+
+    /// Marks columns (by header name) that [`to_text_fit`](Self::to_text_fit) may leave out, the
+    /// first named first.
+    pub fn optional(mut self, names: &[&str]) -> Table {
+        for name in names {
+            if let Some(i) = self.headers.iter().position(|(h, _)| h == name) {
+                self.optional.push(i);
+            }
+        }
+        self
+    }
+
+    /// Aligned text no wider than `width` columns when leaving out optional columns can achieve it;
+    /// returns the text and the names of the columns left out.
+    pub fn to_text_fit(&self, width: usize) -> (String, Vec<String>) {
+        let widths = self.widths();
+        let line_width = |keep: &[bool]| -> usize {
+            let cols: Vec<usize> = (0..widths.len())
+                .filter(|&i| keep[i])
+                .map(|i| widths[i])
+                .collect();
+            cols.iter().sum::<usize>() + 2 * cols.len().saturating_sub(1)
+        };
+        let mut keep = vec![true; widths.len()];
+        let mut hidden = Vec::new();
+        for &i in &self.optional {
+            if line_width(&keep) <= width {
+                break;
+            }
+            keep[i] = false;
+            hidden.push(self.headers[i].0.clone());
+        }
+        let narrowed = Table {
+            headers: self.pick(&self.headers, &keep),
+            rows: self.rows.iter().map(|r| self.pick(r, &keep)).collect(),
+            optional: Vec::new(),
+        };
+        (narrowed.to_text(), hidden)
+    }
+
+    fn pick<T: Clone>(&self, cells: &[T], keep: &[bool]) -> Vec<T> {
+        cells
+            .iter()
+            .zip(keep)
+            .filter(|(_, &k)| k)
+            .map(|(c, _)| c.clone())
+            .collect()
     }
 
     /// Appends a row; it must have one cell per header.
@@ -140,6 +191,22 @@ mod tests {
             sample().to_text(),
             "name        n\na|b        10\nlong name   2\n"
         );
+    }
+
+    #[test]
+    fn narrow_text_drops_optional_columns_in_order() {
+        let mut t = Table::new(&[
+            ("a", Align::Left),
+            ("bbbb", Align::Left),
+            ("cc", Align::Left),
+        ])
+        .optional(&["cc", "bbbb"]);
+        t.push(vec!["1".into(), "2".into(), "3".into()]);
+        assert_eq!(t.to_text_fit(100).1, Vec::<String>::new());
+        let (text, hidden) = t.to_text_fit(8);
+        assert_eq!(hidden, vec!["cc"]);
+        assert_eq!(text, "a  bbbb\n1  2\n");
+        assert_eq!(t.to_text_fit(1).1, vec!["cc", "bbbb"]);
     }
 
     #[test]

@@ -8,7 +8,16 @@ use predicates::prelude::*;
 
 const EVENTS: &str = "id,customer\n1,alice\n2,bob\n3,alice\n4,carol\n5,alice\n6,bob\n";
 
+/// Runs `analyze --format json` and parses the report, without its provenance (which names the
+/// inputs), so that reports of the same sample read from different inputs compare equal.
 fn json(wd: &Workdir, args: &[&str]) -> AnalysisReport {
+    AnalysisReport {
+        provenance: None,
+        ..json_with_provenance(wd, args)
+    }
+}
+
+fn json_with_provenance(wd: &Workdir, args: &[&str]) -> AnalysisReport {
     let out = wd
         .keyplan()
         .arg("analyze")
@@ -131,7 +140,15 @@ fn gzip_tsv_and_stdin_agree_with_plain_csv() {
         .write_stdin(EVENTS)
         .output()
         .unwrap();
-    assert_eq!(plain, serde_json::from_slice(&out.stdout).unwrap());
+    let stdin: AnalysisReport = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stdin.provenance.as_ref().unwrap().inputs, vec!["-"]);
+    assert_eq!(
+        plain,
+        AnalysisReport {
+            provenance: None,
+            ..stdin
+        }
+    );
 }
 
 #[test]
@@ -448,4 +465,254 @@ fn same_input_same_bytes() {
         );
         assert!(s.stats.expected_skew_random.is_some());
     }
+}
+
+/// Every report says how it was made: version, inputs as given, rows, the flags that change results,
+/// seed and trials; nothing that differs between two identical runs.
+#[test]
+fn provenance_is_recorded() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    let args = ["e.csv", "--key", "customer", "-p", "2,3", "--seed", "7"];
+    let r = json_with_provenance(&wd, &args);
+    let p = r.provenance.expect("analyze records its provenance");
+    assert_eq!(p.keyplan_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(p.inputs, vec!["e.csv".to_string()]);
+    assert_eq!(p.rows_read, 6);
+    assert_eq!(p.settings["key"], "customer");
+    assert_eq!(p.settings["partitions"], "2,3");
+    assert_eq!(p.settings["partitioner"], "java");
+    assert_eq!((p.seed, p.trials), (Some(7), Some(200)));
+    let again = json_with_provenance(&wd, &args);
+    assert_eq!(again.provenance, Some(p));
+}
+
+/// Each scenario names the heaviest keys on its hottest partition with their share of it, and heavy
+/// placeholder keys (`NA`, `null`, empty, ...) are flagged in every format.
+#[test]
+fn hottest_partition_keys_and_placeholders() {
+    let wd = Workdir::new();
+    let mut csv = String::from("k\n");
+    for (key, n) in [
+        ("NA", 50),
+        ("a", 20),
+        ("b", 10),
+        ("c", 5),
+        ("d", 5),
+        ("null", 1),
+    ] {
+        for _ in 0..n {
+            csv.push_str(key);
+            csv.push('\n');
+        }
+    }
+    wd.write("e.csv", &csv);
+    let r = json(&wd, &["e.csv", "--key", "k", "-p", "1,4"]);
+    assert!(r.top_keys[0].placeholder && r.top_keys[0].key == "NA");
+    assert!(!r.top_keys[1].placeholder);
+    for s in &r.scenarios {
+        let hot = &s.hot_partition_keys;
+        assert!(!hot.is_empty());
+        // Heaviest first; each share is of the hottest partition.
+        for k in hot {
+            let share = k.events as f64 / s.metrics.max_partition_events as f64;
+            assert!((k.share_of_partition - share).abs() < 1e-12);
+        }
+        assert!(hot.windows(2).all(|w| w[0].events >= w[1].events));
+        // NA (50 of 91 events) is always on the hottest partition.
+        assert_eq!(hot[0].key, "NA");
+        assert!(hot[0].placeholder);
+        let total: u64 = hot.iter().map(|k| k.events).sum();
+        assert!(total <= s.metrics.max_partition_events);
+    }
+    let one = &r.scenarios[0];
+    assert_eq!(one.hot_partition_keys.len(), 5, "five keys listed at most");
+    let text = wd
+        .keyplan()
+        .args(["analyze", "e.csv", "--key", "k", "-p", "4"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("hottest partition"), "{text}");
+    assert!(
+        text.contains("NA ") && text.contains("[placeholder]"),
+        "{text}"
+    );
+    assert!(text.contains("placeholder key NA carries"), "{text}");
+    let redacted = json(&wd, &["e.csv", "--key", "k", "-p", "4", "--redact-keys"]);
+    let hot = &redacted.scenarios[0].hot_partition_keys;
+    assert_eq!(hot[0].key, "<key #1>");
+    assert!(hot.iter().all(|k| k.key_hex.is_none()));
+}
+
+/// `--format csv` loads into a spreadsheet or data frame as it is: one value per cell, interval ends
+/// in two columns, flags as true/false, missing values empty.
+#[test]
+fn csv_has_one_value_per_cell() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    let run = |extra: &[&str]| {
+        let out = wd
+            .keyplan()
+            .args([
+                "analyze", "e.csv", "--key", "customer", "-p", "2,3", "--format", "csv",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+        let headers = reader.headers().unwrap().clone();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        (headers, rows)
+    };
+    let (headers, rows) = run(&[]);
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        let low: f64 = row[col("skew_ci_low")].parse().unwrap();
+        let high: f64 = row[col("skew_ci_high")].parse().unwrap();
+        assert!(low <= high);
+        assert!(matches!(&row[col("worse_than_random")], "true" | "false"));
+        assert!(matches!(&row[col("sample_too_small")], "true" | "false"));
+        for cell in row.iter() {
+            assert!(
+                !cell.contains(' ') && cell != "-",
+                "one plain value per cell: {row:?}"
+            );
+        }
+    }
+    let (_, rows) = run(&["--trials", "0"]);
+    assert_eq!(&rows[0][col("expected_skew_random")], "");
+    assert_eq!(&rows[0][col("worse_than_random")], "");
+}
+
+/// Rough edges a newcomer meets: one error prefix for every error (clap's included), the closest
+/// partitioner id for a client name, singular nouns, a table that fits 120 columns unless --wide,
+/// and event times shown as dates with the mean rate.
+#[test]
+fn newcomer_rough_edges() {
+    let wd = Workdir::new();
+    wd.write("one.csv", "k,t\na,2024-05-01T12:00:00Z\n");
+    let out = wd.keyplan().args(["analyze", "one.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("keyplan: error: "), "{stderr}");
+    fails(
+        &wd,
+        &[
+            "one.csv",
+            "--key",
+            "k",
+            "-p",
+            "2",
+            "--partitioner",
+            "confluent",
+        ],
+        &["keyplan: error: ", "Did you mean 'librdkafka'?"],
+    );
+    let text = |extra: &[&str]| {
+        let out = wd
+            .keyplan()
+            .args([
+                "analyze",
+                "one.csv",
+                "--key",
+                "k",
+                "--time-col",
+                "t",
+                "-p",
+                "2",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let narrow = text(&[]);
+    assert!(narrow.starts_with("1 event, 1 distinct key;"), "{narrow}");
+    assert!(
+        narrow.contains("events from 2024-05-01T12:00:00Z to 2024-05-01T12:00:00Z"),
+        "{narrow}"
+    );
+    let table: Vec<&str> = narrow
+        .lines()
+        .skip_while(|l| *l != "partition counts")
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(table.len() >= 3, "{narrow}");
+    assert!(table.iter().all(|l| l.chars().count() <= 120), "{narrow}");
+    assert!(narrow.contains("--wide shows them"), "{narrow}");
+    let wide = text(&["--wide"]);
+    assert!(wide.contains(" gini "), "{wide}");
+    assert!(!wide.contains("--wide shows them"), "{wide}");
+}
+
+/// Keys a client does not hash (the empty key under librdkafka's default spreads at random; Kinesis
+/// refuses it) count neither in the hot-key floor nor in the random comparison; with no hashed event
+/// the ratios are null, not those of perfect balance.
+#[test]
+fn unhashed_keys_are_not_hot_keys() {
+    let wd = Workdir::new();
+    wd.write("c.csv", "k,c\n\"\",50\nxyz,1\nab,1\n");
+    let args = ["c.csv", "--key", "k", "--count-col", "c", "-p", "4"];
+    let with = |p: &str| {
+        let mut a = args.to_vec();
+        a.extend(["--partitioner", p]);
+        json(&wd, &a).scenarios.remove(0)
+    };
+    let java = with("java");
+    assert!((java.metrics.hot_key_floor - 50.0 / 52.0 * 4.0).abs() < 1e-9);
+    let rdk = with("librdkafka");
+    // The heaviest hashed key (1 event of 52) is the floor's key: max(1, 4/52) = 1.
+    assert_eq!(rdk.metrics.hot_key_floor, 1.0);
+    assert!(rdk.stats.expected_skew_random.unwrap() < java.stats.expected_skew_random.unwrap());
+    wd.write("only.csv", "k,c\n\"\",50\n");
+    for p in ["librdkafka", "kinesis"] {
+        let r = json(
+            &wd,
+            &[
+                "only.csv",
+                "--key",
+                "k",
+                "--count-col",
+                "c",
+                "-p",
+                "4",
+                "--partitioner",
+                p,
+            ],
+        );
+        let s = &r.scenarios[0];
+        for v in [
+            s.metrics.max_share,
+            s.metrics.skew,
+            s.metrics.cv,
+            s.metrics.gini,
+            s.metrics.effective_parallelism,
+            s.metrics.hot_key_floor,
+            s.stats.skew_ci[0],
+        ] {
+            assert!(v.is_nan(), "{p}: undefined metrics are null: {s:?}");
+        }
+        assert_eq!(s.stats.worse_than_random, None);
+    }
+    let out = wd
+        .keyplan()
+        .args([
+            "analyze",
+            "only.csv",
+            "--key",
+            "k",
+            "--count-col",
+            "c",
+            "-p",
+            "4",
+        ])
+        .args(["--partitioner", "kinesis", "--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"skew\": null"), "{text}");
 }

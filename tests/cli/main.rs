@@ -1,10 +1,12 @@
 //! keyplan's integration tests, in one binary (one link step): CLI behaviour with assert_cmd, every
-//! row of the client test vectors in ../shared/vectors, and property tests of the invariants.
+//! row of the client test vectors in tests/vectors, and property tests of the invariants.
 
 mod common;
 
 mod analyze;
 mod ingest;
+mod messages;
+mod output;
 mod partitioner_properties;
 mod properties;
 mod synth_bounded;

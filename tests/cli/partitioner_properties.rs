@@ -1,4 +1,4 @@
-//! Property tests of the partitioners (../shared/spec/partitioners.md): every placement is in range,
+//! Property tests of the partitioners (docs/partitioners.md): every placement is in range,
 //! the sign rules agree where they must, `random` and `invalid` appear exactly where the spec says,
 //! Kinesis shards match their ranges, and analysis never loses an event.
 

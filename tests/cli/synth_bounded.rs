@@ -261,3 +261,48 @@ fn bounded_mode_gives_the_same_bytes_for_any_thread_count() {
         assert_eq!(report.approximate.is_some(), max_keys == "1000");
     }
 }
+
+/// Legal but huge requests (issue #13) fail at once with exit 2 and say what would fit, instead of
+/// aborting after allocating gigabytes or running for ever.
+#[test]
+fn huge_requests_are_refused_before_the_run() {
+    let dir = Workdir::new();
+    dir.write("in.csv", "key\na\nb\n");
+    let cases: [(&[&str], &str); 4] = [
+        (&["-p", "1..100000"], "per-partition loads"),
+        (&["-p", "12", "--threads", "100000"], "at most 256"),
+        (&["-p", "12", "--trials", "4294967295"], "at most 1000000"),
+        (&["-p", "1..10000", "--trials", "1000"], "Monte Carlo steps"),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["analyze", "in.csv", "--key", "key"];
+        args.extend_from_slice(extra);
+        dir.run(&args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(message));
+    }
+    dir.run(&[
+        "synth",
+        "uniform",
+        "--events",
+        "18000000000000000000",
+        "-o",
+        "big.csv",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicates::str::contains("free"));
+    dir.run(&[
+        "synth",
+        "uniform",
+        "--columns",
+        "key,bytes",
+        "--mean-bytes",
+        "18446744073709551615",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicates::str::contains("--mean-bytes"));
+    assert_eq!(dir.files(), ["in.csv"]);
+}

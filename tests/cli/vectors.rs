@@ -1,10 +1,12 @@
-//! Every partitioner against the real clients: the files of ../shared/vectors (produced by running
-//! librdkafka, kafka-python and moto's Kinesis, see its README) and every published vector of
-//! ../shared/spec/partitioners.md.
+//! Every partitioner against the real clients: the files of `tests/vectors/` (produced by running
+//! librdkafka, kafka-python and moto's Kinesis, see `tests/vectors/README.md`) and every published
+//! vector of `docs/partitioners.md`.
 //!
-//! The vectors directory is `$KEYPLAN_VECTORS` when set, else `<CARGO_MANIFEST_DIR>/../shared/vectors`
-//! (CI always has ../shared beside the clone). When it is missing the tests FAIL, saying where they
-//! looked: a missing directory must never pass as "nothing to check".
+//! The vectors live in the repository (`<CARGO_MANIFEST_DIR>/tests/vectors`), so a clone alone runs
+//! every check. `librdkafka.csv` is stored gzip-compressed (`librdkafka.csv.gz`) and read through
+//! flate2. Each file's decompressed bytes must match `tests/vectors/MD5SUMS`, so an edited or
+//! truncated row fails before any placement is compared. A missing file FAILS the tests, naming
+//! the path: a missing file must never pass as "nothing to check".
 //!
 //! NULL keys (`null_empty_keys.csv`, `key = null`): keyplan's inputs are byte strings and never hold
 //! a NULL key, so those rows are checked against [`Partitioner::place_null`], the documented null-key
@@ -12,32 +14,47 @@
 //! ordinary placement of `b""`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use keyplan::model::PartitionCount;
 use keyplan::partitioner::{kinesis, HashFamily, Partitioner, Placement};
+use md5::{Digest, Md5};
 
-/// Where the vector files are.
+/// Where the vector files are: inside the repository, never beside it.
 fn vectors_dir() -> PathBuf {
-    let dir = match std::env::var_os("KEYPLAN_VECTORS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
-    };
-    assert!(
-        dir.join("keys.csv").is_file(),
-        "client test vectors not found: looked for keys.csv in {} (set KEYPLAN_VECTORS to the \
-         vectors directory)",
-        dir.display()
-    );
-    dir
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+/// The exact bytes of one vector file, named as the generator wrote it (`librdkafka.csv`): read
+/// from `NAME` or, when only that exists, from `NAME.gz`, decompressed.
+fn file_bytes(file: &str) -> Vec<u8> {
+    let plain = vectors_dir().join(file);
+    let gz = vectors_dir().join(format!("{file}.gz"));
+    let mut bytes = Vec::new();
+    if plain.is_file() {
+        bytes = std::fs::read(&plain).unwrap_or_else(|e| panic!("{}: {e}", plain.display()));
+    } else if gz.is_file() {
+        let f = std::fs::File::open(&gz).unwrap_or_else(|e| panic!("{}: {e}", gz.display()));
+        flate2::read::GzDecoder::new(f)
+            .read_to_end(&mut bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", gz.display()));
+    } else {
+        panic!(
+            "client test vector {file} not found: looked for {} and {}",
+            plain.display(),
+            gz.display()
+        );
+    }
+    bytes
 }
 
 /// The rows of one vector file, as string records keyed by header name.
 fn rows(file: &str) -> Vec<BTreeMap<String, String>> {
     let path = vectors_dir().join(file);
-    let mut reader = csv::Reader::from_path(&path)
-        .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    let bytes = file_bytes(file);
+    let mut reader = csv::Reader::from_reader(&bytes[..]);
     let headers = reader.headers().expect("header row").clone();
     let rows: Vec<_> = reader
         .records()
@@ -107,6 +124,38 @@ fn check_all(what: &str, mismatches: Vec<String>, compared: usize) {
         mismatches.len(),
         mismatches[..mismatches.len().min(10)].join("\n")
     );
+}
+
+/// Every vector file is byte for byte the one the generator wrote: `tests/vectors/MD5SUMS` (in
+/// `md5sum` format, over the decompressed bytes) lists all seven files and their digests.
+#[test]
+fn vector_files_match_their_checksums() {
+    let sums = String::from_utf8(std::fs::read(vectors_dir().join("MD5SUMS")).expect("MD5SUMS"))
+        .expect("MD5SUMS is text");
+    let mut checked = BTreeSet::new();
+    for line in sums.lines() {
+        let (digest, file) = line.split_once("  ").expect("md5sum line: DIGEST  FILE");
+        let got: String = Md5::digest(file_bytes(file))
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            got, digest,
+            "{file}: contents differ from the generator's output"
+        );
+        checked.insert(file);
+    }
+    let expected: BTreeSet<&str> = [
+        "kafka_python.csv",
+        "keys.csv",
+        "kinesis_moto.csv",
+        "kinesis_shard_ranges.csv",
+        "librdkafka.csv",
+        "murmur2_hash.csv",
+        "null_empty_keys.csv",
+    ]
+    .into();
+    assert_eq!(checked, expected, "MD5SUMS lists every vector file");
 }
 
 #[test]

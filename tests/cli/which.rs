@@ -2,11 +2,11 @@
 //! exit codes, messages, the keys-file rules and the JSON documents (parsed back into their types).
 
 use crate::common::Workdir;
-use keyplan::cmd::partitioners::PartitionersReport;
-use keyplan::cmd::which::WhichReport;
 use keyplan::model::PartitionCount;
 use keyplan::partitioner::{Partitioner, Placement};
 use keyplan::report::AnalysisReport;
+use keyplan::report::PartitionersReport;
+use keyplan::report::WhichReport;
 use predicates::prelude::*;
 
 fn n(count: u32) -> PartitionCount {

@@ -1,116 +1,8 @@
-//! The typed data that flows between layers: partition counts, and the key distribution that ingest
-//! produces and analysis consumes.
-//!
-//! A [`KeyDistribution`] is the whole sample reduced to its distinct keys and their event counts. Every
-//! later stage works on distinct keys only, so a 20-million-event sample with 50,000 distinct keys costs
-//! 50,000 hashes per hash function.
+//! Exact counting while input streams in: the [`Event`] rows readers produce, the [`EventSink`] they
+//! write to, and the [`KeyCounter`] that reduces them to distinct keys (a [`KeyDistribution`]).
 
-use std::fmt;
-
-use crate::keytable::KeyTable;
-use std::num::NonZeroU32;
-
-/// The largest partition (or shard) count keyplan accepts. Kafka itself allows more, but no real topic
-/// has more partitions than this and per-partition tables beyond it are not readable.
-pub const MAX_PARTITIONS: u32 = 100_000;
-
-/// A partition count in `1..=MAX_PARTITIONS`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PartitionCount(NonZeroU32);
-
-impl PartitionCount {
-    /// Validates a raw count.
-    pub fn new(n: u64) -> Result<PartitionCount, String> {
-        if n == 0 {
-            return Err("a partition count must be at least 1".to_string());
-        }
-        if n > u64::from(MAX_PARTITIONS) {
-            return Err(format!(
-                "partition count {n} is out of range (1..={MAX_PARTITIONS})"
-            ));
-        }
-        // Both bounds are checked above, so the conversion cannot fail.
-        Ok(PartitionCount(
-            NonZeroU32::new(n as u32).expect("checked non-zero"),
-        ))
-    }
-
-    /// The count as a `u32` (never zero).
-    pub fn get(self) -> u32 {
-        self.0.get()
-    }
-
-    /// The count as a `usize`, for indexing per-partition tables.
-    pub fn as_usize(self) -> usize {
-        self.0.get() as usize
-    }
-}
-
-impl fmt::Display for PartitionCount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// Parses a partition-count list: `6,12,24`, inclusive ranges `8..64` (or `8..=64`), ranges with a step
-/// `8..64:8` (also written `8..64/8` or `8..64..8`), and any mix of them separated by commas.
-///
-/// The result is sorted and free of duplicates, so reports always list counts in ascending order.
-pub fn parse_partition_list(text: &str) -> Result<Vec<PartitionCount>, String> {
-    let mut out = Vec::new();
-    for item in text.split(',') {
-        let item = item.trim();
-        if item.is_empty() {
-            return Err(format!(
-                "empty item in partition list '{text}' (expected e.g. 6,12,24 or 8..64:8)"
-            ));
-        }
-        if let Some((start, rest)) = item.split_once("..") {
-            let rest = rest.strip_prefix('=').unwrap_or(rest);
-            let (end, step) = match rest
-                .split_once(':')
-                .or_else(|| rest.split_once('/'))
-                .or_else(|| rest.split_once(".."))
-            {
-                Some((end, step)) => (end, parse_number(step, item)?),
-                None => (rest, 1),
-            };
-            let (start, end) = (parse_number(start, item)?, parse_number(end, item)?);
-            if step == 0 {
-                return Err(format!("range '{item}' has a step of 0"));
-            }
-            if start > end {
-                return Err(format!(
-                    "range '{item}' is empty: its start is greater than its end"
-                ));
-            }
-            let last = PartitionCount::new(end)?;
-            let mut n = start;
-            while n <= u64::from(last.get()) {
-                out.push(PartitionCount::new(n)?);
-                n += step;
-            }
-        } else {
-            out.push(PartitionCount::new(parse_number(item, item)?)?);
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
-}
-
-fn parse_number(text: &str, item: &str) -> Result<u64, String> {
-    let text = text.trim();
-    text.parse::<u64>().map_err(|_| {
-        if text.starts_with('-') {
-            format!(
-                "partition count '{text}' in '{item}' is negative; counts are 1..={MAX_PARTITIONS}"
-            )
-        } else {
-            format!("'{text}' in '{item}' is not a whole number (expected e.g. 6,12,24 or 8..64:8)")
-        }
-    })
-}
+use crate::ingest::keytable::KeyTable;
+use crate::model::KeyDistribution;
 
 /// One input row: a key and the number of events it stands for, with optional size and time.
 /// Readers produce these; an [`EventSink`] consumes them.
@@ -127,6 +19,8 @@ pub struct Event<'a> {
     /// The partition the event was observed on (kcat `-J` envelopes carry it), kept for commands that
     /// compare observed and computed placement.
     pub partition: Option<u32>,
+    /// The ordering entity's value (the `--order-by` columns), when asked for; empty is no entity.
+    pub entity: Option<&'a [u8]>,
 }
 
 impl<'a> Event<'a> {
@@ -138,6 +32,7 @@ impl<'a> Event<'a> {
             bytes: None,
             time_ms: None,
             partition: None,
+            entity: None,
         }
     }
 }
@@ -205,7 +100,7 @@ impl EventSink for KeyCounter {
 /// Accumulates event counts (and byte totals) per distinct key while input streams in. Memory grows
 /// with the number of distinct keys, never with the number of events.
 ///
-/// The table is [`crate::keytable::KeyTable`], built for this job (see there for why). A lookup of a
+/// The table is [`crate::ingest::keytable::KeyTable`], built for this job (see there for why). A lookup of a
 /// key already seen does not allocate.
 #[derive(Debug, Default)]
 pub struct KeyCounter {
@@ -296,14 +191,13 @@ impl KeyCounter {
         // Heaviest first, ties by key bytes: a total order, so output never depends on hash-map order.
         // Zero-weight keys (count-0 rows) are dropped.
         let columns = self.counts.into_sorted_columns();
-        let (keys, weights, bytes) = (columns.keys, columns.events, columns.bytes);
-        KeyDistribution {
-            keys,
-            weights,
-            total: self.total,
-            bytes: bytes_known.then_some(bytes),
-            time_range: self.time_range,
-        }
+        KeyDistribution::from_sorted_columns(
+            columns.keys,
+            columns.events,
+            self.total,
+            bytes_known.then_some(columns.bytes),
+            self.time_range,
+        )
     }
 }
 
@@ -315,137 +209,9 @@ fn widen(range: Option<(i64, i64)>, (lo, hi): (i64, i64)) -> (i64, i64) {
     }
 }
 
-/// A sample reduced to its distinct keys and event counts.
-///
-/// Invariants: `keys` and `weights` (and `bytes`, when known) have the same length; every weight is at
-/// least 1; entries are sorted by weight descending, then by key bytes ascending; `total` is the sum of
-/// the weights.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyDistribution {
-    keys: Vec<Box<[u8]>>,
-    weights: Vec<u64>,
-    total: u64,
-    bytes: Option<Vec<u64>>,
-    time_range: Option<(i64, i64)>,
-}
-
-impl KeyDistribution {
-    /// Builds a distribution from `(key, weight)` pairs; repeated keys are summed.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a [u8], u64)>) -> KeyDistribution {
-        let mut counter = KeyCounter::new();
-        for (key, weight) in pairs {
-            counter
-                .add(key, weight)
-                .expect("test weights do not overflow");
-        }
-        counter.finish()
-    }
-
-    /// The distinct keys, heaviest first.
-    pub fn keys(&self) -> &[Box<[u8]>] {
-        &self.keys
-    }
-
-    /// The event count of each key in [`keys`](Self::keys).
-    pub fn weights(&self) -> &[u64] {
-        &self.weights
-    }
-
-    /// The total number of events.
-    pub fn total(&self) -> u64 {
-        self.total
-    }
-
-    /// Payload bytes per key in [`keys`](Self::keys) order, when every input row carried a size.
-    pub fn bytes(&self) -> Option<&[u64]> {
-        self.bytes.as_deref()
-    }
-
-    /// Total payload bytes, when sizes are known.
-    pub fn total_bytes(&self) -> Option<u64> {
-        // Per-key byte totals were summed without overflow in the counter, so this cannot overflow.
-        self.bytes.as_ref().map(|b| b.iter().sum())
-    }
-
-    /// Earliest and latest event time (ms since the Unix epoch), when a time column was read.
-    pub fn time_range(&self) -> Option<(i64, i64)> {
-        self.time_range
-    }
-
-    /// The number of distinct keys.
-    pub fn distinct(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// Whether the sample holds no events.
-    pub fn is_empty(&self) -> bool {
-        self.total == 0
-    }
-
-    /// The share of all events carried by the heaviest key (0 for an empty sample).
-    pub fn top_share(&self) -> f64 {
-        match self.weights.first() {
-            Some(&w) if self.total > 0 => w as f64 / self.total as f64,
-            _ => 0.0,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn counts(text: &str) -> Vec<u32> {
-        parse_partition_list(text)
-            .unwrap()
-            .into_iter()
-            .map(PartitionCount::get)
-            .collect()
-    }
-
-    #[test]
-    fn partition_lists() {
-        assert_eq!(counts("6,12,24"), vec![6, 12, 24]);
-        assert_eq!(counts("24, 6,12,6"), vec![6, 12, 24]);
-        assert_eq!(counts("8..12"), vec![8, 9, 10, 11, 12]);
-        assert_eq!(counts("8..=10"), vec![8, 9, 10]);
-        assert_eq!(counts("8..32:8"), vec![8, 16, 24, 32]);
-        assert_eq!(counts("8..30/8"), vec![8, 16, 24]);
-        assert_eq!(counts("8..32..8,3"), vec![3, 8, 16, 24, 32]);
-        assert_eq!(counts("100000"), vec![100_000]);
-    }
-
-    #[test]
-    fn bad_partition_lists() {
-        for bad in [
-            "0", "100001", "-3", "a", "6,,12", "", "12..6", "1..5:0", "5..", "1..5:x",
-        ] {
-            assert!(parse_partition_list(bad).is_err(), "{bad:?} should fail");
-        }
-        assert!(parse_partition_list("0")
-            .unwrap_err()
-            .contains("at least 1"));
-        assert!(parse_partition_list("200000")
-            .unwrap_err()
-            .contains("out of range"));
-    }
-
-    #[test]
-    fn distribution_is_sorted_and_summed() {
-        let d = KeyDistribution::from_pairs([
-            (&b"b"[..], 2),
-            (&b"a"[..], 2),
-            (&b"c"[..], 5),
-            (&b"a"[..], 1),
-            (&b"z"[..], 0),
-        ]);
-        assert_eq!(d.total(), 10);
-        assert_eq!(d.distinct(), 3);
-        assert_eq!(d.keys()[0].as_ref(), b"c");
-        assert_eq!(d.keys()[1].as_ref(), b"a");
-        assert_eq!(d.weights(), &[5, 3, 2]);
-        assert!((d.top_share() - 0.5).abs() < 1e-12);
-    }
 
     #[test]
     fn bytes_and_time_are_kept() {

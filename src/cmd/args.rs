@@ -1,0 +1,165 @@
+//! Argument parsers shared by the subcommands: the clap side of types that lower layers define
+//! without knowing about clap (partitioner ids, partition counts and lists, delimiters).
+
+use clap::builder::{PossibleValue, TypedValueParser};
+
+use crate::partitioner::{PartitionCount, Partitioner};
+use crate::settings::parse_partition_list;
+
+/// A validated, sorted, duplicate-free list of partition counts (`--partitions`).
+#[derive(Debug, Clone)]
+pub struct PartitionList(pub Vec<PartitionCount>);
+
+/// Parses `--partitions LIST` (see [`parse_partition_list`]).
+pub fn partition_list(text: &str) -> Result<PartitionList, String> {
+    parse_partition_list(text)
+        .map(PartitionList)
+        .map_err(|e| e.to_string())
+}
+
+/// Parses one partition count (`which --partitions N`).
+pub fn partition_count(text: &str) -> Result<PartitionCount, String> {
+    let n: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number"))?;
+    PartitionCount::new(n).map_err(|e| e.to_string())
+}
+
+/// The `--partitioner` parser: the ids of [`Partitioner::ALL`] with their descriptions as possible
+/// values (so `--help` lists them); an unknown id is answered with the closest id, by client name
+/// (`confluent` -> `librdkafka`) or by spelling.
+pub fn partitioner() -> PartitionerParser {
+    PartitionerParser
+}
+
+/// See [`partitioner`].
+#[derive(Debug, Clone, Copy)]
+pub struct PartitionerParser;
+
+/// Names users reach for, and the id that reproduces that client's default.
+const CLIENT_NAMES: &[(&str, &str)] = &[
+    ("confluent", "librdkafka"),
+    ("confluent-kafka", "librdkafka"),
+    ("rdkafka", "librdkafka"),
+    ("rust-rdkafka", "librdkafka"),
+    ("node-rdkafka", "librdkafka"),
+    ("kcat", "librdkafka"),
+    ("kafkacat", "librdkafka"),
+    ("crc32", "librdkafka-consistent"),
+    ("consistent", "librdkafka-consistent"),
+    ("consistent_random", "librdkafka"),
+    ("kafka", "java"),
+    ("kafka-java", "java"),
+    ("apache", "java"),
+    ("default", "java"),
+    ("murmur2", "java"),
+    ("kafka-python", "java"),
+    ("kafkajs", "java"),
+    ("franz-go", "java"),
+    ("kafka-streams", "java"),
+    ("fnv1a", "sarama"),
+    ("go", "sarama"),
+    ("kafka-go", "kafka-go-hash"),
+    ("segmentio", "kafka-go-hash"),
+    ("aws", "kinesis"),
+    ("pulsar", "pulsar-java"),
+    ("redpanda", "redpanda-client"),
+];
+
+/// The id to suggest for an unknown `text`: a known client name, else the id at the smallest edit
+/// distance when it is close enough to be a typo.
+pub fn suggest_partitioner(text: &str) -> Option<&'static str> {
+    let lower = text.trim().to_ascii_lowercase();
+    if let Some(&(_, id)) = CLIENT_NAMES.iter().find(|(name, _)| *name == lower) {
+        return Some(id);
+    }
+    Partitioner::ALL
+        .iter()
+        .map(|p| (edit_distance(&lower, p.id()), p.id()))
+        .filter(|&(d, id)| d <= (id.len() / 3).max(2))
+        .min()
+        .map(|(_, id)| id)
+}
+
+/// Levenshtein distance over chars.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+impl TypedValueParser for PartitionerParser {
+    type Value = Partitioner;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Partitioner, clap::Error> {
+        let text = value.to_string_lossy();
+        if let Some(p) = Partitioner::from_id(&text) {
+            return Ok(p);
+        }
+        let flag = arg.map_or("--partitioner".to_string(), |a| {
+            format!("--{}", a.get_long().unwrap_or("partitioner"))
+        });
+        let hint = match suggest_partitioner(&text) {
+            Some(id) => format!("Did you mean '{id}'? "),
+            None => String::new(),
+        };
+        let ids: Vec<&str> = Partitioner::ALL.iter().map(|p| p.id()).collect();
+        let message = format!(
+            "invalid value '{text}' for {flag}: no such partitioner. {hint}The ids are {}; \
+             `keyplan partitioners` says which clients use each.\n",
+            ids.join(", ")
+        );
+        Err(clap::Error::raw(clap::error::ErrorKind::InvalidValue, message).with_cmd(cmd))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            Partitioner::ALL
+                .iter()
+                .map(|p| PossibleValue::new(p.id()).help(p.summary())),
+        ))
+    }
+}
+
+/// Parses `--delimiter`: one ASCII character, or the words `tab` / `\t`.
+pub fn delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => {
+            Ok(text.as_bytes()[0])
+        }
+        _ => Err(format!(
+            "'{text}' is not a single ASCII character (use e.g. ',', ';', '|' or 'tab')"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest_partitioner("confluent"), Some("librdkafka"));
+        assert_eq!(suggest_partitioner("Kafka-Python"), Some("java"));
+        assert_eq!(suggest_partitioner("librdkafa"), Some("librdkafka"));
+        assert_eq!(suggest_partitioner("sarma"), Some("sarama"));
+        assert_eq!(suggest_partitioner("zzzzzzzz"), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

@@ -1,0 +1,246 @@
+//! Collecting facets while input streams in: (key, entity) pairs, per-key window counts and per-key
+//! observed partitions, besides the exact per-key counts of [`KeyCounter`].
+//!
+//! Cells are keyed by the key's bytes while reading (workers see keys in any order) and turned into
+//! indices into the final [`KeyDistribution`] at the end, so analysis hashes each distinct key once and
+//! reuses the hash for every cell. Memory grows with distinct cells; past
+//! [`FacetsSpec::max_cells`](crate::model::FacetsSpec) the collector stops keeping cells and
+//! [`FacetCounter::finish`] fails with [`FacetError::TooManyCells`] instead of exhausting memory.
+
+use std::collections::HashMap;
+
+use crate::ingest::counter::{Event, EventSink, KeyCounter};
+use crate::model::facets::window_start;
+use crate::model::{
+    FacetError, Facets, FacetsSpec, KeyDistribution, ObservedPartitions, PairCounts, WindowCounts,
+};
+
+type Cells<T> = HashMap<(Box<[u8]>, T), u64, foldhash::fast::FixedState>;
+
+/// An exact key counter that also collects the facets its spec asks for.
+#[derive(Debug)]
+pub struct FacetCounter {
+    spec: FacetsSpec,
+    counter: KeyCounter,
+    pairs: Cells<Box<[u8]>>,
+    empty_entity_events: u64,
+    windows: Cells<i64>,
+    observed: Cells<u32>,
+    /// The cell bound was passed: cells stopped being kept.
+    overflowed: bool,
+}
+
+impl FacetCounter {
+    /// An empty collector for `spec`.
+    pub fn new(spec: FacetsSpec) -> FacetCounter {
+        FacetCounter {
+            spec,
+            counter: KeyCounter::new(),
+            pairs: Cells::default(),
+            empty_entity_events: 0,
+            windows: Cells::default(),
+            observed: Cells::default(),
+            overflowed: false,
+        }
+    }
+
+    /// Total events so far.
+    pub fn total(&self) -> u64 {
+        self.counter.total()
+    }
+
+    fn cells(&self) -> u64 {
+        (self.pairs.len() + self.windows.len() + self.observed.len()) as u64
+    }
+
+    /// The distribution and the facets, with cells keyed by key index.
+    pub fn finish(self) -> Result<(KeyDistribution, Facets), FacetError> {
+        if self.overflowed {
+            return Err(FacetError::TooManyCells {
+                limit: self.spec.max_cells,
+            });
+        }
+        let dist = self.counter.finish();
+        let index: HashMap<&[u8], u32> = dist
+            .keys()
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_ref(), i as u32))
+            .collect();
+        // Cells of keys with zero events (count-0 rows) are not in the sample.
+        let mut facets = Facets::default();
+        if self.spec.entities {
+            let mut cells: Vec<(u32, Box<[u8]>, u64)> = self
+                .pairs
+                .into_iter()
+                .filter_map(|((k, e), n)| index.get(k.as_ref()).map(|&i| (i, e, n)))
+                .filter(|c| c.2 > 0)
+                .collect();
+            cells.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            facets.entities = Some(PairCounts {
+                cells,
+                empty_value_events: self.empty_entity_events,
+            });
+        }
+        if let Some(window_ms) = self.spec.window_ms {
+            facets.windows = Some(WindowCounts {
+                window_ms,
+                cells: sorted_cells(self.windows, &index),
+            });
+        }
+        if self.spec.observed_partitions {
+            facets.observed = Some(ObservedPartitions {
+                cells: sorted_cells(self.observed, &index),
+            });
+        }
+        Ok((dist, facets))
+    }
+}
+
+fn sorted_cells<T: Ord + Copy>(cells: Cells<T>, index: &HashMap<&[u8], u32>) -> Vec<(u32, T, u64)> {
+    let mut out: Vec<(u32, T, u64)> = cells
+        .into_iter()
+        .filter_map(|((k, v), n)| index.get(k.as_ref()).map(|&i| (i, v, n)))
+        .filter(|c| c.2 > 0)
+        .collect();
+    out.sort_unstable_by_key(|c| (c.0, c.1));
+    out
+}
+
+/// Adds `events` to the cell `(key, value)`; a new cell is kept only when there is `room`. Returns
+/// false when a new cell had to be dropped.
+fn bump<T: Eq + std::hash::Hash>(
+    cells: &mut Cells<T>,
+    key: &[u8],
+    value: T,
+    events: u64,
+    room: bool,
+) -> bool {
+    let cell = (Box::<[u8]>::from(key), value);
+    if let Some(n) = cells.get_mut(&cell) {
+        *n += events;
+    } else if room {
+        cells.insert(cell, events);
+    } else {
+        return false;
+    }
+    true
+}
+
+impl EventSink for FacetCounter {
+    fn add_event(&mut self, event: Event<'_>) -> Result<(), u64> {
+        self.counter.add_event(event)?;
+        // At most three new cells per row, so the bound is passed by at most two.
+        let room = self.cells() < self.spec.max_cells;
+        let mut kept = true;
+        if self.spec.entities {
+            match event.entity {
+                Some(e) if !e.is_empty() => {
+                    kept &= bump(&mut self.pairs, event.key, Box::from(e), event.weight, room)
+                }
+                _ => self.empty_entity_events += event.weight,
+            }
+        }
+        if let (Some(window_ms), Some(t)) = (self.spec.window_ms, event.time_ms) {
+            let start = window_start(t, window_ms);
+            kept &= bump(&mut self.windows, event.key, start, event.weight, room);
+        }
+        if let (true, Some(p)) = (self.spec.observed_partitions, event.partition) {
+            kept &= bump(&mut self.observed, event.key, p, event.weight, room);
+        }
+        self.overflowed |= !kept;
+        Ok(())
+    }
+
+    fn fork(&self) -> Self {
+        FacetCounter::new(self.spec)
+    }
+
+    fn merge(&mut self, other: Self) -> Result<(), u64> {
+        self.counter.merge(other.counter)?;
+        self.empty_entity_events += other.empty_entity_events;
+        self.overflowed |= other.overflowed;
+        for (cell, n) in other.pairs {
+            *self.pairs.entry(cell).or_default() += n;
+        }
+        for (cell, n) in other.windows {
+            *self.windows.entry(cell).or_default() += n;
+        }
+        for (cell, n) in other.observed {
+            *self.observed.entry(cell).or_default() += n;
+        }
+        self.overflowed |= self.cells() > self.spec.max_cells;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event<'a>(key: &'a [u8], entity: &'a [u8], time_ms: i64, partition: u32) -> Event<'a> {
+        Event {
+            entity: Some(entity),
+            time_ms: Some(time_ms),
+            partition: Some(partition),
+            ..Event::new(key, 1)
+        }
+    }
+
+    fn spec() -> FacetsSpec {
+        FacetsSpec {
+            entities: true,
+            window_ms: Some(1000),
+            observed_partitions: true,
+            ..FacetsSpec::default()
+        }
+    }
+
+    #[test]
+    fn cells_follow_the_key_order_after_a_merge() {
+        let mut a = FacetCounter::new(spec());
+        a.add_event(event(b"x", b"o1", 10, 3)).unwrap();
+        a.add_event(event(b"y", b"o2", 1500, 1)).unwrap();
+        let mut b = a.fork();
+        b.add_event(event(b"x", b"o1", 999, 3)).unwrap();
+        b.add_event(event(b"x", b"o3", 2000, 4)).unwrap();
+        b.add_event(event(b"y", b"", 2001, 1)).unwrap();
+        a.merge(b).unwrap();
+        let (dist, facets) = a.finish().unwrap();
+        assert_eq!(dist.keys()[0].as_ref(), b"x"); // 3 events
+        let pairs = facets.entities.unwrap();
+        assert_eq!(
+            pairs.cells,
+            vec![
+                (0, Box::from(&b"o1"[..]), 2),
+                (0, Box::from(&b"o3"[..]), 1),
+                (1, Box::from(&b"o2"[..]), 1)
+            ]
+        );
+        assert_eq!(pairs.empty_value_events, 1);
+        assert_eq!(
+            facets.windows.unwrap().cells,
+            vec![(0, 0, 2), (0, 2000, 1), (1, 1000, 1), (1, 2000, 1)]
+        );
+        assert_eq!(
+            facets.observed.unwrap().cells,
+            vec![(0, 3, 2), (0, 4, 1), (1, 1, 2)]
+        );
+    }
+
+    #[test]
+    fn too_many_cells_fail_instead_of_growing() {
+        let mut c = FacetCounter::new(FacetsSpec {
+            max_cells: 3,
+            ..spec()
+        });
+        for i in 0..10u8 {
+            c.add_event(event(&[i], b"e", 0, 0)).unwrap();
+        }
+        assert!(c.cells() <= 3 + 2);
+        assert_eq!(
+            c.finish().unwrap_err(),
+            FacetError::TooManyCells { limit: 3 }
+        );
+    }
+}

@@ -1,0 +1,695 @@
+//! The report of `keyplan analyze`: per-scenario loads, metrics and statistics, and the heavy keys.
+//!
+//! All numbers come from the engine's [`Outcome`]; this module only arranges them. The JSON field
+//! names are the public contract (`schema` = [`ANALYSIS_SCHEMA`]): extend, never rename.
+
+use serde::{Deserialize, Serialize};
+
+use super::document::{Block, Document};
+use super::keys::{self, KeyLabel};
+use super::table::{Align, Table};
+use super::{group_digits, percent, plural, Provenance};
+use crate::analysis::placeholder::is_placeholder;
+use crate::analysis::{LoadMetrics, ScenarioStats};
+use crate::engine::{Exactness, Outcome};
+use crate::partitioner::Partitioner;
+
+/// Schema id of `analyze --format json`.
+pub const ANALYSIS_SCHEMA: &str = "keyplan.analysis/v1";
+
+/// One heavy key of the sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopKey {
+    /// The key as text: exact when it is valid UTF-8, otherwise with `\xNN` escapes for invalid bytes;
+    /// `<key #R>` when keys are redacted.
+    pub key: String,
+    /// The key's exact bytes in lower-case hex (absent when keys are redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_hex: Option<String>,
+    /// Events carried by the key. In bounded-memory mode, an upper bound (see `max_error`).
+    pub events: u64,
+    /// `events / total events`.
+    pub share: f64,
+    /// Bounded-memory mode only: `events` overestimates the key's true count by at most this, so the
+    /// key has at least `events - max_error` events. Absent when counts are exact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_error: Option<u64>,
+    /// True when the key is a placeholder spelling (`NA`, `null`, empty, `-`, `0`, ...): usually
+    /// missing data or an absent key, not an entity. Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub placeholder: bool,
+}
+
+/// One of the heaviest keys on a scenario's hottest partition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HotPartitionKey {
+    /// The key as text (see [`TopKey::key`]); `<key #R>` when keys are redacted, R its rank in the
+    /// whole sample.
+    pub key: String,
+    /// The key's exact bytes in lower-case hex (absent when keys are redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_hex: Option<String>,
+    /// Events of the key (an upper bound in bounded-memory mode).
+    pub events: u64,
+    /// `events / events on the hottest partition`: how much of that partition the key makes.
+    pub share_of_partition: f64,
+    /// True for placeholder spellings (see [`TopKey::placeholder`]). Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub placeholder: bool,
+}
+
+impl TopKey {
+    pub(crate) fn new(key: &[u8], rank: usize, events: u64, total: u64, redact: bool) -> TopKey {
+        let label = KeyLabel::new(key, rank, redact);
+        TopKey {
+            key: label.text,
+            key_hex: label.hex,
+            events,
+            share: events as f64 / total.max(1) as f64,
+            max_error: None,
+            placeholder: is_placeholder(key),
+        }
+    }
+}
+
+/// How a bounded-memory report is approximate (`analyze --max-keys`). Absent from exact reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Approximation {
+    /// Always `bounded`.
+    pub mode: String,
+    /// Why the analysis left exact counting.
+    pub reason: String,
+    /// The distinct-key limit of exact counting (`--max-keys`).
+    pub max_keys: u64,
+    /// HyperLogLog estimate of the distinct keys (also in `distinct_keys`).
+    pub distinct_keys_estimate: u64,
+    /// Relative standard error of that estimate (`1.04 / sqrt(registers)`).
+    pub distinct_keys_rse: f64,
+    /// Every `top_keys[].events` overestimates its key by at most this, and any key the heavy-hitter
+    /// summary does not hold has at most this many events. `top_key_share` and `hot_key_floor` are
+    /// therefore upper bounds.
+    pub top_keys_max_error: u64,
+    /// Counters in the heavy-hitter (Space-Saving) summary.
+    pub top_keys_capacity: u64,
+}
+
+/// One partitioner at one partition count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioReport {
+    /// Partitioner id (`--partitioner`).
+    pub partitioner: String,
+    /// Partition count.
+    pub partitions: u32,
+    /// Events per partition index `0..partitions`.
+    pub partition_events: Vec<u64>,
+    /// Events whose key this client refuses (Kinesis: not 1..=256 code points of UTF-8). They are on
+    /// no partition and not in the metrics; 0 for clients that accept every key.
+    #[serde(default)]
+    pub rejected_events: u64,
+    /// Distinct keys this client refuses.
+    #[serde(default)]
+    pub rejected_keys: u64,
+    /// Load metrics (formulas in the README and `analysis::skew`).
+    #[serde(flatten)]
+    pub metrics: LoadMetrics,
+    /// Confidence interval and random-placement expectation (README, "Statistics").
+    #[serde(flatten)]
+    pub stats: ScenarioStats,
+    /// Payload bytes per partition index (only when the input has sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_bytes: Option<Vec<u64>>,
+    /// Share of all payload bytes on the partition with the most bytes (only with sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes_share: Option<f64>,
+    /// Peak-to-mean ratio of the per-partition bytes (only with sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_skew: Option<f64>,
+    /// The heaviest keys on the hottest partition (`hottest_partition`), heaviest first: what makes
+    /// it hot. Keys a client places at random are on no single partition and never listed.
+    #[serde(default)]
+    pub hot_partition_keys: Vec<HotPartitionKey>,
+}
+
+/// The result of `keyplan analyze`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisReport {
+    /// Always [`ANALYSIS_SCHEMA`].
+    pub schema: String,
+    /// Total events (the sum of weights).
+    pub events: u64,
+    /// Distinct keys.
+    pub distinct_keys: u64,
+    /// Share of events on the heaviest key.
+    pub top_key_share: f64,
+    /// Total payload bytes (only when the input has sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_bytes: Option<u64>,
+    /// Earliest event time, in milliseconds since the Unix epoch (only with a time column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_event_ms: Option<i64>,
+    /// Latest event time, in milliseconds since the Unix epoch (only with a time column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_event_ms: Option<i64>,
+    /// The heaviest keys, heaviest first (ties by key bytes).
+    pub top_keys: Vec<TopKey>,
+    /// One entry per partitioner and partition count.
+    pub scenarios: Vec<ScenarioReport>,
+    /// Present when the sample had too many distinct keys to count exactly: which numbers are
+    /// approximate and how much. Partition loads and their metrics stay exact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approximate: Option<Approximation>,
+    /// How the report was made: keyplan version, inputs, settings that change results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+impl AnalysisReport {
+    /// Builds the report of an engine outcome; `redact` hides key names.
+    pub fn new(outcome: &Outcome, redact: bool, provenance: Provenance) -> AnalysisReport {
+        let analysis = &outcome.analysis;
+        let top_keys = outcome
+            .top_keys
+            .iter()
+            .enumerate()
+            .map(|(rank, k)| TopKey {
+                max_error: k.max_error,
+                ..TopKey::new(&k.key, rank + 1, k.events, analysis.events, redact)
+            })
+            .collect();
+        let approximate = match &outcome.exactness {
+            Exactness::Exact => None,
+            Exactness::Bounded(b) => Some(Approximation {
+                mode: "bounded".to_string(),
+                reason: format!(
+                    "the sample has more than {} distinct keys (the --max-keys limit)",
+                    b.max_keys
+                ),
+                max_keys: b.max_keys,
+                distinct_keys_estimate: analysis.distinct_keys as u64,
+                distinct_keys_rse: b.distinct_keys_rse,
+                top_keys_max_error: b.top_keys_max_error,
+                top_keys_capacity: b.top_keys_capacity,
+            }),
+        };
+        let scenarios = analysis
+            .scenarios
+            .iter()
+            .map(|s| ScenarioReport {
+                partitioner: s.partitioner.id().to_string(),
+                partitions: s.partitions.get(),
+                partition_events: s.loads.clone(),
+                rejected_events: s.rejected_events,
+                rejected_keys: s.rejected_keys,
+                metrics: s.metrics.clone(),
+                stats: s.stats.clone(),
+                partition_bytes: s.byte_loads.clone(),
+                max_bytes_share: s.byte_metrics.as_ref().map(|m| m.max_share),
+                bytes_skew: s.byte_metrics.as_ref().map(|m| m.skew),
+                hot_partition_keys: s
+                    .hot_keys
+                    .iter()
+                    .map(|k| {
+                        let label = KeyLabel::new(&k.key, k.rank, redact);
+                        HotPartitionKey {
+                            key: label.text,
+                            key_hex: label.hex,
+                            events: k.events,
+                            share_of_partition: k.events as f64
+                                / s.metrics.max_partition_events.max(1) as f64,
+                            placeholder: is_placeholder(&k.key),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        AnalysisReport {
+            schema: ANALYSIS_SCHEMA.to_string(),
+            events: analysis.events,
+            distinct_keys: analysis.distinct_keys as u64,
+            top_key_share: outcome.top_key_share,
+            total_bytes: outcome.total_bytes,
+            first_event_ms: outcome.time_range.map(|r| r.0),
+            last_event_ms: outcome.time_range.map(|r| r.1),
+            top_keys,
+            scenarios,
+            approximate,
+            provenance: Some(provenance),
+        }
+    }
+
+    /// The report as a document for the text and Markdown writers.
+    pub fn document(&self) -> Document {
+        let mut doc = Document::new("Key distribution analysis");
+        doc.push(Block::Summary(self.summary()));
+        let note = self.approximation_note();
+        if !note.is_empty() {
+            doc.push(Block::Callout(note));
+        }
+        let rejections = self.rejection_notes();
+        if !rejections.is_empty() {
+            doc.push(Block::Notes(rejections));
+        }
+        doc.table("Partition counts", self.scenario_table());
+        let notes = self.notes();
+        if !notes.is_empty() {
+            doc.push(Block::Bullets(notes));
+        }
+        if self
+            .scenarios
+            .iter()
+            .any(|s| !s.hot_partition_keys.is_empty())
+        {
+            doc.table("Hottest partition", self.hot_partition_table());
+        }
+        let placeholders = self.placeholder_notes();
+        if !placeholders.is_empty() {
+            doc.push(Block::Notes(placeholders));
+        }
+        if !self.top_keys.is_empty() {
+            let heading = if self.approximate.is_some() {
+                "Top keys (approximate)"
+            } else {
+                "Top keys"
+            };
+            doc.table(heading, self.top_key_table());
+        }
+        doc
+    }
+
+    fn summary(&self) -> String {
+        let mut text = match &self.approximate {
+            None => format!(
+                "{}, {}; the top key carries {} of events",
+                plural(self.events, "event", "events"),
+                plural(self.distinct_keys, "distinct key", "distinct keys"),
+                percent(self.top_key_share)
+            ),
+            Some(a) => format!(
+                "{}, ~{} (approximate, +-{} standard error); the top key carries \
+                 at most {} of events (approximate)",
+                plural(self.events, "event", "events"),
+                plural(self.distinct_keys, "distinct key", "distinct keys"),
+                percent(a.distinct_keys_rse),
+                percent(self.top_key_share)
+            ),
+        };
+        if let Some(bytes) = self.total_bytes {
+            text.push_str(&format!("; {} payload bytes", group_digits(bytes)));
+        }
+        if let (Some(first), Some(last)) = (self.first_event_ms, self.last_event_ms) {
+            text.push_str(&format!("; {}", time_span(first, last, self.events)));
+        }
+        text
+    }
+
+    /// In bounded-memory mode, what is exact and what is approximate; empty otherwise.
+    fn approximation_note(&self) -> String {
+        match &self.approximate {
+            None => String::new(),
+            Some(a) => format!(
+                "Bounded-memory mode: {}. Partition loads and their metrics are exact; distinct keys \
+                 are a HyperLogLog estimate; top-key counts are upper bounds, each at most {} above \
+                 the true count, so top_key_share and hot_key_floor are upper bounds too.",
+                a.reason,
+                group_digits(a.top_keys_max_error)
+            ),
+        }
+    }
+
+    /// Notes under the comparison table, explaining markers that appear in it.
+    fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.scenarios.iter().any(|s| s.stats.sample_too_small) {
+            notes.push(
+                "* sample too small: the skew's 95% interval is wider than +-10%; collect more events"
+                    .to_string(),
+            );
+        }
+        if self
+            .scenarios
+            .iter()
+            .any(|s| s.stats.worse_than_random == Some(true))
+        {
+            notes.push(
+                "worse: skew above the 95th percentile of random placement of the same keys; \
+                 this hash is unlucky for this key set at that count"
+                    .to_string(),
+            );
+        }
+        notes
+    }
+
+    /// One line per partitioner that refuses keys of this sample, so they are never silently dropped.
+    fn rejection_notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seen = Vec::new();
+        for s in self.scenarios.iter().filter(|s| s.rejected_keys > 0) {
+            if seen.contains(&&s.partitioner) {
+                continue; // the same keys are refused at every partition count
+            }
+            seen.push(&s.partitioner);
+            // The listed ids are always valid; the rule text is only a courtesy.
+            let rule = Partitioner::from_id(&s.partitioner)
+                .and_then(|p| p.behaviour().accepts)
+                .map(|r| format!(": {}", r.rule))
+                .unwrap_or_default();
+            out.push(format!(
+                "note: {} refuses {}, {} ({} of events){rule}; they are left out of its loads \
+                 and metrics",
+                s.partitioner,
+                plural(s.rejected_keys, "distinct key", "distinct keys"),
+                plural(s.rejected_events, "event", "events"),
+                percent(s.rejected_events as f64 / self.events.max(1) as f64)
+            ));
+        }
+        out
+    }
+
+    /// Per scenario, the hottest partition and the keys that make it hot, with their share of it.
+    pub fn hot_partition_table(&self) -> Table {
+        let mut t = Table::new(&[
+            ("partitioner", Align::Left),
+            ("partitions", Align::Right),
+            ("hottest", Align::Right),
+            ("events", Align::Right),
+            ("heaviest keys there (share of the partition)", Align::Left),
+        ]);
+        for s in &self.scenarios {
+            let keys: Vec<String> = s
+                .hot_partition_keys
+                .iter()
+                .take(3)
+                .map(|k| {
+                    let mark = if k.placeholder { " [placeholder]" } else { "" };
+                    format!(
+                        "{} {}{mark}",
+                        keys::printable(&k.key),
+                        percent(k.share_of_partition)
+                    )
+                })
+                .collect();
+            t.push(vec![
+                s.partitioner.clone(),
+                s.partitions.to_string(),
+                s.metrics.hottest_partition.to_string(),
+                s.metrics.max_partition_events.to_string(),
+                keys.join(", "),
+            ]);
+        }
+        t
+    }
+
+    /// One note per heavy placeholder key: it is probably missing data, not an entity.
+    fn placeholder_notes(&self) -> Vec<String> {
+        self.top_keys
+            .iter()
+            .filter(|k| k.placeholder)
+            .map(|k| {
+                format!(
+                    "placeholder key {} carries {} of events: usually a missing or default value, not \
+                     an entity; check the producer before sizing for it",
+                    keys::printable(&k.key),
+                    percent(k.share)
+                )
+            })
+            .collect()
+    }
+
+    /// The comparison table for spreadsheets and data frames: one value per cell, full precision,
+    /// interval ends in their own columns, flags as `true`/`false`, missing values empty.
+    pub fn scenario_csv(&self) -> String {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let mut header = vec![
+            "partitioner",
+            "partitions",
+            "events",
+            "max_partition_events",
+            "hottest_partition",
+            "max_share",
+            "max_share_ci_low",
+            "max_share_ci_high",
+            "skew",
+            "skew_ci_low",
+            "skew_ci_high",
+            "sample_too_small",
+            "expected_skew_random",
+            "expected_skew_random_p95",
+            "worse_than_random",
+            "cv",
+            "gini",
+            "effective_parallelism",
+            "hot_key_floor",
+            "empty_partitions",
+            "rejected_events",
+            "rejected_keys",
+        ];
+        let with_bytes = self.total_bytes.is_some();
+        if with_bytes {
+            header.extend(["max_bytes_share", "bytes_skew"]);
+        }
+        w.write_record(&header)
+            .expect("writing to memory cannot fail");
+        let opt = |v: Option<f64>| {
+            v.filter(|v| !v.is_nan())
+                .map_or(String::new(), |v| v.to_string())
+        };
+        let val = |v: f64| opt(Some(v));
+        for s in &self.scenarios {
+            let (m, st) = (&s.metrics, &s.stats);
+            let mut row = vec![
+                s.partitioner.clone(),
+                s.partitions.to_string(),
+                s.partition_events.iter().sum::<u64>().to_string(),
+                m.max_partition_events.to_string(),
+                m.hottest_partition.to_string(),
+                val(m.max_share),
+                val(st.max_share_ci[0]),
+                val(st.max_share_ci[1]),
+                val(m.skew),
+                val(st.skew_ci[0]),
+                val(st.skew_ci[1]),
+                st.sample_too_small.to_string(),
+                opt(st.expected_skew_random),
+                opt(st.expected_skew_random_p95),
+                st.worse_than_random
+                    .map_or(String::new(), |b| b.to_string()),
+                val(m.cv),
+                val(m.gini),
+                val(m.effective_parallelism),
+                val(m.hot_key_floor),
+                m.empty_partitions.to_string(),
+                s.rejected_events.to_string(),
+                s.rejected_keys.to_string(),
+            ];
+            if with_bytes {
+                row.push(opt(s.max_bytes_share));
+                row.push(opt(s.bytes_skew));
+            }
+            w.write_record(&row).expect("writing to memory cannot fail");
+        }
+        String::from_utf8(w.into_inner().expect("writing to memory cannot fail"))
+            .expect("cells are strings")
+    }
+
+    /// The comparison table: one row per scenario, the same columns in every format.
+    pub fn scenario_table(&self) -> Table {
+        let with_bytes = self.total_bytes.is_some();
+        let mut headers = vec![
+            ("partitioner", Align::Left),
+            ("partitions", Align::Right),
+            ("max_share", Align::Right),
+            ("skew", Align::Right),
+            ("skew_95ci", Align::Right),
+            ("random_skew_p95", Align::Right),
+            ("vs_random", Align::Left),
+            ("cv", Align::Right),
+            ("gini", Align::Right),
+            ("effective_parallelism", Align::Right),
+            ("hot_key_floor", Align::Right),
+            ("empty_partitions", Align::Right),
+        ];
+        if with_bytes {
+            headers.push(("max_bytes_share", Align::Right));
+            headers.push(("bytes_skew", Align::Right));
+        }
+        // What a 120-column terminal leaves out first: the least read and most derivable columns.
+        let mut t = Table::new(&headers).optional(&[
+            "gini",
+            "cv",
+            "empty_partitions",
+            "bytes_skew",
+            "max_bytes_share",
+            "random_skew_p95",
+            "effective_parallelism",
+        ]);
+        for s in &self.scenarios {
+            let m = &s.metrics;
+            let mut row = vec![
+                s.partitioner.clone(),
+                s.partitions.to_string(),
+                num(m.max_share, 4),
+                num(m.skew, 3),
+                if s.stats.skew_ci[0].is_nan() {
+                    "-".to_string()
+                } else {
+                    format!(
+                        "{:.3}-{:.3}{}",
+                        s.stats.skew_ci[0],
+                        s.stats.skew_ci[1],
+                        if s.stats.sample_too_small { " *" } else { "" }
+                    )
+                },
+                s.stats
+                    .expected_skew_random_p95
+                    .map_or_else(|| "-".to_string(), |v| format!("{v:.3}")),
+                match s.stats.worse_than_random {
+                    Some(true) => "worse",
+                    Some(false) => "typical",
+                    None => "-",
+                }
+                .to_string(),
+                num(m.cv, 3),
+                num(m.gini, 3),
+                num(m.effective_parallelism, 2),
+                num(m.hot_key_floor, 2),
+                m.empty_partitions.to_string(),
+            ];
+            if with_bytes {
+                row.push(
+                    s.max_bytes_share
+                        .map_or(String::new(), |v| format!("{v:.4}")),
+                );
+                row.push(s.bytes_skew.map_or(String::new(), |v| format!("{v:.3}")));
+            }
+            t.push(row);
+        }
+        t
+    }
+
+    fn top_key_table(&self) -> Table {
+        let bounded = self.approximate.is_some();
+        let mut headers = vec![
+            ("rank", Align::Right),
+            ("key", Align::Left),
+            ("events", Align::Right),
+            ("share", Align::Right),
+        ];
+        if bounded {
+            headers.push(("at_least", Align::Right));
+        }
+        let mut t = Table::new(&headers);
+        for (i, k) in self.top_keys.iter().enumerate() {
+            let mut row = vec![
+                (i + 1).to_string(),
+                keys::printable(&k.key),
+                k.events.to_string(),
+                percent(k.share),
+            ];
+            if bounded {
+                let error = k.max_error.unwrap_or(0);
+                row[2] = format!("<= {}", k.events);
+                row.push(k.events.saturating_sub(error).to_string());
+            }
+            t.push(row);
+        }
+        t
+    }
+}
+
+/// `events from 2013-01-01T05:00:00Z to 2013-12-31T23:59:00Z (365.0 days), 0.0107 events/s on average`.
+fn time_span(first_ms: i64, last_ms: i64, events: u64) -> String {
+    let seconds = (last_ms as f64 - first_ms as f64) / 1000.0;
+    let length = if seconds >= 2.0 * 86_400.0 {
+        format!("{:.1} days", seconds / 86_400.0)
+    } else if seconds >= 2.0 * 3_600.0 {
+        format!("{:.1} hours", seconds / 3_600.0)
+    } else {
+        format!("{seconds:.3} s")
+    };
+    let rate = if seconds > 0.0 {
+        format!(
+            ", {} events/s on average",
+            significant(events as f64 / seconds)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "events from {} to {} ({length}){rate}",
+        utc_text(first_ms),
+        utc_text(last_ms)
+    )
+}
+
+/// A rate with three significant digits, without exponent.
+fn significant(x: f64) -> String {
+    let digits = if x >= 100.0 {
+        0
+    } else {
+        (2 - x.abs().log10().floor() as i32).clamp(0, 9) as usize
+    };
+    format!("{x:.digits$}")
+}
+
+/// Milliseconds since the Unix epoch as RFC 3339 UTC (`2024-05-01T12:00:00Z`, with `.mmm` when the
+/// time has milliseconds).
+pub fn utc_text(ms: i64) -> String {
+    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, sec, milli) = (
+        ms_of_day / 3_600_000,
+        ms_of_day / 60_000 % 60,
+        ms_of_day / 1000 % 60,
+        ms_of_day % 1000,
+    );
+    let fraction = if milli > 0 {
+        format!(".{milli:03}")
+    } else {
+        String::new()
+    };
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}{fraction}Z")
+}
+
+/// A number with `digits` decimals, or `-` when it is undefined (NaN: no hashed event).
+fn num(v: f64, digits: usize) -> String {
+    if v.is_nan() {
+        "-".to_string()
+    } else {
+        format!("{v:.digits$}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc_text(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_text(1_714_564_800_000), "2024-05-01T12:00:00Z");
+        assert_eq!(utc_text(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_text(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(utc_text(1_000_123), "1970-01-01T00:16:40.123Z");
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(
+            time_span(0, 10_000, 5),
+            "events from 1970-01-01T00:00:00Z to 1970-01-01T00:00:10Z (10.000 s), 0.500 events/s on average"
+        );
+        assert!(time_span(0, 0, 1).ends_with("(0.000 s)"));
+        assert!(time_span(0, 864_000_000, 1).contains("(10.0 days)"));
+    }
+}
