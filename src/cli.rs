@@ -26,6 +26,12 @@ pub struct Cli {
 enum Command {
     /// Compare candidate partition counts for a key sample: per-partition load, skew, hot keys.
     Analyze(cmd::analyze::AnalyzeArgs),
+    /// Design review from a plan file: capacity, consumers, the naive rule and a recommendation.
+    Plan(cmd::plan::PlanArgs),
+    /// CI gate: check a plan's [design] against its limits (exit 1 on a breach).
+    Check(cmd::check::CheckArgs),
+    /// Write a commented starter plan file from a sample.
+    Init(cmd::init::InitArgs),
     /// Write a seeded synthetic event sample (zipf, uniform, hot-tenant) as CSV.
     Synth(cmd::synth::SynthArgs),
     /// Show the partition each key lands on under one producer client's partitioner.
@@ -38,6 +44,9 @@ impl Command {
     fn run(self) -> Result<Exit> {
         match self {
             Command::Analyze(args) => cmd::analyze::run(args),
+            Command::Plan(args) => cmd::plan::run(args),
+            Command::Check(args) => cmd::check::run(args),
+            Command::Init(args) => cmd::init::run(args),
             Command::Synth(args) => cmd::synth::run(args),
             Command::Which(args) => cmd::which::run(args),
             Command::Partitioners(args) => cmd::partitioners::run(args),

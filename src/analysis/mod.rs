@@ -3,6 +3,8 @@
 //! A scenario is one partitioner at one partition count. Keys are hashed once per hash family
 //! ([`KeyHashes`]), in parallel; each scenario then only maps hashes to partitions and adds weights.
 
+pub mod capacity;
+pub mod consumers;
 pub mod placeholder;
 pub mod sketch;
 pub mod skew;
@@ -223,6 +225,32 @@ pub fn place_all(
     partition_sums(dist, dist.weights(), hashes, partitioner, n)
 }
 
+/// Per-partition loads (as [`place_all`]) and the per-partition sums of squared key weights that the
+/// key-clustered interval needs, in one pass over the keys.
+fn place_with_squares(
+    dist: &KeyDistribution,
+    hashes: &[u128],
+    partitioner: Partitioner,
+    n: PartitionCount,
+) -> (PartitionLoads, stats::KeyClusters) {
+    let mut acc = LoadAccumulator::new(n);
+    let mut clusters = stats::KeyClusters {
+        squares: vec![0.0; n.as_usize()],
+        spread_squares: 0.0,
+    };
+    for ((key, &w), &hash) in dist.keys().iter().zip(dist.weights()).zip(hashes) {
+        let placement = partitioner.place(key, hash, n);
+        let sq = (w as f64) * (w as f64);
+        match placement {
+            Placement::Partition(i) => clusters.squares[i as usize] += sq,
+            Placement::Random => clusters.spread_squares += sq,
+            Placement::Invalid => {}
+        }
+        acc.add(placement, w);
+    }
+    (acc.finish(), clusters)
+}
+
 /// Sums one per-key value (`values`, in key order: events or bytes) per partition.
 fn partition_sums(
     dist: &KeyDistribution,
@@ -363,10 +391,13 @@ pub fn analyze_with(
             let (p, n) = (partitioners[pi], counts[i]);
             let class = &classes[class_of[pi]];
             let hashes = hashes.get(p.family());
-            let placed = place_all(dist, hashes, p, n);
+            let (placed, clusters) = place_with_squares(dist, hashes, p, n);
             let byte_loads = partition_bytes(dist, hashes, p, n);
             let accepted = placed.loads.iter().sum();
-            let stats = stats::scenario_stats(&placed.loads, accepted, random[class_of[pi]][i]);
+            let clusters =
+                (settings.interval == stats::IntervalMethod::KeyClustered).then_some(&clusters);
+            let random = random[class_of[pi]][i];
+            let stats = stats::scenario_stats_with(&placed.loads, accepted, clusters, random);
             let mut scenario = Scenario::new(p, n, placed, byte_loads, class.top_share(), stats);
             if scenario.metrics.max_partition_events > 0 {
                 let keys = dist.keys().iter().zip(dist.weights()).zip(hashes);

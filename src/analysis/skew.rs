@@ -48,14 +48,7 @@ pub struct LoadMetrics {
 pub fn load_metrics(loads: &[u64], top_key_share: f64) -> LoadMetrics {
     let n = loads.len().max(1) as f64;
     let total: u128 = loads.iter().map(|&l| u128::from(l)).sum();
-    let (hottest, max) = loads
-        .iter()
-        .copied()
-        .enumerate()
-        .fold(
-            (0usize, 0u64),
-            |best, (i, l)| if l > best.1 { (i, l) } else { best },
-        );
+    let (hottest, max) = hottest(loads);
     let empty = loads.iter().filter(|&&l| l == 0).count() as u32;
     let hot_key_floor = (top_key_share * n).max(1.0);
     if total == 0 {
@@ -94,17 +87,18 @@ pub fn load_metrics(loads: &[u64], top_key_share: f64) -> LoadMetrics {
     }
 }
 
+/// The hottest partition's index (the lowest on ties) and its load.
+fn hottest(loads: &[u64]) -> (usize, u64) {
+    loads.iter().copied().enumerate().fold(
+        (0, 0),
+        |best, (i, l)| if l > best.1 { (i, l) } else { best },
+    )
+}
+
 /// Metrics of a scenario in which the client hashes no event (every key refused, or spread at
 /// random): there is no placement to judge, so every ratio is NaN (`null` in JSON, `-` in tables).
 pub fn undefined_metrics(loads: &[u64]) -> LoadMetrics {
-    let (hottest, max) = loads
-        .iter()
-        .copied()
-        .enumerate()
-        .fold(
-            (0usize, 0u64),
-            |best, (i, l)| if l > best.1 { (i, l) } else { best },
-        );
+    let (hottest, max) = hottest(loads);
     LoadMetrics {
         max_partition_events: max,
         hottest_partition: hottest as u32,

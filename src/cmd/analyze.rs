@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::args::{self, PartitionList};
+use super::args::{self, IntervalArg, PartitionList};
+use crate::analysis::capacity::{self, Targets};
 use crate::analysis::{stats, StatsSettings};
 use crate::budget;
 use crate::engine::{self, RunSettings, DEFAULT_MAX_KEYS};
@@ -117,6 +118,11 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_SEED)]
     pub seed: u64,
 
+    /// How the confidence interval of the hottest partition's share is computed (README,
+    /// "Statistics").
+    #[arg(long, value_enum, value_name = "METHOD", default_value_t = IntervalArg::KeyClustered)]
+    pub interval: IntervalArg,
+
     /// Monte Carlo trials for the random-placement expectation (0 turns it off; at most 1000000).
     #[arg(long, value_name = "N", default_value_t = stats::DEFAULT_TRIALS)]
     pub trials: u32,
@@ -124,6 +130,32 @@ pub struct AnalyzeArgs {
     /// Write the result to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
+
+    /// Peak events per second the topic must take (all partitions together). With --consumer-rate,
+    /// adds capacity columns: hot-partition utilization, at the horizon, headroom, runway.
+    #[arg(long, value_name = "EVENTS_PER_SEC", requires = "consumer_rate")]
+    pub peak_rate: Option<f64>,
+
+    /// Events per second one consumer processes from one partition.
+    #[arg(long, value_name = "EVENTS_PER_SEC", requires = "peak_rate")]
+    pub consumer_rate: Option<f64>,
+
+    /// Compound growth per month (0.04 = 4%), for the utilization at the horizon and the runway.
+    #[arg(
+        long,
+        value_name = "RATE",
+        default_value_t = 0.0,
+        allow_hyphen_values = true
+    )]
+    pub growth: f64,
+
+    /// Months ahead for the utilization at the horizon.
+    #[arg(long, value_name = "MONTHS", default_value_t = 0.0)]
+    pub horizon: f64,
+
+    /// Highest acceptable consumer utilization, for the runway (0.7 = 70%).
+    #[arg(long, value_name = "SHARE", default_value_t = capacity::DEFAULT_MAX_UTILIZATION)]
+    pub max_utilization: f64,
 
     /// Count at most N distinct keys exactly. Past N, analysis switches to bounded memory: partition
     /// loads and their metrics stay exact, distinct keys become a HyperLogLog estimate and top keys
@@ -141,6 +173,7 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
         output::refuse_input_as_output(path, &args.inputs)?;
     }
     let settings = settings(&args)?;
+    let targets = targets(&args)?;
     let outcome = engine::run(&settings)?;
     if outcome.read.skipped > 0 {
         eprintln!(
@@ -150,13 +183,44 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
         );
     }
     let provenance = provenance(&args, &settings, outcome.read.rows);
-    let report = Report::Analysis(AnalysisReport::new(&outcome, args.redact_keys, provenance));
+    let mut analysis = AnalysisReport::new(&outcome, args.redact_keys, provenance);
+    if let Some(t) = &targets {
+        analysis.add_capacity(t);
+    }
+    let report = Report::Analysis(analysis);
     engine::release_at_exit(outcome);
     output::emit_bytes(
         args.output.as_deref(),
         &report.render_wide(args.format, args.wide),
     )?;
     Ok(Exit::Ok)
+}
+
+/// The capacity targets of `--peak-rate` and `--consumer-rate` (clap requires both or neither).
+fn targets(args: &AnalyzeArgs) -> Result<Option<Targets>> {
+    let (Some(peak), Some(consumer)) = (args.peak_rate, args.consumer_rate) else {
+        return Ok(None);
+    };
+    let t = Targets {
+        peak_events_per_sec: peak,
+        growth_per_month: args.growth,
+        horizon_months: args.horizon,
+        consumer_events_per_sec: consumer,
+        max_utilization: args.max_utilization,
+        partition_bytes_per_sec: None,
+        mean_event_bytes: None,
+    };
+    t.validate().map_err(|m| {
+        // Name the flag, not the plan field.
+        let flag = m
+            .replace("peak_events_per_sec", "--peak-rate")
+            .replace("consumer_events_per_sec", "--consumer-rate")
+            .replace("growth_per_month", "--growth")
+            .replace("horizon_months", "--horizon")
+            .replace("max_utilization", "--max-utilization");
+        Error::Usage(flag)
+    })?;
+    Ok(Some(t))
 }
 
 /// Validates the flags into the engine's settings, before any input is read.
@@ -200,6 +264,7 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
         stats: StatsSettings {
             trials: args.trials,
             seed: args.seed,
+            interval: args.interval.into(),
         },
         max_keys: args.max_keys,
         top: args.top,
@@ -235,6 +300,14 @@ fn provenance(args: &AnalyzeArgs, settings: &RunSettings, rows: u64) -> Provenan
     p.set("max_keys", args.max_keys);
     p.set("top", args.top);
     p.set("redact_keys", args.redact_keys);
+    p.set("interval", settings.stats.interval.name());
+    if let (Some(peak), Some(consumer)) = (args.peak_rate, args.consumer_rate) {
+        p.set("peak_rate", peak);
+        p.set("consumer_rate", consumer);
+        p.set("growth", args.growth);
+        p.set("horizon", args.horizon);
+        p.set("max_utilization", args.max_utilization);
+    }
     if args.trials > 0 {
         p.seed = Some(args.seed);
         p.trials = Some(args.trials);

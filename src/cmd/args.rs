@@ -3,8 +3,9 @@
 
 use clap::builder::{PossibleValue, TypedValueParser};
 
+use crate::analysis::stats::IntervalMethod;
 use crate::partitioner::{PartitionCount, Partitioner};
-use crate::settings::parse_partition_list;
+use crate::settings::{parse_delimiter, parse_partition_list};
 
 /// A validated, sorted, duplicate-free list of partition counts (`--partitions`).
 #[derive(Debug, Clone)]
@@ -136,17 +137,28 @@ impl TypedValueParser for PartitionerParser {
     }
 }
 
-/// Parses `--delimiter`: one ASCII character, or the words `tab` / `\t`.
-pub fn delimiter(text: &str) -> Result<u8, String> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => {
-            Ok(text.as_bytes()[0])
+/// `--interval`: how the confidence interval of the hottest partition's share is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IntervalArg {
+    /// Keys are the sampling units (bootstrap over keys, cluster-robust): right when a key's events
+    /// come in bursts, as in real traffic, or the weight column is not an event count.
+    KeyClustered,
+    /// Events are independent draws (Clopper-Pearson): too narrow for bursty traffic.
+    Multinomial,
+}
+
+impl From<IntervalArg> for IntervalMethod {
+    fn from(a: IntervalArg) -> IntervalMethod {
+        match a {
+            IntervalArg::KeyClustered => IntervalMethod::KeyClustered,
+            IntervalArg::Multinomial => IntervalMethod::Multinomial,
         }
-        _ => Err(format!(
-            "'{text}' is not a single ASCII character (use e.g. ',', ';', '|' or 'tab')"
-        )),
     }
+}
+
+/// Parses `--delimiter` (see [`parse_delimiter`]).
+pub fn delimiter(text: &str) -> Result<u8, String> {
+    parse_delimiter(text)
 }
 
 #[cfg(test)]

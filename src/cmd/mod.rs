@@ -3,6 +3,9 @@
 
 pub mod analyze;
 pub mod args;
+pub mod check;
+pub mod init;
 pub mod partitioners;
+pub mod plan;
 pub mod synth;
 pub mod which;

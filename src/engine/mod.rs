@@ -11,6 +11,7 @@
 //! The outcome says how exact it is ([`Exactness`]) and keeps what later stages need (the distinct keys
 //! in exact mode), so report writers only format.
 
+use crate::analysis::stats::IntervalMethod;
 use crate::analysis::stream::{AdaptiveSink, Collected, StreamPlan};
 use crate::analysis::{self, Analysis, StatsSettings};
 use crate::error::Result;
@@ -78,6 +79,9 @@ pub struct HeavyKey {
     pub events: u64,
     /// How much `events` may overestimate (bounded mode only).
     pub max_error: Option<u64>,
+    /// Bounded mode only: whether the key is certainly among the heaviest listed, because its lower
+    /// bound (`events - max_error`) is at least the upper bound of every key not listed.
+    pub certain: Option<bool>,
 }
 
 /// What a run found.
@@ -101,6 +105,9 @@ pub struct Outcome {
     pub distribution: Option<KeyDistribution>,
     /// The facets asked for in [`RunSettings::facets`], cells keyed by index into `distribution`.
     pub facets: Facets,
+    /// The confidence interval used: the one asked for in exact mode; multinomial in bounded mode,
+    /// where per-key weights are not kept.
+    pub interval: IntervalMethod,
 }
 
 /// Runs the pipeline: reads every input, counts keys (exactly or within bounds) and evaluates every
@@ -126,7 +133,14 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
             from_distribution(dist, settings, read)
         }
         Collected::Bounded(streamed) => {
-            let mut result = streamed.finish(settings.top);
+            // One counter more than listed: its count bounds every key left out.
+            let mut result = streamed.finish(settings.top.saturating_add(1));
+            let next = if result.top_keys.len() > settings.top {
+                result.top_keys.pop().map_or(0, |c| c.count)
+            } else {
+                0
+            };
+            let outside = next.max(result.top_keys_max_error);
             // Only the heavy-hitter summary's keys are known: list those on each hottest partition.
             for s in &mut result.analysis.scenarios {
                 if s.metrics.max_partition_events > 0 {
@@ -149,6 +163,7 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
                         key: c.key.clone(),
                         events: c.count,
                         max_error: Some(c.error),
+                        certain: Some(c.count - c.error.min(c.count) >= outside),
                     })
                     .collect(),
                 top_key_share: result.top_key_share,
@@ -164,6 +179,7 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
                 analysis: result.analysis,
                 distribution: None,
                 facets: Facets::default(),
+                interval: IntervalMethod::Multinomial,
             }
         }
     })
@@ -190,6 +206,7 @@ pub fn from_distribution(
             key: key.clone(),
             events,
             max_error: None,
+            certain: None,
         })
         .collect();
     Outcome {
@@ -202,6 +219,7 @@ pub fn from_distribution(
         exactness: Exactness::Exact,
         distribution: Some(dist),
         facets: Facets::default(),
+        interval: settings.stats.interval,
     }
 }
 

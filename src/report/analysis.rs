@@ -9,7 +9,9 @@ use super::document::{Block, Document};
 use super::keys::{self, KeyLabel};
 use super::table::{Align, Table};
 use super::{group_digits, percent, plural, Provenance};
+use crate::analysis::capacity::{self, ByteLoad, Capacity, Targets};
 use crate::analysis::placeholder::is_placeholder;
+use crate::analysis::stats::IntervalMethod;
 use crate::analysis::{LoadMetrics, ScenarioStats};
 use crate::engine::{Exactness, Outcome};
 use crate::partitioner::Partitioner;
@@ -34,10 +36,50 @@ pub struct TopKey {
     /// key has at least `events - max_error` events. Absent when counts are exact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_error: Option<u64>,
+    /// Bounded-memory mode only: true when the key is certainly among the listed heaviest keys (its
+    /// lower bound, `events - max_error`, is at least the upper bound of every key not listed). The
+    /// list is ranked by upper bound, so a key marked false may be outranked by one left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certain: Option<bool>,
     /// True when the key is a placeholder spelling (`NA`, `null`, empty, `-`, `0`, ...): usually
     /// missing data or an absent key, not an entity. Absent when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub placeholder: bool,
+}
+
+/// The confidence interval a report uses, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalNote {
+    /// `key-clustered` or `multinomial`.
+    pub method: String,
+    /// Why this interval, and what it assumes.
+    pub reason: String,
+}
+
+impl IntervalNote {
+    fn new(method: IntervalMethod, bounded: bool) -> IntervalNote {
+        let reason = match (method, bounded) {
+            (_, true) => "bounded-memory mode keeps no per-key weights, so the interval treats events \
+                as independent draws (multinomial, Clopper-Pearson with Bonferroni over partitions); \
+                it is too narrow when a key's events come in bursts",
+            (IntervalMethod::KeyClustered, false) => "keys are the sampling units (a cluster-robust, \
+                bootstrap-over-keys variance with Bonferroni over partitions): it stays valid when a \
+                key's events arrive in bursts, as in real traffic, and when the weight column is not \
+                an event count",
+            (IntervalMethod::Multinomial, false) => "asked for with --interval multinomial: events are \
+                independent draws (Clopper-Pearson with Bonferroni over partitions); conservative for \
+                truly independent events, too narrow when a key's events come in bursts",
+        };
+        IntervalNote {
+            method: if bounded {
+                "multinomial"
+            } else {
+                method.name()
+            }
+            .to_string(),
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// One of the heaviest keys on a scenario's hottest partition.
@@ -67,6 +109,7 @@ impl TopKey {
             events,
             share: events as f64 / total.max(1) as f64,
             max_error: None,
+            certain: None,
             placeholder: is_placeholder(key),
         }
     }
@@ -128,6 +171,10 @@ pub struct ScenarioReport {
     /// it hot. Keys a client places at random are on no single partition and never listed.
     #[serde(default)]
     pub hot_partition_keys: Vec<HotPartitionKey>,
+    /// Capacity figures, only with `--peak-rate` and `--consumer-rate` (README, "Planning
+    /// capacity"); absent otherwise, so the JSON without those flags is unchanged.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Capacity>,
 }
 
 /// The result of `keyplan analyze`.
@@ -158,6 +205,9 @@ pub struct AnalysisReport {
     /// approximate and how much. Partition loads and their metrics stay exact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approximate: Option<Approximation>,
+    /// Which confidence interval the scenarios' `max_share_ci` and `skew_ci` are, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<IntervalNote>,
     /// How the report was made: keyplan version, inputs, settings that change results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
@@ -173,6 +223,7 @@ impl AnalysisReport {
             .enumerate()
             .map(|(rank, k)| TopKey {
                 max_error: k.max_error,
+                certain: k.certain,
                 ..TopKey::new(&k.key, rank + 1, k.events, analysis.events, redact)
             })
             .collect();
@@ -220,6 +271,7 @@ impl AnalysisReport {
                         }
                     })
                     .collect(),
+                capacity: None,
             })
             .collect();
         AnalysisReport {
@@ -232,8 +284,41 @@ impl AnalysisReport {
             last_event_ms: outcome.time_range.map(|r| r.1),
             top_keys,
             scenarios,
+            interval: Some(IntervalNote::new(
+                outcome.interval,
+                matches!(outcome.exactness, Exactness::Bounded(_)),
+            )),
             approximate,
             provenance: Some(provenance),
+        }
+    }
+
+    /// Adds the capacity figures of every scenario for `targets` (`analyze --peak-rate ...`). Byte
+    /// figures use the sample's sizes when it has them, otherwise `targets.mean_event_bytes`.
+    pub fn add_capacity(&mut self, targets: &Targets) {
+        let mean_bytes = self
+            .total_bytes
+            .filter(|_| self.events > 0)
+            .map(|b| b as f64 / self.events as f64);
+        for s in &mut self.scenarios {
+            let bytes = match (s.max_bytes_share, mean_bytes) {
+                (Some(share), Some(mean)) => Some(ByteLoad {
+                    max_bytes_share: share,
+                    mean_event_bytes: mean,
+                    measured: true,
+                }),
+                _ => targets.mean_event_bytes.map(|mean| ByteLoad {
+                    max_bytes_share: s.metrics.max_share,
+                    mean_event_bytes: mean,
+                    measured: false,
+                }),
+            };
+            s.capacity = Some(capacity::capacity(
+                s.metrics.max_share,
+                s.stats.max_share_ci[1],
+                bytes,
+                targets,
+            ));
         }
     }
 
@@ -309,7 +394,9 @@ impl AnalysisReport {
             Some(a) => format!(
                 "Bounded-memory mode: {}. Partition loads and their metrics are exact; distinct keys \
                  are a HyperLogLog estimate; top-key counts are upper bounds, each at most {} above \
-                 the true count, so top_key_share and hot_key_floor are upper bounds too.",
+                 the true count, so top_key_share and hot_key_floor are upper bounds too. Top keys are \
+                 ranked by their upper bound: only those marked certainly_top (lower bound at least \
+                 every unlisted key's upper bound) are sure to belong in the list.",
                 a.reason,
                 group_digits(a.top_keys_max_error)
             ),
@@ -331,7 +418,7 @@ impl AnalysisReport {
             .any(|s| s.stats.worse_than_random == Some(true))
         {
             notes.push(
-                "worse: skew above the 95th percentile of random placement of the same keys; \
+                "worse: skew above the 95th percentile of random placement of the same keys (by more than 2 standard errors); \
                  this hash is unlucky for this key set at that count"
                     .to_string(),
             );
@@ -514,6 +601,14 @@ impl AnalysisReport {
             headers.push(("max_bytes_share", Align::Right));
             headers.push(("bytes_skew", Align::Right));
         }
+        let with_capacity = self.scenarios.iter().any(|s| s.capacity.is_some());
+        if with_capacity {
+            headers.push(("hot_util", Align::Right));
+            headers.push(("util_at_horizon", Align::Right));
+            headers.push(("util_at_horizon_upper", Align::Right));
+            headers.push(("headroom", Align::Right));
+            headers.push(("runway_months", Align::Right));
+        }
         // What a 120-column terminal leaves out first: the least read and most derivable columns.
         let mut t = Table::new(&headers).optional(&[
             "gini",
@@ -563,6 +658,19 @@ impl AnalysisReport {
                 );
                 row.push(s.bytes_skew.map_or(String::new(), |v| format!("{v:.3}")));
             }
+            if with_capacity {
+                match &s.capacity {
+                    Some(c) => row.extend([
+                        format!("{:.3}", c.hot_partition_utilization),
+                        format!("{:.3}", c.utilization_at_horizon),
+                        format!("{:.3}", c.utilization_at_horizon_upper),
+                        format!("{:.3}", c.headroom),
+                        c.runway_months
+                            .map_or_else(|| "never".to_string(), |m| format!("{m:.1}")),
+                    ]),
+                    None => row.extend(std::iter::repeat(String::new()).take(5)),
+                }
+            }
             t.push(row);
         }
         t
@@ -578,6 +686,7 @@ impl AnalysisReport {
         ];
         if bounded {
             headers.push(("at_least", Align::Right));
+            headers.push(("certainly_top", Align::Left));
         }
         let mut t = Table::new(&headers);
         for (i, k) in self.top_keys.iter().enumerate() {
@@ -591,6 +700,14 @@ impl AnalysisReport {
                 let error = k.max_error.unwrap_or(0);
                 row[2] = format!("<= {}", k.events);
                 row.push(k.events.saturating_sub(error).to_string());
+                row.push(
+                    if k.certain == Some(true) {
+                        "yes"
+                    } else {
+                        "maybe"
+                    }
+                    .to_string(),
+                );
             }
             t.push(row);
         }

@@ -1,7 +1,7 @@
 //! Reports: one [`Report`] value per run, rendered by one [`Writer`](writer::Writer) per format.
 //!
 //! Each command's result is a typed, serializable report ([`AnalysisReport`], [`WhichReport`],
-//! [`PartitionersReport`]) holding every number already derived; writers only format. The JSON field
+//! [`PartitionersReport`], [`PlanReport`], [`CheckReport`]) holding every number already derived; writers only format. The JSON field
 //! names are the public contract (each report's `schema`): extend, never rename. Every report records
 //! its [`Provenance`] and nothing time-dependent, so the same input and flags give the same bytes.
 
@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod document;
 pub mod keys;
 pub mod partitioners;
+pub mod plan;
 pub mod table;
 pub mod which;
 pub mod writer;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use analysis::{AnalysisReport, Approximation, ScenarioReport, TopKey, ANALYSIS_SCHEMA};
 pub use document::{Block, Document};
 pub use partitioners::{PartitionerRow, PartitionersReport, PARTITIONERS_SCHEMA};
+pub use plan::{CheckReport, PlanReport, CHECK_SCHEMA, PLAN_SCHEMA};
 pub use which::{WhichKey, WhichReport, WHICH_SCHEMA};
 pub use writer::{writer, Writer};
 
@@ -104,6 +106,10 @@ pub enum Report {
     Which(WhichReport),
     /// `keyplan partitioners`.
     Partitioners(PartitionersReport),
+    /// `keyplan plan`.
+    Plan(Box<PlanReport>),
+    /// `keyplan check`.
+    Check(Box<CheckReport>),
 }
 
 impl Report {
@@ -113,6 +119,8 @@ impl Report {
             Report::Analysis(r) => r.document(),
             Report::Which(r) => r.document(),
             Report::Partitioners(r) => r.document(),
+            Report::Plan(r) => r.document(),
+            Report::Check(r) => r.document(),
         }
     }
 
@@ -122,6 +130,8 @@ impl Report {
             Report::Analysis(r) => r.scenario_csv().into_bytes(),
             Report::Which(r) => r.csv(),
             Report::Partitioners(r) => r.table().to_csv().into_bytes(),
+            Report::Plan(r) => r.scenario_table().to_csv().into_bytes(),
+            Report::Check(r) => r.breach_table().to_csv().into_bytes(),
         }
     }
 

@@ -44,6 +44,8 @@ impl Writer for JsonWriter {
             Report::Analysis(r) => serde_json::to_vec_pretty(r),
             Report::Which(r) => serde_json::to_vec_pretty(r),
             Report::Partitioners(r) => serde_json::to_vec_pretty(r),
+            Report::Plan(r) => serde_json::to_vec_pretty(r),
+            Report::Check(r) => serde_json::to_vec_pretty(r),
         }
         .expect("reports hold only serializable values");
         bytes.push(b'\n');

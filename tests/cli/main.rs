@@ -8,6 +8,7 @@ mod ingest;
 mod messages;
 mod output;
 mod partitioner_properties;
+mod plan;
 mod properties;
 mod synth_bounded;
 mod vectors;

@@ -130,8 +130,10 @@ fn analyze_json(input: &Path, extra: &[&str]) -> AnalysisReport {
 fn bounded_mode_keeps_loads_exact() {
     let w = Workdir::new();
     let input = w.write("many.csv", many_keys_sample(3000, 500));
-    let exact = analyze_json(&input, &[]);
+    // Bounded mode keeps no per-key weights, so its interval is the multinomial one.
+    let exact = analyze_json(&input, &["--interval", "multinomial"]);
     let bounded = analyze_json(&input, &["--max-keys", "10", "--top", "3"]);
+    assert_eq!(bounded.interval.as_ref().unwrap().method, "multinomial");
 
     assert!(exact.approximate.is_none());
     assert_eq!(exact.distinct_keys, 3001);
@@ -305,4 +307,43 @@ fn huge_requests_are_refused_before_the_run() {
     .code(2)
     .stderr(predicates::str::contains("--mean-bytes"));
     assert_eq!(dir.files(), ["in.csv"]);
+}
+
+/// In bounded mode the top list is ranked by upper bound; each key says whether it certainly belongs
+/// (its lower bound beats every unlisted key's upper bound), and those that do are truly heavier than
+/// every key left out.
+#[test]
+fn bounded_top_keys_say_which_are_certain() {
+    let w = Workdir::new();
+    let input = w.write("many.csv", many_keys_sample(3000, 500));
+    let exact = analyze_json(&input, &["--top", "3000"]);
+    let bounded = analyze_json(&input, &["--max-keys", "50", "--top", "5"]);
+    let truth: std::collections::HashMap<&str, u64> = exact
+        .top_keys
+        .iter()
+        .map(|k| (k.key.as_str(), k.events))
+        .collect();
+    assert!(bounded.top_keys.iter().all(|k| k.certain.is_some()));
+    let certain: Vec<_> = bounded
+        .top_keys
+        .iter()
+        .filter(|k| k.certain == Some(true))
+        .collect();
+    assert!(
+        !certain.is_empty(),
+        "the hot key is certain: {:?}",
+        bounded.top_keys
+    );
+    let listed: Vec<&str> = bounded.top_keys.iter().map(|k| k.key.as_str()).collect();
+    let heaviest_unlisted = exact
+        .top_keys
+        .iter()
+        .filter(|k| !listed.contains(&k.key.as_str()))
+        .map(|k| k.events)
+        .max()
+        .unwrap_or(0);
+    for k in certain {
+        assert!(truth[k.key.as_str()] >= heaviest_unlisted, "{k:?}");
+    }
+    assert!(exact.top_keys.iter().all(|k| k.certain.is_none()));
 }

@@ -1,10 +1,25 @@
 //! Settings: what the user asked for, validated before any input is read.
 //!
-//! Flags (and, later, a plan file) become these typed values; the pipeline ([`crate::engine`]) runs on
+//! Flags (and a plan file, [`plan`]) become these typed values; the pipeline ([`crate::engine`]) runs on
 //! them and never sees raw text. Parsers here return typed errors ([`ListError`]); the CLI layer turns
 //! them into usage messages.
 
+pub mod plan;
+
 use crate::partitioner::{CountError, PartitionCount, MAX_PARTITIONS};
+
+/// Parses a field delimiter: one ASCII character, or the words `tab` / `\t`.
+pub fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => {
+            Ok(text.as_bytes()[0])
+        }
+        _ => Err(format!(
+            "'{text}' is not a single ASCII character (use e.g. ',', ';', '|' or 'tab')"
+        )),
+    }
+}
 
 /// Why a partition-count list does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
