@@ -64,8 +64,14 @@ pub fn run() -> Exit {
             return Exit::Ok;
         }
         Err(e) => {
-            // The same prefix as every other error: clap's rendering starts with "error: ".
-            eprint!("keyplan: {}", e.render());
+            // The same prefix as every other error: clap's rendering starts with "error: ". Each line
+            // is made safe for the terminal, since clap quotes the arguments it rejects.
+            let text = e.render().to_string();
+            let safe: Vec<String> = text
+                .lines()
+                .map(|l| terminal::safe(l, terminal::MAX_MESSAGE_CHARS).into_owned())
+                .collect();
+            eprintln!("keyplan: {}", safe.join("\n"));
             return Exit::Error;
         }
     };

@@ -120,6 +120,11 @@ impl fmt::Debug for AtomicFile {
 }
 
 impl AtomicFile {
+    /// The target path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Creates the temporary file next to `path` (or opens `path` itself when it is a device, a FIFO,
     /// a socket or a standard stream).
     pub fn create(path: &Path) -> Result<AtomicFile> {
@@ -352,6 +357,64 @@ fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
     false
+}
+
+/// Where a streamed output goes: an [`AtomicFile`] (committed by [`finish`](Self::finish), removed
+/// if dropped before), or standard output.
+pub enum OutStream {
+    /// `-o PATH`.
+    File(AtomicFile),
+    /// Standard output, buffered.
+    Stdout(io::BufWriter<io::StdoutLock<'static>>),
+}
+
+impl OutStream {
+    /// Opens `output`, or standard output when `None`.
+    pub fn open(output: Option<&Path>) -> Result<OutStream> {
+        Ok(match output {
+            Some(path) => OutStream::File(AtomicFile::create(path)?),
+            None => OutStream::Stdout(io::BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+        })
+    }
+
+    /// The name for error messages.
+    pub fn name(&self) -> String {
+        match self {
+            OutStream::File(f) => f.path().display().to_string(),
+            OutStream::Stdout(_) => "<stdout>".to_string(),
+        }
+    }
+
+    /// Flushes standard output, or commits the file into place.
+    pub fn finish(self) -> Result<()> {
+        match self {
+            OutStream::File(f) => f.commit(),
+            OutStream::Stdout(mut out) => out.flush().map_err(|e| Error::io("<stdout>", e)),
+        }
+    }
+}
+
+impl Write for OutStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            OutStream::File(f) => f.write(buf),
+            OutStream::Stdout(out) => out.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            OutStream::File(f) => f.write_all(buf),
+            OutStream::Stdout(out) => out.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            OutStream::File(f) => f.flush(),
+            OutStream::Stdout(out) => out.flush(),
+        }
+    }
 }
 
 /// Writes `text` to `output`, or to standard output when `output` is `None`.

@@ -4,4 +4,4 @@
 use keyplan::ingest::InputFormat;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| keyplan_fuzz::run(InputFormat::Auto, data));
+fuzz_target!(init: keyplan_fuzz::warm_up(), |data: &[u8]| keyplan_fuzz::run(InputFormat::Auto, data));

@@ -175,6 +175,9 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     let settings = settings(&args)?;
     let targets = targets(&args)?;
     let outcome = engine::run(&settings)?;
+    for note in &outcome.read.notes {
+        eprintln!("keyplan: warning: {note}");
+    }
     if outcome.read.skipped > 0 {
         eprintln!(
             "keyplan: note: {} records with a null key were left out (producers spread them over \

@@ -8,9 +8,9 @@
 //! - lines end at `\n` only; the `\n` is not part of the key;
 //! - a final `\n` at the end of the file ends the last line, it does not add an empty key, but an
 //!   empty line anywhere else (including `\n\n` at the end) is the empty key;
-//! - a `\r` before the `\n` is kept as part of the key (a key may legitimately end in `\r`); with
-//!   `--key-encoding utf8` keyplan warns when lines end in `\r`, the mark of CRLF line ends. The other
-//!   encodings ignore surrounding whitespace, so CRLF files just work with them;
+//! - a `\r` right before the `\n` (CRLF line ends) is part of the line end, not of the key: the one
+//!   rule of every line-oriented input ([`line_key`]), so a CRLF file gives the keys of its LF twin.
+//!   A key that really ends in `\r` is given with `--key-encoding hex` or `base64`;
 //! - `-` reads standard input; gzip-compressed files are read transparently (detected by the gzip
 //!   magic bytes `1f 8b` at the start, so a raw keys file cannot start with those two bytes);
 //! - a key that holds `\n` cannot be written as one line: give it with `--key-encoding hex` or
@@ -20,16 +20,20 @@
 //! the word `random`; where it refuses the key (Kinesis: not 1..=256 code points of UTF-8), `invalid`.
 
 use std::ffi::OsString;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
 use super::args;
 use crate::error::{Error, Exit, Location, Result};
-use crate::ingest::encoding::{encode, KeyEncoding};
+use crate::ingest::blocks::{line_too_long, MAX_LINE_BYTES};
+use crate::ingest::encoding::{check_key_len, encode, KeyEncoding, MAX_KEY_BYTES};
+use crate::ingest::lines::line_key;
 use crate::ingest::Source;
 use crate::output;
+use crate::output::OutStream;
 use crate::partitioner::{PartitionCount, Partitioner, Placement};
-use crate::report::{ListFormat, Provenance, Report, WhichKey, WhichReport};
+use crate::report::which::WhichStream;
+use crate::report::{ListFormat, Provenance, WhichKey};
 
 /// Show the partition each key lands on, exactly as a given producer client computes it.
 #[derive(Debug, clap::Args)]
@@ -125,54 +129,54 @@ pub fn run(args: WhichArgs) -> Result<Exit> {
                 .into(),
         ));
     }
-    let mut given: Vec<GivenKey> = args
-        .keys
-        .iter()
-        .enumerate()
-        .map(|(i, key)| GivenKey {
+    // Keys stream from arguments and file to the output one by one: memory stays flat however many
+    // keys a topic dump holds. With -o, a failure leaves the target as it was.
+    let mut out = OutStream::open(args.output.as_deref())?;
+    let name = out.name();
+    let io_err = |e| Error::io(name.as_str(), e);
+    let mut stream = WhichStream::new(
+        &mut out,
+        args.format.into(),
+        args.partitioner,
+        args.partitions,
+        args.key_encoding.name(),
+    )
+    .map_err(io_err)?;
+    let mut place = |key: GivenKey| -> Result<()> {
+        let placed = place_key(
+            key.text,
+            args.key_encoding,
+            args.partitioner,
+            args.partitions,
+        )
+        .map_err(|message| match key.origin {
+            Origin::Argument(i) => Error::Usage(format!("KEY argument {i}: {message}")),
+            Origin::Line(location) => Error::input(location, message),
+        })?;
+        stream
+            .push(WhichKey::new(placed.given, &placed.bytes, placed.placement))
+            .map_err(io_err)
+    };
+    for (i, key) in args.keys.iter().enumerate() {
+        place(GivenKey {
             text: os_bytes(key),
             origin: Origin::Argument(i + 1),
-        })
-        .collect();
-    if let Some(file) = &args.keys_file {
-        given.extend(read_keys_file(file, args.key_encoding)?);
+        })?;
     }
-    let placed = given
-        .into_iter()
-        .map(|key| {
-            place_key(
-                key.text,
-                args.key_encoding,
-                args.partitioner,
-                args.partitions,
-            )
-            .map_err(|message| match key.origin {
-                Origin::Argument(i) => Error::Usage(format!("KEY argument {i}: {message}")),
-                Origin::Line(location) => Error::input(location, message),
-            })
-        })
-        .collect::<Result<Vec<Placed>>>()?;
+    if let Some(file) = &args.keys_file {
+        for_each_key_line(file, args.key_encoding, &mut place)?;
+    }
     let mut inputs = Vec::new();
     if !args.keys.is_empty() {
         inputs.push("KEY arguments".to_string());
     }
     inputs.extend(args.keys_file.iter().cloned());
-    let mut provenance = Provenance::new(inputs, placed.len() as u64);
+    let mut provenance = Provenance::new(inputs, stream.written());
     provenance.set("partitioner", args.partitioner.id());
     provenance.set("partitions", args.partitions);
     provenance.set("key_encoding", args.key_encoding.name());
-    let keys = placed
-        .into_iter()
-        .map(|p| WhichKey::new(p.given, &p.bytes, p.placement))
-        .collect();
-    let report = Report::Which(WhichReport::new(
-        args.partitioner,
-        args.partitions,
-        args.key_encoding.name(),
-        keys,
-        provenance,
-    ));
-    output::emit_bytes(args.output.as_deref(), &report.render(args.format.into()))?;
+    stream.finish(provenance).map_err(io_err)?;
+    out.finish()?;
     Ok(Exit::Ok)
 }
 
@@ -190,35 +194,50 @@ fn os_bytes(arg: &OsString) -> Vec<u8> {
 }
 
 /// Reads a keys file: one key per `\n`-terminated line (see the module docs for the exact rules).
-fn read_keys_file(name: &str, encoding: KeyEncoding) -> Result<Vec<GivenKey>> {
-    let source = Source::open(name)?;
-    let mut keys = Vec::new();
-    let mut cr_lines = 0u64;
-    // `split` yields no empty item after a final `\n`, and one per empty line elsewhere.
-    for (index, line) in source.reader.split(b'\n').enumerate() {
-        let text = line.map_err(|e| Error::io(name, e))?;
-        if text.ends_with(b"\r") {
-            cr_lines += 1;
+fn for_each_key_line(
+    name: &str,
+    encoding: KeyEncoding,
+    each: &mut dyn FnMut(GivenKey) -> Result<()>,
+) -> Result<()> {
+    let mut source = Source::open(name)?;
+    // Like `split(b'\n')` (no empty key after a final `\n`, one per empty line elsewhere), but a
+    // line is never held past MAX_LINE_BYTES: a file without line ends must not fill memory.
+    for index in 1u64.. {
+        let at = || Location::line(name, index);
+        let mut text = Vec::new();
+        let limit = MAX_LINE_BYTES as u64 + 1;
+        let n = (&mut source.reader)
+            .take(limit)
+            .read_until(b'\n', &mut text)
+            .map_err(|e| Error::io(name, e))?;
+        if n == 0 {
+            break;
         }
-        keys.push(GivenKey {
+        if text.last() == Some(&b'\n') {
+            text.pop();
+        } else if n as u64 == limit {
+            return Err(line_too_long(name, index));
+        }
+        if text.len() > MAX_KEY_BYTES {
+            // The key is the decoded text, which no encoding makes longer than the text.
+            if let Ok(key) = encode(&text, encoding) {
+                check_key_len(&key).map_err(|m| Error::input(at(), m))?;
+            }
+        }
+        let len = line_key(&text).len();
+        text.truncate(len);
+        each(GivenKey {
             text,
-            origin: Origin::Line(Location::line(name, index as u64 + 1)),
-        });
+            origin: Origin::Line(at()),
+        })?;
     }
-    if cr_lines > 0 && encoding == KeyEncoding::Utf8 {
-        let name = crate::terminal::field(name);
-        eprintln!(
-            "keyplan: warning: {cr_lines} line(s) of {name} end in '\\r' (CRLF line ends?); keys are \
-             bytes, so each of those keys includes the '\\r'. Strip it (e.g. tr -d '\\r') unless the \
-             producer's keys really end in '\\r'."
-        );
-    }
-    Ok(keys)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::WhichReport;
 
     fn n(count: u64) -> PartitionCount {
         PartitionCount::new(count).unwrap()

@@ -116,7 +116,7 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
     if settings.facets.any() {
         let mut sink = FacetCounter::new(settings.facets);
         let read = ingest::read_into(&settings.inputs, &settings.ingest, &mut sink)?;
-        ingest::ensure_events(&settings.inputs, sink.total(), read)?;
+        ingest::ensure_events(&settings.inputs, sink.total(), &read)?;
         let (dist, facets) = sink.finish()?;
         return Ok(Outcome {
             facets,
@@ -126,7 +126,7 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
     let plan = StreamPlan::new(&settings.partitioners, &settings.counts, settings.max_keys);
     let mut sink = AdaptiveSink::new(plan);
     let read = ingest::read_into(&settings.inputs, &settings.ingest, &mut sink)?;
-    ingest::ensure_events(&settings.inputs, sink.total(), read)?;
+    ingest::ensure_events(&settings.inputs, sink.total(), &read)?;
     Ok(match sink.finish() {
         Collected::Exact(counter) => {
             let dist = counter.finish();

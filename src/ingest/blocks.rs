@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use memchr::memrchr;
+use memchr::{memrchr, memrchr2};
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::counter::EventSink;
@@ -46,6 +46,29 @@ pub fn default_block_size() -> usize {
         .and_then(|n| n.parse().ok())
         .filter(|&n| n > 0)
         .unwrap_or(BLOCK_SIZE)
+}
+
+/// The longest line (or CSV row) any reader accepts, in bytes: 8 MiB.
+///
+/// Lines are held whole in memory, so without a cap a line that never ends (`/dev/zero`, a gzip bomb
+/// of one line, a CSV with a stray quote) would be read until memory runs out. Kafka's defaults bound
+/// a whole record (key, value and headers) at 1 MiB (producer `max.request.size`, broker
+/// `message.max.bytes`); a kcat `-J` envelope of such a record is at most about 6 MiB even when every
+/// payload byte is escaped as `\u00XX`, so 8 MiB passes every envelope of a default-sized record while
+/// keeping the engine's memory to a few times this per worker.
+pub const MAX_LINE_BYTES: usize = 8 << 20;
+
+/// The error for a line (or row) longer than [`MAX_LINE_BYTES`], at `line`.
+pub(crate) fn line_too_long(name: &str, line: u64) -> Error {
+    Error::input(
+        Location::line(name, line),
+        format!(
+            "this line is longer than {} MiB, the most keyplan reads as one line (keys are at \
+             most {} MiB); is this a text file with line ends?",
+            MAX_LINE_BYTES >> 20,
+            crate::ingest::encoding::MAX_KEY_BYTES >> 20
+        ),
+    )
 }
 
 /// What one block held.
@@ -102,6 +125,9 @@ pub(crate) struct Engine<'a> {
     pub divert: fn(&[u8]) -> bool,
     /// Target block size in bytes ([`BLOCK_SIZE`] unless a test wants many tiny blocks).
     pub block_size: usize,
+    /// Whether a lone `\r` ends a line too (CSV, as csv-core reads it), so that blocks of a file with
+    /// old Mac line ends can be cut; otherwise only `\n` does (keys of `lines` input may end in `\r`).
+    pub cr_ends_lines: bool,
 }
 
 impl Engine<'_> {
@@ -410,7 +436,11 @@ impl<R: Read> Feed<R> {
         }
         buf.clear();
         std::mem::swap(buf, &mut self.carry);
-        let mut scanned = 0; // bytes of `buf` already known to hold no newline
+        let last_line_end = |bytes: &[u8]| match engine.cr_ends_lines {
+            true => memrchr2(b'\n', b'\r', bytes),
+            false => memrchr(b'\n', bytes),
+        };
+        let mut scanned = 0; // bytes of `buf` already known to hold no line end
         loop {
             if self.eof {
                 if buf.is_empty() {
@@ -419,14 +449,21 @@ impl<R: Read> Feed<R> {
                 break;
             }
             if buf.len() >= engine.block_size.max(1) {
-                if let Some(i) = memrchr(b'\n', &buf[scanned..]) {
+                if let Some(i) = last_line_end(&buf[scanned..]) {
                     let cut = scanned + i + 1;
                     self.carry.extend_from_slice(&buf[cut..]);
                     buf.truncate(cut);
                     break;
                 }
-                // One line longer than a block (a multi-megabyte key): keep reading until it ends.
+                // One line longer than a block (a multi-megabyte row): keep reading until it ends,
+                // but not forever: the whole block is that line's start, so it is the block's line 1.
                 scanned = buf.len();
+                if scanned > MAX_LINE_BYTES {
+                    buf.clear();
+                    self.eof = true;
+                    self.fail(self.next, line_too_long(engine.name, 1));
+                    return None;
+                }
             }
             let old = buf.len();
             let want = READ_CHUNK

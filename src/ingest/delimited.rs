@@ -9,15 +9,20 @@
 //!   cut at newlines.
 //!
 //! Both follow `csv-core`'s rules: `\n`, `\r\n` and a lone `\r` end a record, empty lines are skipped,
-//! and line numbers count `\n`.
+//! and line numbers count `\n`. Unlike `csv-core`, a quoted field that is still open at the end of
+//! the input is an error at the line and column where it opened (csv-core would return the rest of
+//! the input as one field), and no line or record is held past
+//! [`MAX_LINE_BYTES`].
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
 use memchr::{memchr, memchr2, memchr3_iter};
 
-use crate::error::{Error, Result};
-use crate::ingest::blocks::{read_failure, BlockStats, Engine, Finish};
+use crate::error::{Error, Location, Result};
+use crate::ingest::blocks::{
+    line_too_long, read_failure, BlockStats, Engine, Finish, MAX_LINE_BYTES,
+};
 use crate::ingest::counter::EventSink;
 use crate::ingest::progress::Progress;
 use crate::ingest::row::{Columns, Fields, RowSpec};
@@ -39,23 +44,27 @@ pub(crate) fn read<S: EventSink>(
     sink: &mut S,
 ) -> Result<ReadStats> {
     let name = source.name.clone();
-    let delimiter = match (options.delimiter, format) {
-        (Some(d), _) => d,
-        (None, InputFormat::Tsv) => b'\t',
-        (None, _) => detect_delimiter(&name, &mut source)?,
-    };
     let gzip = source.gzip;
-    let (head, header_lines) = match read_head(&name, &mut source)? {
+    let head = read_head(&name, &mut source)?;
+    let delimiter = match (options.delimiter, format, &head) {
+        (Some(d), _, _) => d,
+        (None, InputFormat::Tsv, _) => b'\t',
+        (None, _, Head::Line { line, .. } | Head::Sequential { bytes: line, .. }) => {
+            detect_delimiter(&name, line)
+        }
+        (None, _, Head::Empty) => b',',
+    };
+    let (head, header_lines) = match head {
         Head::Empty => {
             return Err(Error::Empty {
                 path: name,
                 reason: "the input is empty; expected a header row naming the columns".into(),
             })
         }
-        Head::Sequential(bytes) => {
+        Head::Sequential { bytes, lines } => {
             let input = BufReader::new(Cursor::new(bytes).chain(source.reader));
             let stats = read_quoted(
-                &name, gzip, input, delimiter, 0, None, options, format, sink,
+                &name, gzip, input, delimiter, lines, None, options, format, sink,
             )?;
             return finish(&name, stats);
         }
@@ -69,16 +78,19 @@ pub(crate) fn read<S: EventSink>(
         line_offset: header_lines,
         divert: has_quote,
         block_size: options.block_size(),
+        cr_ends_lines: true,
     };
     let columns = Columns::from_fields(head.split(|&b| b == delimiter));
     let spec = RowSpec::new(&name, columns, options, format)?;
+    let notes = spec.notes();
     let finish_at = engine.run(Vec::new(), source.reader, sink, |block, sink| {
         fast_block(block, delimiter, &spec, sink)
     })?;
     let stats = match finish_at {
         Finish::Done(t) => ReadStats {
             rows: t.rows,
-            skipped: 0,
+            notes,
+            ..ReadStats::default()
         },
         Finish::Diverted {
             totals,
@@ -99,7 +111,8 @@ pub(crate) fn read<S: EventSink>(
             )?;
             ReadStats {
                 rows: totals.rows + more.rows,
-                skipped: 0,
+                notes,
+                ..ReadStats::default()
             }
         }
     };
@@ -126,52 +139,78 @@ fn has_quote(block: &[u8]) -> bool {
 enum Head {
     /// Nothing but empty lines, or nothing at all.
     Empty,
-    /// A header line the fast path can split (without its line end), after `lines` newlines.
+    /// A header line the fast path can split (without its line end, which is still unread), after
+    /// `lines` newlines of empty lines.
     Line { line: Vec<u8>, lines: u64 },
-    /// A header that needs the quote-aware parser (it holds a quote, or a lone `\r` that csv-core
-    /// treats as a line end): these bytes, then the rest of the input, are read sequentially.
-    Sequential(Vec<u8>),
+    /// A header that needs the quote-aware parser (it holds a quote, so it may go on past its first
+    /// line end): these bytes, then the rest of the input, are read sequentially, after `lines`
+    /// newlines.
+    Sequential { bytes: Vec<u8>, lines: u64 },
 }
 
-/// Reads up to and including the first line that is not empty.
+/// Skips empty lines, then reads the first line up to (not including) its line end: `\n` or `\r`,
+/// as csv-core ends records. At most [`MAX_LINE_BYTES`] are held.
 fn read_head(name: &str, source: &mut Source) -> Result<Head> {
-    let mut head = Vec::new();
+    let gzip = source.gzip;
+    let reader = &mut source.reader;
     let mut lines = 0;
     loop {
-        let start = head.len();
-        let n = source
-            .reader
-            .read_until(b'\n', &mut head)
-            .map_err(|e| read_failure(name, source.gzip, lines + 1, e))?;
-        if n == 0 {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| read_failure(name, gzip, lines + 1, e))?;
+        if buf.is_empty() {
             return Ok(Head::Empty);
         }
-        let line = &head[start..];
-        if line.iter().all(|&b| b == b'\n' || b == b'\r') {
-            lines += 1;
-            continue;
+        let skip = buf
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .count();
+        lines += buf[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
+        let all = skip == buf.len();
+        reader.consume(skip);
+        if !all {
+            break;
         }
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        if memchr2(QUOTE, b'\r', body).is_some() {
-            return Ok(Head::Sequential(head));
-        }
-        let line = body.to_vec();
-        lines += u64::from(head.ends_with(b"\n"));
-        return Ok(Head::Line { line, lines });
     }
+    let mut head = Vec::new();
+    loop {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| read_failure(name, gzip, lines + 1, e))?;
+        if buf.is_empty() {
+            break;
+        }
+        let end = memchr2(b'\n', b'\r', buf);
+        let take = end.unwrap_or(buf.len());
+        if head.len() + take > MAX_LINE_BYTES {
+            return Err(line_too_long(name, lines + 1));
+        }
+        head.extend_from_slice(&buf[..take]);
+        reader.consume(take);
+        if end.is_some() {
+            break;
+        }
+    }
+    Ok(if memchr(QUOTE, &head).is_some() {
+        Head::Sequential { bytes: head, lines }
+    } else {
+        Head::Line { line: head, lines }
+    })
 }
 
 /// The fields of one fast-path row: spans of the block.
 struct Spans<'a> {
     block: &'a [u8],
     spans: &'a [(usize, usize)],
+    /// Fields past the header's width that were counted but not kept (the row is an error anyway,
+    /// and keeping a span per delimiter of an 8 MiB line of commas would cost 128 MiB).
+    extra: usize,
 }
 
 impl Fields for Spans<'_> {
     #[inline]
     fn len(&self) -> usize {
-        self.spans.len()
+        self.spans.len() + self.extra
     }
 
     #[inline]
@@ -185,10 +224,13 @@ impl Fields for Spans<'_> {
 /// batch overlap (see [`crate::ingest::keytable`]). 16 rows keep the spans in L1 and cover memory latency.
 pub(crate) const BATCH: usize = 32;
 
-/// Rows of a block waiting to be added: each row's line and the end of its spans.
+/// Rows of a block waiting to be added: each row's line, the end of its spans and its fields past
+/// the header's width (counted, not kept).
 struct Batch {
     spans: Vec<(usize, usize)>,
-    rows: Vec<(u64, usize)>,
+    rows: Vec<(u64, usize, usize)>,
+    /// Fields of the current row past the header's width plus one.
+    extra: usize,
 }
 
 impl Batch {
@@ -209,7 +251,19 @@ impl Batch {
                 sink.prefetch(&block[a..b]);
             }
         }
-        self.rows.push((line, self.spans.len()));
+        self.rows
+            .push((line, self.spans.len(), std::mem::take(&mut self.extra)));
+    }
+
+    /// Ends a field of the current row (which starts at `record_start` in `spans`). Past the
+    /// header's width plus one, fields are only counted.
+    #[inline]
+    fn push_field(&mut self, span: (usize, usize), record_start: usize, width: usize) {
+        if self.spans.len() - record_start <= width {
+            self.spans.push(span);
+        } else {
+            self.extra += 1;
+        }
     }
 
     fn flush<S: EventSink>(
@@ -220,10 +274,11 @@ impl Batch {
         sink: &mut S,
     ) -> Result<()> {
         let mut start = 0;
-        for &(line, end) in &self.rows {
+        for &(line, end, extra) in &self.rows {
             let fields = Spans {
                 block,
                 spans: &self.spans[start..end],
+                extra,
             };
             spec.apply(&fields, line, scratch, sink)?;
             start = end;
@@ -244,7 +299,9 @@ pub(crate) fn fast_block<S: EventSink>(
     let mut batch = Batch {
         spans: Vec::with_capacity(BATCH * (spec.width() + 1)),
         rows: Vec::with_capacity(BATCH),
+        extra: 0,
     };
+    let width = spec.width();
     let mut scratch = Vec::new();
     let mut line = 1u64;
     let mut rows = 0u64;
@@ -253,13 +310,13 @@ pub(crate) fn fast_block<S: EventSink>(
     for hit in memchr3_iter(b'\n', b'\r', delimiter, block) {
         let b = block[hit];
         if b == delimiter {
-            batch.spans.push((field_start, hit));
+            batch.push_field((field_start, hit), record_start, width);
             field_start = hit + 1;
             continue;
         }
         // A line end: `\n`, or `\r` (alone or before `\n`). Empty records are skipped, like csv-core.
         if !(batch.spans.len() == record_start && field_start == hit) {
-            batch.spans.push((field_start, hit));
+            batch.push_field((field_start, hit), record_start, width);
             batch.end_row(line, record_start, block, spec, sink);
             rows += 1;
             if batch.rows.len() == BATCH {
@@ -271,7 +328,7 @@ pub(crate) fn fast_block<S: EventSink>(
         line += u64::from(b == b'\n');
     }
     if field_start < block.len() || batch.spans.len() > record_start {
-        batch.spans.push((field_start, block.len()));
+        batch.push_field((field_start, block.len()), record_start, width);
         batch.end_row(line, record_start, block, spec, sink);
         rows += 1;
     }
@@ -320,6 +377,7 @@ pub(crate) fn read_quoted<S: EventSink>(
     let mut scratch = Vec::new();
     let mut line = lines_before + 1;
     let mut rows = 0u64;
+    let mut quotes = QuoteTracker::new(delimiter);
     loop {
         // Skip the line ends between records ourselves (csv-core would skip them too), so that the
         // record's first line is known exactly.
@@ -343,16 +401,33 @@ pub(crate) fn read_quoted<S: EventSink>(
         }
         let record_line = line;
         let (mut n_out, mut n_ends) = (0usize, 0usize);
+        let mut record_bytes = 0usize;
+        quotes.start_record();
         let done = loop {
             let buf = input
                 .fill_buf()
                 .map_err(|e| read_failure(name, gzip, line, e))?;
+            let at_end = buf.is_empty();
             let (result, n_in, o, e) =
                 core.read_record(buf, &mut out[n_out..], &mut ends[n_ends..]);
+            quotes.feed(&buf[..n_in], line);
             line += buf[..n_in].iter().filter(|&&b| b == b'\n').count() as u64;
             input.consume(n_in);
             n_out += o;
             n_ends += e;
+            record_bytes += n_in;
+            // A record that ends with the input inside a quoted field had a quote that never
+            // closed: csv-core would return the rest of the input as one field.
+            let unclosed = match result {
+                csv_core::ReadRecordResult::Record => at_end && quotes.in_quoted_field(),
+                _ => record_bytes > MAX_LINE_BYTES && quotes.in_quoted_field(),
+            };
+            if unclosed {
+                return Err(quotes.unclosed(name, spec.as_ref(), record_bytes > MAX_LINE_BYTES));
+            }
+            if record_bytes > MAX_LINE_BYTES {
+                return Err(line_too_long(name, record_line));
+            }
             match result {
                 csv_core::ReadRecordResult::InputEmpty => {}
                 csv_core::ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
@@ -380,28 +455,153 @@ pub(crate) fn read_quoted<S: EventSink>(
             }
         }
     }
-    if spec.is_none() {
+    let Some(spec) = spec else {
         return Err(Error::Empty {
             path: name.to_string(),
             reason: "the input is empty; expected a header row naming the columns".into(),
         });
-    }
-    Ok(ReadStats { rows, skipped: 0 })
+    };
+    Ok(ReadStats {
+        rows,
+        notes: spec.notes(),
+        ..ReadStats::default()
+    })
 }
 
-/// Picks the delimiter from the file extension (`.tsv`, `.tab`), else from the first line: the
+/// Follows a record's bytes as csv-core reads them, far enough to know whether they end inside a
+/// quoted field and where that field opened. It mirrors csv-core's quoting rules (RFC 4180): a quote
+/// opens a quoted field only as the field's first byte, `""` inside one is a literal quote, and a
+/// quote anywhere else is an ordinary byte.
+struct QuoteTracker {
+    delimiter: u8,
+    state: QuoteState,
+    /// The current field's index in the record (0-based).
+    field: usize,
+    /// The line and field index where the current quoted field opened.
+    opened: (u64, usize),
+    /// No byte has been fed yet (csv-core skips a UTF-8 byte-order mark there).
+    fresh: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    /// At the first byte of a field.
+    FieldStart,
+    /// Inside an unquoted field (or after a quoted field's closing quote): quotes are literal.
+    InField,
+    /// Inside a quoted field.
+    Quoted,
+    /// Just after a quote inside a quoted field: the field closes unless a second quote follows.
+    QuoteInQuoted,
+}
+
+impl QuoteTracker {
+    fn new(delimiter: u8) -> QuoteTracker {
+        QuoteTracker {
+            delimiter,
+            state: QuoteState::FieldStart,
+            field: 0,
+            opened: (0, 0),
+            fresh: true,
+        }
+    }
+
+    /// A new record starts (csv-core has just ended the previous one outside any quotes).
+    fn start_record(&mut self) {
+        self.state = QuoteState::FieldStart;
+        self.field = 0;
+    }
+
+    /// Follows `bytes`, the next bytes csv-core consumed for the current record; the first of them
+    /// is on `line`.
+    fn feed(&mut self, mut bytes: &[u8], mut line: u64) {
+        if std::mem::take(&mut self.fresh) && bytes.starts_with(b"\xef\xbb\xbf") {
+            bytes = &bytes[3..];
+        }
+        let (mut i, mut counted) = (0, 0);
+        while i < bytes.len() {
+            match self.state {
+                QuoteState::FieldStart => {
+                    let b = bytes[i];
+                    if b == QUOTE {
+                        line += memchr::memchr_iter(b'\n', &bytes[counted..i]).count() as u64;
+                        counted = i;
+                        self.opened = (line, self.field);
+                        self.state = QuoteState::Quoted;
+                        i += 1;
+                    } else if b == self.delimiter {
+                        self.field += 1;
+                        i += 1;
+                    } else {
+                        self.state = QuoteState::InField;
+                    }
+                }
+                QuoteState::InField => match memchr(self.delimiter, &bytes[i..]) {
+                    Some(j) => {
+                        self.field += 1;
+                        self.state = QuoteState::FieldStart;
+                        i += j + 1;
+                    }
+                    None => return,
+                },
+                QuoteState::Quoted => match memchr(QUOTE, &bytes[i..]) {
+                    Some(j) => {
+                        self.state = QuoteState::QuoteInQuoted;
+                        i += j + 1;
+                    }
+                    None => return,
+                },
+                QuoteState::QuoteInQuoted => {
+                    if bytes[i] == QUOTE {
+                        self.state = QuoteState::Quoted;
+                        i += 1;
+                    } else {
+                        // The field closed; this byte is read as outside quotes.
+                        self.state = QuoteState::InField;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the bytes so far end inside a quoted field.
+    fn in_quoted_field(&self) -> bool {
+        self.state == QuoteState::Quoted
+    }
+
+    /// The error for a quoted field that never closes: at the line (and column) where it opened.
+    fn unclosed(&self, name: &str, spec: Option<&RowSpec>, too_long: bool) -> Error {
+        let (line, field) = self.opened;
+        let location = match spec {
+            Some(spec) if field < spec.width() => spec.at(line, field),
+            _ => Location::line(name, line),
+        };
+        let how = if too_long {
+            format!("runs on for more than {} MiB", MAX_LINE_BYTES >> 20)
+        } else {
+            "runs to the end of the input".to_string()
+        };
+        Error::input(
+            location,
+            format!(
+                "a quoted field opens here and its closing quote never comes (it {how}); close \
+                 it, or write a quote inside a quoted field as \"\""
+            ),
+        )
+    }
+}
+
+/// Picks the delimiter from the file extension (`.tsv`, `.tab`), else from the header line: the
 /// candidate that occurs most often outside quotes (comma on ties or when none occurs).
-fn detect_delimiter(name: &str, source: &mut Source) -> Result<u8> {
+fn detect_delimiter(name: &str, line: &[u8]) -> u8 {
     let base = name.strip_suffix(".gz").unwrap_or(name);
     let ext = Path::new(base)
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     if matches!(ext.as_deref(), Some("tsv" | "tab")) {
-        return Ok(b'\t');
+        return b'\t';
     }
-    let head = source.reader.fill_buf().map_err(|e| Error::io(name, e))?;
-    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let mut counts = [0usize; CANDIDATE_DELIMITERS.len()];
     let mut quoted = false;
     for &b in line {
@@ -414,5 +614,69 @@ fn detect_delimiter(name: &str, source: &mut Source) -> Result<u8> {
         }
     }
     let best = (0..counts.len()).fold(0, |best, i| if counts[i] > counts[best] { i } else { best });
-    Ok(CANDIDATE_DELIMITERS[best])
+    CANDIDATE_DELIMITERS[best]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// csv-core's quoting states, byte by byte, as a plain reference for [`QuoteTracker`]: whether
+    /// the first record of `bytes` is still inside a quoted field where `bytes` end, and where that
+    /// field opened. `None` when the record ends before.
+    fn naive(bytes: &[u8], delimiter: u8) -> Option<(bool, (u64, usize))> {
+        let (mut state, mut field, mut line, mut opened) = (QuoteState::FieldStart, 0, 1, (0, 0));
+        for &b in bytes {
+            let term = b == b'\n' || b == b'\r';
+            state = match state {
+                QuoteState::Quoted if b == QUOTE => QuoteState::QuoteInQuoted,
+                QuoteState::Quoted => QuoteState::Quoted,
+                QuoteState::QuoteInQuoted if b == QUOTE => QuoteState::Quoted,
+                QuoteState::FieldStart if b == QUOTE => {
+                    opened = (line, field);
+                    QuoteState::Quoted
+                }
+                _ if b == delimiter => {
+                    field += 1;
+                    QuoteState::FieldStart
+                }
+                _ if term => return None,
+                _ => QuoteState::InField,
+            };
+            line += u64::from(b == b'\n');
+        }
+        Some((state == QuoteState::Quoted, opened))
+    }
+
+    proptest! {
+        /// The tracker, fed in arbitrary pieces, agrees with the byte-by-byte reference.
+        #[test]
+        fn quote_tracker_matches_reference(
+            bytes in prop::collection::vec(
+                prop::sample::select(b"a,\"\n\r\t".to_vec()), 0..64),
+            cuts in prop::collection::vec(0usize..64, 0..6),
+        ) {
+            let Some(expected) = naive(&bytes, b',') else {
+                return Ok(());
+            };
+            let mut tracker = QuoteTracker::new(b',');
+            tracker.fresh = false;
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.push(bytes.len());
+            cuts.sort_unstable();
+            let (mut start, mut line) = (0, 1);
+            for cut in cuts {
+                tracker.feed(&bytes[start..cut], line);
+                line += bytes[start..cut].iter().filter(|&&b| b == b'\n').count() as u64;
+                start = cut;
+            }
+            let got = (tracker.in_quoted_field(), tracker.opened);
+            if expected.0 {
+                prop_assert_eq!(got, expected);
+            } else {
+                prop_assert!(!got.0);
+            }
+        }
+    }
 }

@@ -8,6 +8,29 @@ use std::borrow::Cow;
 
 use base64::Engine as _;
 
+/// The longest key keyplan accepts, in bytes (after `--key-encoding`): 1 MiB.
+///
+/// Kafka's producer refuses a record larger than `max.request.size` (default 1 MiB, 1048576 bytes)
+/// and the broker one larger than `message.max.bytes` (default 1048588), and the key is part of the
+/// record, so a longer key cannot be produced without raising both limits: it is far more likely a
+/// wrong `--key` column, a lost quote or a file without line ends than a real key.
+pub const MAX_KEY_BYTES: usize = 1 << 20;
+
+/// Checks that an encoded key is at most [`MAX_KEY_BYTES`] long. The error has no location: callers
+/// add path, line and column.
+pub fn check_key_len(key: &[u8]) -> Result<(), String> {
+    if key.len() <= MAX_KEY_BYTES {
+        return Ok(());
+    }
+    Err(format!(
+        "the key is {} bytes, longer than the {} MiB keyplan accepts (Kafka's default \
+         max.request.size of 1 MiB bounds a whole record); is --key the right column, or is a \
+         quote or line end missing?",
+        key.len(),
+        MAX_KEY_BYTES >> 20
+    ))
+}
+
 /// How to turn a key field into serialized key bytes (`--key-encoding`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum KeyEncoding {
@@ -139,6 +162,16 @@ mod tests {
         assert_eq!(
             &*encode(b"42", KeyEncoding::Int64).unwrap(),
             &[0, 0, 0, 0, 0, 0, 0, 42]
+        );
+    }
+
+    #[test]
+    fn key_length_cap() {
+        assert_eq!(check_key_len(&vec![b'a'; MAX_KEY_BYTES]), Ok(()));
+        let err = check_key_len(&vec![b'a'; MAX_KEY_BYTES + 1]).unwrap_err();
+        assert!(
+            err.contains("1048577 bytes, longer than the 1 MiB"),
+            "{err}"
         );
     }
 

@@ -15,8 +15,9 @@ use serde::{Deserialize, Deserializer};
 use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
 use crate::ingest::counter::{Event, EventSink};
-use crate::ingest::encoding::{encode, KeyEncoding};
+use crate::ingest::encoding::{check_key_len, encode, KeyEncoding};
 use crate::ingest::row::overflow;
+use crate::ingest::time::check_range;
 
 /// The fields of an envelope that keyplan uses; others (`topic`, `offset`, `broker`, `headers`) are
 /// ignored.
@@ -102,18 +103,44 @@ fn envelope<S: EventSink>(
         Some(None) => return Ok(false),
         Some(Some(key)) => key,
     };
-    let key = encode(key.as_bytes(), encoding).map_err(|m| Error::input(at(), m))?;
+    let key = encode(key.as_bytes(), encoding)
+        .and_then(|key| check_key_len(&key).map(|()| key))
+        .map_err(|m| Error::input(at(), m))?;
     let time_ms = match (env.ts, env.tstype.as_deref()) {
-        (_, Some("none")) => None,
-        (Some(ts), _) if ts >= 0 => Some(ts),
-        _ => None,
+        (_, Some("none")) | (None | Some(-1), _) => None,
+        // kcat writes -1 for a record without a timestamp; Kafka timestamps are otherwise never
+        // negative, and anything past the year 9999 is corrupt.
+        (Some(ts), _) if ts < 0 => {
+            return Err(Error::input(
+                at(),
+                format!("\"ts\": {ts} is negative; Kafka timestamps are -1 (none) or at least 0"),
+            ))
+        }
+        (Some(ts), _) => Some(check_range(ts).map_err(|m| Error::input(at(), m))?),
+    };
+    // Kafka partitions are int32 ids from 0; kcat writes -1 (librdkafka's "unassigned") when it
+    // has none. Anything else is not a partition, and dropping it silently would skew the
+    // observed placement.
+    let partition = match env.partition {
+        None | Some(-1) => None,
+        Some(p) => Some(
+            u32::try_from(p)
+                .ok()
+                .filter(|&p| p <= i32::MAX as u32)
+                .ok_or_else(|| {
+                    Error::input(
+                        at(),
+                        format!("\"partition\": {p} is not a Kafka partition (0..=2147483647)"),
+                    )
+                })?,
+        ),
     };
     let event = Event {
         key: &key,
         weight: 1,
         bytes: Some(env.payload.map_or(0, |p| p.len() as u64)),
         time_ms,
-        partition: env.partition.and_then(|p| u32::try_from(p).ok()),
+        partition,
         entity: None,
     };
     sink.add_event(event)
@@ -158,5 +185,65 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("k:1:") && err.contains("no \"key\""), "{err}");
+    }
+
+    /// A `ts` past the year 9999 is an error at its line, not an absurd time range (issue #13).
+    #[test]
+    fn absurd_timestamps_are_errors() {
+        let mut c = KeyCounter::new();
+        let block = b"{\"key\":\"a\",\"ts\":1}\n{\"key\":\"a\",\"ts\":9223372036854775807}\n";
+        let err = kcat_block(block, "k", KeyEncoding::Utf8, &mut c)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("k:2: time 9223372036854775807 ms is out of range"),
+            "{err}"
+        );
+    }
+
+    /// Negative timestamps other than kcat's -1 and partitions outside int32 are errors, not
+    /// silently dropped (issue #13).
+    #[test]
+    fn impossible_partitions_and_timestamps_are_errors() {
+        for (line, needle) in [
+            (
+                &br#"{"key":"a","partition":-2}"#[..],
+                "\"partition\": -2 is not",
+            ),
+            (
+                br#"{"key":"a","partition":4294967296}"#,
+                "4294967296 is not",
+            ),
+            (
+                br#"{"key":"a","partition":2147483648}"#,
+                "2147483648 is not",
+            ),
+            (br#"{"key":"a","ts":-5}"#, "\"ts\": -5 is negative"),
+        ] {
+            let mut c = KeyCounter::new();
+            let err = kcat_block(line, "k", KeyEncoding::Utf8, &mut c)
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("k:1: ") && err.contains(needle), "{err}");
+        }
+        let mut c = KeyCounter::new();
+        let ok = br#"{"key":"a","partition":-1,"ts":-1}
+{"key":"a","partition":2147483647,"ts":0}"#;
+        assert_eq!(
+            kcat_block(ok, "k", KeyEncoding::Utf8, &mut c).unwrap().rows,
+            2
+        );
+        assert_eq!(c.finish().time_range(), Some((0, 0)));
+    }
+
+    /// An unterminated JSON string is an error at its own line; it never swallows later lines.
+    #[test]
+    fn unterminated_strings_are_errors_at_their_line() {
+        let mut c = KeyCounter::new();
+        let block = b"{\"key\":\"a\"}\n{\"key\":\"b}\n{\"key\":\"c\"}\n";
+        let err = kcat_block(block, "k", KeyEncoding::Utf8, &mut c)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("k:2: not a kcat -J JSON envelope"), "{err}");
     }
 }

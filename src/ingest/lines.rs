@@ -2,7 +2,8 @@
 //!
 //! The line end (`\n`, or `\r\n`) is not part of the key; every other byte is, including a lone `\r`,
 //! NUL and invalid UTF-8. An empty line is the empty key (kcat prints a null or empty key as an empty
-//! line); a last line without a newline is a key too.
+//! line); a last line without a newline is a key too. Keys are at most
+//! [`MAX_KEY_BYTES`](crate::ingest::encoding::MAX_KEY_BYTES) long.
 
 use memchr::memchr_iter;
 
@@ -10,8 +11,16 @@ use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
 use crate::ingest::counter::{Event, EventSink};
 use crate::ingest::delimited::BATCH;
-use crate::ingest::encoding::{encode, KeyEncoding};
+use crate::ingest::encoding::{check_key_len, encode, KeyEncoding};
 use crate::ingest::row::overflow;
+
+/// The key a line holds: its bytes without the line end, where a line ends at `\n` and a `\r`
+/// right before it (or at the end of the input) belongs to the line end. One rule for every
+/// line-oriented input (`--input-format lines`, `which --keys-file`), so a CRLF file gives the same
+/// keys as its LF twin; a key that really ends in `\r` is given with `--key-encoding hex`.
+pub fn line_key(raw: &[u8]) -> &[u8] {
+    raw.strip_suffix(b"\r").unwrap_or(raw)
+}
 
 /// Parses one block of whole lines.
 pub(crate) fn lines_block<S: EventSink>(
@@ -26,7 +35,7 @@ pub(crate) fn lines_block<S: EventSink>(
     let mut start = 0;
     for end in memchr_iter(b'\n', block) {
         let raw = &block[start..end];
-        let key = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let key = line_key(raw);
         if encoding == KeyEncoding::Utf8 {
             sink.prefetch(key);
         }
@@ -39,7 +48,7 @@ pub(crate) fn lines_block<S: EventSink>(
     let newlines = line - 1 + batch.len() as u64;
     if start < block.len() {
         let raw = &block[start..];
-        batch.push(raw.strip_suffix(b"\r").unwrap_or(raw));
+        batch.push(line_key(raw));
     }
     let rows = newlines + u64::from(start < block.len());
     add_keys(&mut batch, &mut line, name, encoding, sink)?;
@@ -59,8 +68,9 @@ fn add_keys<S: EventSink>(
     sink: &mut S,
 ) -> Result<()> {
     for raw in batch.drain(..) {
-        let key =
-            encode(raw, encoding).map_err(|m| Error::input(Location::line(name, *line), m))?;
+        let key = encode(raw, encoding)
+            .and_then(|key| check_key_len(&key).map(|()| key))
+            .map_err(|m| Error::input(Location::line(name, *line), m))?;
         sink.add_event(Event::new(&key, 1))
             .map_err(|total| overflow(name, *line, total))?;
         *line += 1;

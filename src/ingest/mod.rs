@@ -15,6 +15,7 @@ pub mod kcat;
 pub mod keyexpr;
 pub mod keytable;
 pub mod lines;
+pub mod number;
 pub mod progress;
 pub mod row;
 pub mod source;
@@ -143,12 +144,15 @@ impl IngestOptions {
 }
 
 /// Counts from reading one or more inputs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadStats {
     /// Rows (records) turned into events.
     pub rows: u64,
     /// Records left out: kcat envelopes with a null key.
     pub skipped: u64,
+    /// Things about the inputs a reader should be told (e.g. a count-like column that was not used
+    /// as the weight), each naming the flag that changes it.
+    pub notes: Vec<String>,
 }
 
 /// Reads every input (paths, or `-` for standard input) into `sink`.
@@ -171,6 +175,7 @@ pub fn read_into<S: EventSink>(
         let stats = result?;
         total.rows += stats.rows;
         total.skipped += stats.skipped;
+        total.notes.extend(stats.notes);
     }
     Ok(total)
 }
@@ -182,12 +187,12 @@ pub fn read_sample(
 ) -> Result<(KeyDistribution, ReadStats)> {
     let mut counter = KeyCounter::new();
     let stats = read_into(inputs, options, &mut counter)?;
-    ensure_events(inputs, counter.total(), stats)?;
+    ensure_events(inputs, counter.total(), &stats)?;
     Ok((counter.finish(), stats))
 }
 
 /// Fails when the inputs held rows but no events: every count was 0, or every record had a null key.
-pub fn ensure_events(inputs: &[String], total: u64, stats: ReadStats) -> Result<()> {
+pub fn ensure_events(inputs: &[String], total: u64, stats: &ReadStats) -> Result<()> {
     if total > 0 {
         return Ok(());
     }
@@ -236,6 +241,7 @@ pub fn read_source<S: EventSink>(
                 line_offset: 0,
                 divert: |_| false,
                 block_size: options.block_size(),
+                cr_ends_lines: false,
             };
             let name = source.name.clone();
             let encoding = options.key_encoding;
@@ -260,6 +266,7 @@ pub fn read_source<S: EventSink>(
             Ok(ReadStats {
                 rows: totals.rows,
                 skipped: totals.skipped,
+                notes: Vec::new(),
             })
         }
     }
@@ -283,10 +290,27 @@ pub fn detect_format(source: &mut Source) -> Result<InputFormat> {
         Some("txt" | "keys" | "lines") => return Ok(InputFormat::Lines),
         _ => {}
     }
-    let head = std::io::BufRead::fill_buf(&mut source.reader)
-        .map_err(|e| blocks::read_failure(name, source.gzip, 1, e))?;
-    let first = head.iter().find(|b| !b.is_ascii_whitespace());
-    Ok(if first == Some(&b'{') {
+    // Look past leading whitespace for the first byte, however the reads are cut (a pipe may hand
+    // over one byte at a time): the skipped bytes are kept and put back in front of the reader.
+    let mut skipped = Vec::new();
+    let first = loop {
+        let head = std::io::BufRead::fill_buf(&mut source.reader)
+            .map_err(|e| blocks::read_failure(name, source.gzip, 1, e))?;
+        if let Some(&b) = head.iter().find(|b| !b.is_ascii_whitespace()) {
+            break Some(b);
+        }
+        if head.is_empty() || skipped.len() > blocks::MAX_LINE_BYTES {
+            break None;
+        }
+        let n = head.len();
+        skipped.extend_from_slice(head);
+        std::io::BufRead::consume(&mut source.reader, n);
+    };
+    if !skipped.is_empty() {
+        let rest = std::mem::replace(&mut source.reader, Box::new(std::io::empty()));
+        source.reader = Box::new(std::io::Read::chain(std::io::Cursor::new(skipped), rest));
+    }
+    Ok(if first == Some(b'{') {
         InputFormat::KcatJson
     } else {
         InputFormat::Csv

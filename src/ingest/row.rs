@@ -8,6 +8,7 @@ use crate::error::{Error, Location, Result};
 use crate::ingest::counter::{Event, EventSink};
 use crate::ingest::encoding::{self, KeyEncoding};
 use crate::ingest::keyexpr::{KeyExpr, ResolvedKey};
+use crate::ingest::number::Decimal;
 use crate::ingest::time::parse_time;
 use crate::ingest::{IngestOptions, InputFormat};
 
@@ -18,15 +19,20 @@ pub const DEFAULT_BYTES_COL: &str = "bytes";
 /// Key column used by `--input-format counts` when `--key` is not given.
 pub const DEFAULT_KEY_COL: &str = "key";
 
+/// The most columns a header may have: 65,536, four times the widest sheet Excel opens (16,384).
+/// Every column name is held, so without a cap an 8 MiB header of commas would cost hundreds of MB.
+pub const MAX_COLUMNS: usize = 1 << 16;
+
 /// The header's column names, for lookups and messages.
 #[derive(Debug, Clone)]
 pub(crate) struct Columns(Vec<String>);
 
 impl Columns {
     /// Names from raw header fields. A UTF-8 byte-order mark (Excel exports) is not part of the first
-    /// column's name.
+    /// column's name. At most [`MAX_COLUMNS`] + 1 are kept ([`RowSpec::new`] rejects more).
     pub(crate) fn from_fields<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Columns {
         let names = fields
+            .take(MAX_COLUMNS + 1)
             .enumerate()
             .map(|(i, field)| {
                 let field = match i {
@@ -45,18 +51,82 @@ impl Columns {
         Columns(names)
     }
 
-    /// The index of `column`, or an error listing every column and the flag to fix.
+    /// The index of `column`, or an error listing every column and the flag to fix. A column named
+    /// twice is an error too: which of the two is meant cannot be guessed.
     pub(crate) fn find(&self, path: &str, column: &str, hint: &str) -> Result<usize> {
-        self.position(column).ok_or_else(|| Error::UnknownColumn {
-            path: path.to_string(),
-            column: column.to_string(),
-            available: self.0.join(", "),
-            hint: hint.to_string(),
-        })
+        self.position(path, column)?
+            .ok_or_else(|| Error::UnknownColumn {
+                path: path.to_string(),
+                column: column.to_string(),
+                available: self.0.join(", "),
+                hint: self.split_hint().unwrap_or_else(|| hint.to_string()),
+            })
     }
 
-    fn position(&self, column: &str) -> Option<usize> {
-        self.0.iter().position(|c| c == column)
+    /// When the header came out as a single field holding a usual delimiter, the delimiter was wrong:
+    /// say so and name the likely one.
+    fn split_hint(&self) -> Option<String> {
+        let [only] = self.0.as_slice() else {
+            return None;
+        };
+        let (_, name) = [(',', "','"), (';', "';'"), ('\t', "tab"), ('|', "'|'")]
+            .into_iter()
+            .find(|(c, _)| only.contains(*c))?;
+        Some(format!(
+            "the header was read as one single field, and it holds {name}: the delimiter is \
+             probably {name}; pass --delimiter {name}"
+        ))
+    }
+
+    /// The index of the first column named `name`.
+    fn position_of(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|c| c == name)
+    }
+
+    /// The first column whose name says it holds a count of events per row (`count`, `events`, `n`,
+    /// `cnt`, `weight`, ...), for warning when it is not used as the weight.
+    pub(crate) fn weight_like(&self) -> Option<&str> {
+        const NAMES: &[&str] = &[
+            "count",
+            "counts",
+            "cnt",
+            "n",
+            "events",
+            "event_count",
+            "num_events",
+            "weight",
+            "weights",
+            "freq",
+            "frequency",
+            "occurrences",
+            "messages",
+            "records",
+            "flights",
+            "total",
+        ];
+        self.0
+            .iter()
+            .find(|c| NAMES.iter().any(|n| n.eq_ignore_ascii_case(c.trim())))
+            .map(String::as_str)
+    }
+
+    /// The index of `column` if the header has it, or an error naming both positions when it has
+    /// it twice.
+    fn position(&self, path: &str, column: &str) -> Result<Option<usize>> {
+        let mut found = self.0.iter().enumerate().filter(|(_, c)| *c == column);
+        let first = found.next().map(|(i, _)| i);
+        if let (Some(first), Some((second, _))) = (first, found.next()) {
+            return Err(Error::input(
+                Location::file(path),
+                format!(
+                    "the header names column '{column}' twice (columns {} and {}), so which one \
+                     to read is ambiguous; rename one of them",
+                    first + 1,
+                    second + 1
+                ),
+            ));
+        }
+        Ok(first)
     }
 
     fn name(&self, index: usize) -> &str {
@@ -111,15 +181,33 @@ impl RowSpec {
                 reason: "the header row is empty; expected the names of the columns".into(),
             });
         }
+        if columns.len() > MAX_COLUMNS {
+            return Err(Error::input(
+                Location::file(path),
+                format!(
+                    "the header has more than {MAX_COLUMNS} columns, the most keyplan reads; is \
+                     the delimiter right (--delimiter)?"
+                ),
+            ));
+        }
         let counts = format == InputFormat::Counts;
         let key = match (&options.key, counts) {
             (Some(expr), _) => expr.clone(),
             (None, true) => KeyExpr::column(DEFAULT_KEY_COL),
             (None, false) => {
+                let aggregate = match columns.weight_like() {
+                    Some(c) => format!(
+                        "; if each row is a key with a count, add --count-col {c} (or use \
+                         --input-format counts with columns key,count)"
+                    ),
+                    None => "; for a key,count aggregate use --input-format counts (columns \
+                             key,count) or --count-col COLUMN"
+                        .to_string(),
+                };
                 return Err(Error::Usage(format!(
-                    "{path}: name the key column with --key (columns: {})",
-                    columns.0.join(", ")
-                )))
+                    "{path}: name the key column with --key (columns: {}){aggregate}",
+                    crate::terminal::field(&columns.0.join(", "))
+                )));
             }
         };
         let key = key.resolve(|c| columns.find(path, c, "use --key"))?;
@@ -145,7 +233,7 @@ impl RowSpec {
                 Some((columns.find(path, col, "use --bytes-col")?, SizeKind::Total))
             }
             (None, None) if counts => columns
-                .position(DEFAULT_BYTES_COL)
+                .position(path, DEFAULT_BYTES_COL)?
                 .map(|i| (i, SizeKind::Total)),
             (None, None) => None,
         };
@@ -164,6 +252,27 @@ impl RowSpec {
         })
     }
 
+    /// What a reader should be told about this layout: a column that looks like a per-row count
+    /// while every row is read as one event.
+    pub(crate) fn notes(&self) -> Vec<String> {
+        if self.count.is_some() {
+            return Vec::new();
+        }
+        let Some(name) = self.columns.weight_like() else {
+            return Vec::new();
+        };
+        if self.key.single_column() == self.columns.position_of(name) {
+            return Vec::new();
+        }
+        vec![format!(
+            "{}: every row counts as one event, but column '{}' looks like a count per row; if \
+             each row is a key with its count, add --count-col {} (or --input-format counts)",
+            crate::terminal::field(&self.path),
+            crate::terminal::field(name),
+            crate::terminal::field(name)
+        )]
+    }
+
     /// The field that is the key's exact bytes (one column, `utf8` encoding), which readers can hand
     /// to [`EventSink::prefetch`] before adding the row.
     pub(crate) fn raw_key_column(&self) -> Option<usize> {
@@ -178,7 +287,8 @@ impl RowSpec {
         self.columns.len()
     }
 
-    fn at(&self, line: u64, column: usize) -> Location {
+    /// The location of field `column` (`< width()`) at `line`.
+    pub(crate) fn at(&self, line: u64, column: usize) -> Location {
         Location::line(&self.path, line).with_column(self.columns.name(column), column + 1)
     }
 
@@ -208,7 +318,8 @@ impl RowSpec {
         let key = match self.encoding {
             KeyEncoding::Utf8 => Ok(std::borrow::Cow::Borrowed(raw)),
             other => encoding::encode(raw, other),
-        };
+        }
+        .and_then(|key| encoding::check_key_len(&key).map(|()| key));
         let key = key.map_err(|message| {
             let first = self.key.first_column();
             let mut location = self.at(line, first);
@@ -267,12 +378,14 @@ pub(crate) fn overflow(path: &str, line: u64, total: u64) -> Error {
 }
 
 /// Parses a weight: a non-negative whole number. Float spellings of whole numbers (`12.0`, `1e3`, as
-/// some engines export counts) are accepted; fractions, negatives, NaN and infinities are not.
+/// some engines export counts) are accepted and read exactly; fractions, negatives, NaN and infinities
+/// are not.
 pub fn parse_weight(field: &[u8]) -> std::result::Result<u64, String> {
     parse_whole(field, "count")
 }
 
-/// Parses a non-negative whole number; `what` names it in messages (`count`, `size`).
+/// Parses a non-negative whole number exactly (no detour through `f64`, which would round
+/// `9007199254740993.0` to an even neighbour); `what` names it in messages (`count`, `size`).
 pub fn parse_whole(field: &[u8], what: &str) -> std::result::Result<u64, String> {
     let text = std::str::from_utf8(field)
         .map_err(|_| format!("the {what} is not valid UTF-8 text; expected a whole number"))?;
@@ -289,26 +402,33 @@ pub fn parse_whole(field: &[u8], what: &str) -> std::result::Result<u64, String>
     } else {
         text.to_string()
     };
-    match trimmed.parse::<f64>() {
-        Ok(f) if f.is_nan() || f.is_infinite() => Err(format!(
-            "{what} '{shown}' is not a finite number; expected a non-negative whole number"
-        )),
-        Ok(f) if f < 0.0 || trimmed.starts_with('-') => Err(format!(
+    let Some(number) = Decimal::parse(trimmed) else {
+        return Err(match trimmed.parse::<f64>() {
+            Ok(_) => format!(
+                "{what} '{shown}' is not a finite number; expected a non-negative whole number"
+            ),
+            Err(_) if trimmed.is_empty() => {
+                format!("the {what} is empty; expected a non-negative whole number")
+            }
+            Err(_) => {
+                format!("{what} '{shown}' is not a number; expected a non-negative whole number")
+            }
+        });
+    };
+    if number.negative {
+        return Err(format!(
             "{what} '{shown}' is negative; expected a non-negative whole number"
-        )),
-        Ok(f) if f.fract() != 0.0 => Err(format!(
+        ));
+    }
+    let scaled = number.scaled(0);
+    match scaled.whole.map(u64::try_from) {
+        Some(Ok(w)) if scaled.exact => Ok(w),
+        Some(Ok(_)) => Err(format!(
             "{what} '{shown}' is not a whole number; expected a non-negative whole number"
         )),
-        Ok(f) if f >= 18_446_744_073_709_551_616.0 => Err(format!(
+        _ => Err(format!(
             "{what} '{shown}' is too large (the maximum is {})",
             u64::MAX
-        )),
-        Ok(f) => Ok(f as u64),
-        Err(_) if trimmed.is_empty() => Err(format!(
-            "the {what} is empty; expected a non-negative whole number"
-        )),
-        Err(_) => Err(format!(
-            "{what} '{shown}' is not a number; expected a non-negative whole number"
         )),
     }
 }
@@ -316,6 +436,100 @@ pub fn parse_whole(field: &[u8], what: &str) -> std::result::Result<u64, String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn too_many_columns() {
+        let header = vec![b','; MAX_COLUMNS];
+        let ok = Columns::from_fields(header.split(|&b| b == b','));
+        assert_eq!(ok.len(), MAX_COLUMNS + 1);
+        let err = RowSpec::new("w.csv", ok, &IngestOptions::for_key("k"), InputFormat::Csv)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("w.csv: the header has more than 65536 columns"),
+            "{err}"
+        );
+        let names = (0..MAX_COLUMNS).map(|i| if i == 0 { "k".into() } else { format!("c{i}") });
+        let widest = Columns::from_names(names.collect());
+        assert!(RowSpec::new(
+            "w.csv",
+            widest,
+            &IngestOptions::for_key("k"),
+            InputFormat::Csv
+        )
+        .is_ok());
+    }
+
+    /// A used column named twice is an error naming both positions; unused duplicates are fine.
+    #[test]
+    fn duplicate_used_columns_are_errors() {
+        let names = |n: &[&str]| Columns::from_names(n.iter().map(|s| s.to_string()).collect());
+        let spec = |n: &[&str], options: IngestOptions, format| {
+            RowSpec::new("d.csv", names(n), &options, format).map(|_| ())
+        };
+        let expect = |result: Result<()>, needle: &str| {
+            let err = result.unwrap_err().to_string();
+            assert!(err.contains(needle), "{err}");
+        };
+        let key = |k: &str| IngestOptions::for_key(k);
+        expect(
+            spec(&["k", "x", "k"], key("k"), InputFormat::Csv),
+            "d.csv: the header names column 'k' twice (columns 1 and 3)",
+        );
+        let compound = IngestOptions {
+            key: KeyExpr::parse(Some("a,b"), None).unwrap(),
+            ..IngestOptions::default()
+        };
+        expect(
+            spec(&["a", "b", "b"], compound, InputFormat::Csv),
+            "column 'b' twice (columns 2 and 3)",
+        );
+        for (flag, options) in [
+            (
+                "c",
+                IngestOptions {
+                    count_col: Some("c".into()),
+                    ..key("k")
+                },
+            ),
+            (
+                "s",
+                IngestOptions {
+                    size_col: Some("s".into()),
+                    ..key("k")
+                },
+            ),
+            (
+                "b",
+                IngestOptions {
+                    bytes_col: Some("b".into()),
+                    ..key("k")
+                },
+            ),
+            (
+                "t",
+                IngestOptions {
+                    time_col: Some("t".into()),
+                    ..key("k")
+                },
+            ),
+        ] {
+            expect(
+                spec(&["k", flag, flag], options, InputFormat::Csv),
+                &format!("column '{flag}' twice (columns 2 and 3)"),
+            );
+        }
+        expect(
+            spec(
+                &["key", "count", "bytes", "bytes"],
+                IngestOptions::default(),
+                InputFormat::Counts,
+            ),
+            "column 'bytes' twice (columns 3 and 4)",
+        );
+        // A duplicate that no option uses is harmless.
+        assert!(spec(&["k", "x", "x"], key("k"), InputFormat::Csv).is_ok());
+    }
 
     #[test]
     fn unknown_column_lists_the_header() {
@@ -353,5 +567,36 @@ mod tests {
             assert!(parse_weight(bad).is_err(), "{bad:?}");
         }
         assert!(parse_whole(b"x", "size").unwrap_err().contains("size 'x'"));
+    }
+
+    /// Whole numbers written as decimals are exact, not rounded through `f64` (issue #13).
+    #[test]
+    fn whole_number_spellings_are_exact() {
+        assert_eq!(
+            parse_weight(b"9007199254740993.0"),
+            Ok(9_007_199_254_740_993)
+        );
+        assert_eq!(
+            parse_whole(b"9007199254740993.000", "size"),
+            Ok(9_007_199_254_740_993)
+        );
+        assert_eq!(parse_weight(b"18446744073709551615.0"), Ok(u64::MAX));
+        assert_eq!(
+            parse_weight(b"9.007199254740993e15"),
+            Ok(9_007_199_254_740_993)
+        );
+        assert_eq!(parse_weight(b"1E3"), Ok(1000));
+        assert_eq!(parse_weight(b"+4"), Ok(4));
+        assert_eq!(parse_weight(b"0.0"), Ok(0));
+        let err = parse_weight(b"9007199254740993.5").unwrap_err();
+        assert!(err.contains("is not a whole number"), "{err}");
+        let err = parse_weight(b"18446744073709551616.0").unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+        let err = parse_weight(b"1e-3").unwrap_err();
+        assert!(err.contains("is not a whole number"), "{err}");
+        let err = parse_weight(b"-0").unwrap_err();
+        assert!(err.contains("negative"), "{err}");
+        let err = parse_weight(b"NaN").unwrap_err();
+        assert!(err.contains("not a finite number"), "{err}");
     }
 }

@@ -43,15 +43,23 @@ impl Source {
     }
 
     /// Wraps any reader, detecting gzip by its first bytes.
-    pub fn from_reader(name: &str, raw: Box<dyn Read + Send>) -> Result<Source> {
-        let mut buffered = BufReader::with_capacity(BUF_SIZE, raw);
-        let gzip = loop {
-            match buffered.fill_buf() {
-                Ok(head) => break head.starts_with(&GZIP_MAGIC),
+    ///
+    /// The magic is read until both bytes are in or the input ends: a pipe's first read may return a
+    /// single byte, and one byte cannot tell gzip from text.
+    pub fn from_reader(name: &str, mut raw: Box<dyn Read + Send>) -> Result<Source> {
+        let mut head = [0u8; GZIP_MAGIC.len()];
+        let mut got = 0;
+        while got < head.len() {
+            match raw.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Error::io(name, e)),
             }
-        };
+        }
+        let gzip = head[..got] == GZIP_MAGIC;
+        let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).take(got as u64).chain(raw));
+        let buffered = BufReader::with_capacity(BUF_SIZE, raw);
         let reader: Box<dyn BufRead + Send> = if gzip {
             Box::new(BufReader::with_capacity(
                 BUF_SIZE,
@@ -82,5 +90,47 @@ impl<R: BufRead> Read for GzipReader<R> {
             };
             io::Error::new(kind, format!("truncated or corrupt gzip data ({e})"))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that returns at most one byte per call, as a slow pipe may.
+    struct Trickle(io::Cursor<Vec<u8>>);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    fn read_all(bytes: &[u8], trickle: bool) -> (bool, Vec<u8>) {
+        let raw: Box<dyn Read + Send> = if trickle {
+            Box::new(Trickle(io::Cursor::new(bytes.to_vec())))
+        } else {
+            Box::new(io::Cursor::new(bytes.to_vec()))
+        };
+        let mut source = Source::from_reader("t", raw).unwrap();
+        let mut out = Vec::new();
+        source.reader.read_to_end(&mut out).unwrap();
+        (source.gzip, out)
+    }
+
+    /// Gzip is detected when the first read returns a single byte (issue #13).
+    #[test]
+    fn gzip_is_detected_from_one_byte_reads() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"a\nb\n").unwrap();
+        let gz = enc.finish().unwrap();
+        for trickle in [false, true] {
+            assert_eq!(read_all(&gz, trickle), (true, b"a\nb\n".to_vec()));
+        }
+        for plain in [&b""[..], b"\x1f", b"x", b"\x1fx", b"key\n"] {
+            assert_eq!(read_all(plain, true), (false, plain.to_vec()));
+        }
     }
 }

@@ -1,5 +1,8 @@
 //! Event times: epoch numbers (seconds, milliseconds, microseconds or nanoseconds, told apart by
-//! magnitude) and RFC 3339 date-times, all turned into milliseconds since the Unix epoch.
+//! magnitude) and RFC 3339 date-times, all turned into milliseconds since the Unix epoch, within
+//! the years 0000..=9999 ([`MIN_TIME_MS`], [`MAX_TIME_MS`]).
+
+use crate::ingest::number::Decimal;
 
 /// Epoch numbers with an absolute value below this are seconds. 1e11 seconds is the year 5138, while
 /// 1e11 milliseconds is 1973-03-03: no real event sample is older than that, so a millisecond timestamp
@@ -10,10 +13,19 @@ pub const MILLIS_BELOW: f64 = 1e14;
 /// Below this: microseconds; at or above: nanoseconds (same reasoning, a factor 1000 apart).
 pub const MICROS_BELOW: f64 = 1e17;
 
+/// The earliest accepted time, 0000-01-01T00:00:00Z, in milliseconds since the Unix epoch. RFC 3339
+/// years have four digits, so 0000..=9999 is the range it can spell; epoch numbers are held to the
+/// same range, so an absurd value (`1e26`, `-1e30`) is an error instead of a clamped extreme.
+pub const MIN_TIME_MS: i64 = -62_167_219_200_000;
+/// The latest accepted time, 9999-12-31T23:59:59.999Z, in milliseconds since the Unix epoch.
+pub const MAX_TIME_MS: i64 = 253_402_300_799_999;
+
 /// Parses one time field into milliseconds since the Unix epoch.
 ///
 /// Accepted: an integer or decimal epoch number whose unit is told by magnitude (see the constants),
-/// or an RFC 3339 date-time such as `2024-05-01T12:00:00Z`, `2024-05-01 12:00:00.250+02:00`.
+/// or an RFC 3339 date-time such as `2024-05-01T12:00:00Z`, `2024-05-01 12:00:00.250+02:00`. Epoch
+/// numbers are read exactly (no rounding through `f64`) and floored to the millisecond. Times outside
+/// [`MIN_TIME_MS`]..=[`MAX_TIME_MS`] are errors.
 pub fn parse_time(field: &[u8]) -> Result<i64, String> {
     let text = std::str::from_utf8(field)
         .map_err(|_| "the time is not valid UTF-8 text".to_string())?
@@ -24,26 +36,36 @@ pub fn parse_time(field: &[u8]) -> Result<i64, String> {
                 .into(),
         );
     }
-    if let Ok(v) = text.parse::<i64>() {
-        return Ok(epoch_int_to_ms(v));
-    }
-    if text
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
-    {
-        if let Ok(v) = text.parse::<f64>() {
-            if v.is_finite() {
-                return Ok(epoch_float_to_ms(v));
-            }
-        }
-    }
-    parse_rfc3339(text).ok_or_else(|| {
-        format!(
-            "time '{}' is neither an epoch number nor an RFC 3339 date-time \
-             (e.g. 1714564800, 1714564800000 or 2024-05-01T12:00:00Z)",
+    let ms = match Decimal::parse(text) {
+        Some(number) => epoch_to_ms(&number),
+        None => Some(parse_rfc3339(text).ok_or_else(|| {
+            format!(
+                "time '{}' is neither an epoch number nor an RFC 3339 date-time \
+                 (e.g. 1714564800, 1714564800000 or 2024-05-01T12:00:00Z)",
+                shorten(text)
+            )
+        })?),
+    };
+    match ms {
+        Some(ms) if (MIN_TIME_MS..=MAX_TIME_MS).contains(&ms) => Ok(ms),
+        _ => Err(format!(
+            "time '{}' is out of range: keyplan accepts times from 0000-01-01T00:00:00Z to \
+             9999-12-31T23:59:59.999Z",
             shorten(text)
-        )
-    })
+        )),
+    }
+}
+
+/// Checks that a time already in milliseconds (kcat's `ts`) is in the accepted range.
+pub fn check_range(ms: i64) -> Result<i64, String> {
+    if (MIN_TIME_MS..=MAX_TIME_MS).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(format!(
+            "time {ms} ms is out of range: keyplan accepts times from 0000-01-01T00:00:00Z \
+             ({MIN_TIME_MS}) to 9999-12-31T23:59:59.999Z ({MAX_TIME_MS})"
+        ))
+    }
 }
 
 fn shorten(text: &str) -> &str {
@@ -54,32 +76,29 @@ fn shorten(text: &str) -> &str {
     &text[..end]
 }
 
-fn epoch_int_to_ms(v: i64) -> i64 {
-    let magnitude = v.unsigned_abs() as f64;
-    if magnitude < SECONDS_BELOW {
-        v * 1000
-    } else if magnitude < MILLIS_BELOW {
-        v
-    } else if magnitude < MICROS_BELOW {
-        v / 1000
+/// An epoch number in milliseconds (floored), its unit told by magnitude; `None` when it is too
+/// large to be any time at all.
+fn epoch_to_ms(number: &Decimal<'_>) -> Option<i64> {
+    // `scaled(-k).whole == 0` is exactly `|v| < 10^k`.
+    let below = |k: i64| number.scaled(-k).whole == Some(0);
+    let shift = if below(11) {
+        3 // seconds
+    } else if below(14) {
+        0 // milliseconds
+    } else if below(17) {
+        -3 // microseconds
     } else {
-        v / 1_000_000
-    }
-}
-
-fn epoch_float_to_ms(v: f64) -> i64 {
-    let magnitude = v.abs();
-    let ms = if magnitude < SECONDS_BELOW {
-        v * 1000.0
-    } else if magnitude < MILLIS_BELOW {
-        v
-    } else if magnitude < MICROS_BELOW {
-        v / 1000.0
-    } else {
-        v / 1_000_000.0
+        -6 // nanoseconds
     };
-    // `as` saturates; epoch values within f64 range map to a clamped, still ordered number.
-    ms.floor() as i64
+    let scaled = number.scaled(shift);
+    let whole = i64::try_from(scaled.whole?).ok()?;
+    Some(if !number.negative {
+        whole
+    } else if scaled.exact {
+        -whole
+    } else {
+        -whole - 1
+    })
 }
 
 /// `YYYY-MM-DD[Tt ]HH:MM:SS[.fraction](Z|z|±HH:MM)`.
@@ -91,11 +110,11 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
+    // Byte ranges, not `&text[r]`: a multi-byte character there is a malformed time, not a panic.
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = &text[r];
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
+        b[r].iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -210,5 +229,61 @@ mod tests {
         ] {
             assert!(parse_time(bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// A multi-byte character where the parser expects digits is an error, not a panic (issue #13).
+    #[test]
+    fn multibyte_characters_are_errors() {
+        for bad in [
+            "2024-05-01T12:00:0\u{e9}0Z",
+            "\u{e9}024-05-01T12:00:00Z",
+            "2024-0\u{e9}1T12:00:00Z",
+            "2024-05-01T12:00:00.\u{e9}Z",
+            "2024-05-01T12:00:00+0\u{e9}:00",
+            "2024-05-01T12:00:00\u{1f600}",
+            "\u{1f600}\u{1f600}\u{1f600}\u{1f600}\u{1f600}",
+        ] {
+            let err = parse_time(bad.as_bytes()).unwrap_err();
+            assert!(err.contains("neither an epoch number"), "{bad}: {err}");
+        }
+    }
+
+    /// Times outside the years 0000..=9999 are errors, not clamped (issue #13).
+    #[test]
+    fn out_of_range_times_are_errors() {
+        for bad in [
+            "1e26",
+            "-1e30",
+            "1e400",
+            "1e21",
+            "-99999999999999999999999",
+            "-62167219201",
+            "253402300800000000000",
+            "0000-01-01T00:00:00+00:01",
+        ] {
+            let err = parse_time(bad.as_bytes()).unwrap_err();
+            assert!(err.contains("out of range"), "{bad}: {err}");
+        }
+        assert_eq!(parse_time(b"0000-01-01T00:00:00Z"), Ok(MIN_TIME_MS));
+        assert_eq!(parse_time(b"9999-12-31T23:59:59.999Z"), Ok(MAX_TIME_MS));
+        assert_eq!(parse_time(b"-62167219200"), Ok(MIN_TIME_MS));
+        assert_eq!(parse_time(b"253402300799999000000"), Ok(MAX_TIME_MS));
+        assert_eq!(parse_time(b"99999999999"), Ok(99_999_999_999_000));
+        // i64's extremes as nanoseconds are the years 1677 and 2262.
+        assert_eq!(parse_time(b"9223372036854775807"), Ok(9_223_372_036_854));
+        assert!(check_range(i64::MAX).is_err());
+        assert_eq!(check_range(0), Ok(0));
+    }
+
+    /// Epoch decimals are read exactly and floored to the millisecond.
+    #[test]
+    fn epoch_decimals_are_exact() {
+        // 1714564800.123 is 1714564800.1229999... as an f64, which floors to ...122 ms.
+        assert_eq!(parse_time(b"1714564800.123"), Ok(1_714_564_800_123));
+        assert_eq!(parse_time(b"1.7145648001e9"), Ok(1_714_564_800_100));
+        assert_eq!(parse_time(b"-1.5"), Ok(-1500));
+        assert_eq!(parse_time(b"-0.0001"), Ok(-1));
+        assert_eq!(parse_time(b"1714564800123.9"), Ok(1_714_564_800_123));
+        assert_eq!(parse_time(b"-1714564800123456789"), Ok(-1_714_564_800_124));
     }
 }

@@ -205,6 +205,10 @@ pub struct AnalysisReport {
     /// approximate and how much. Partition loads and their metrics stay exact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approximate: Option<Approximation>,
+    /// Warnings about the input that change how to read the numbers (e.g. a count-like column that
+    /// was not used as the weight), each naming the flag that changes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_notes: Vec<String>,
     /// Which confidence interval the scenarios' `max_share_ci` and `skew_ci` are, and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<IntervalNote>,
@@ -284,6 +288,7 @@ impl AnalysisReport {
             last_event_ms: outcome.time_range.map(|r| r.1),
             top_keys,
             scenarios,
+            input_notes: outcome.read.notes.clone(),
             interval: Some(IntervalNote::new(
                 outcome.interval,
                 matches!(outcome.exactness, Exactness::Bounded(_)),
@@ -326,6 +331,10 @@ impl AnalysisReport {
     pub fn document(&self) -> Document {
         let mut doc = Document::new("Key distribution analysis");
         doc.push(Block::Summary(self.summary()));
+        if !self.input_notes.is_empty() {
+            let notes = self.input_notes.iter().map(|n| format!("warning: {n}"));
+            doc.push(Block::Notes(notes.collect()));
+        }
         let note = self.approximation_note();
         if !note.is_empty() {
             doc.push(Block::Callout(note));

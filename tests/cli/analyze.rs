@@ -716,3 +716,74 @@ fn unhashed_keys_are_not_hot_keys() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("\"skew\": null"), "{text}");
 }
+
+/// A key,count file read as events says so (stderr and report), naming the flag; without --key the
+/// error suggests --count-col / --input-format counts; a wrong delimiter is named as such.
+#[test]
+fn counts_file_read_as_events_and_wrong_delimiter() {
+    let wd = Workdir::new();
+    wd.write("counts.csv", "key,count\na,50\nb,3\n");
+    let out = wd
+        .keyplan()
+        .args([
+            "analyze",
+            "counts.csv",
+            "--key",
+            "key",
+            "-p",
+            "2",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--count-col count"), "{stderr}");
+    let r: AnalysisReport = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r.events, 2);
+    assert!(
+        r.input_notes[0].contains("--count-col count"),
+        "{:?}",
+        r.input_notes
+    );
+    // Given the weight column, no warning.
+    let r = json(
+        &wd,
+        &[
+            "counts.csv",
+            "--key",
+            "key",
+            "--count-col",
+            "count",
+            "-p",
+            "2",
+        ],
+    );
+    assert!(r.input_notes.is_empty());
+    assert_eq!(r.events, 53);
+    for header in ["k,events", "k,n", "k,CNT", "k,weight"] {
+        wd.write("w.csv", format!("{header}\na,1\n"));
+        let r = json(&wd, &["w.csv", "--key", "k", "-p", "2"]);
+        assert_eq!(r.input_notes.len(), 1, "{header}");
+    }
+    fails(
+        &wd,
+        &["counts.csv", "-p", "2"],
+        &["--count-col count", "--input-format counts"],
+    );
+    wd.write("semi.csv", "a,b,tailnum\n1,2,x\n");
+    fails(
+        &wd,
+        &[
+            "semi.csv",
+            "--key",
+            "tailnum",
+            "-p",
+            "2",
+            "--delimiter",
+            ";",
+        ],
+        &["read as one single field", "--delimiter ','"],
+    );
+}

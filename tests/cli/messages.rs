@@ -60,3 +60,28 @@ fn a_huge_header_gives_a_short_message() {
     assert!(text.contains("more bytes)"), "{text}");
     assert!(text.contains("... and 971 more"), "{text}");
 }
+
+/// clap's own errors quote the rejected argument: escape sequences in it reach the terminal escaped.
+#[test]
+fn escape_sequences_in_rejected_arguments_are_escaped() {
+    let wd = Workdir::new();
+    let out = wd
+        .keyplan()
+        .args([
+            "analyze",
+            "x.csv",
+            "-p",
+            "3",
+            "--partitioner",
+            "x\u{1b}[31my",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !out.stderr.contains(&0x1b),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("keyplan: error: "));
+}

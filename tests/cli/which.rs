@@ -140,46 +140,79 @@ fn keys_file_line_rules() {
     }
 }
 
+/// One line rule for every line-oriented input: `\r\n` ends a line like `\n`, so a CRLF keys file
+/// gives the same keys (and the same partitions) to `which --keys-file` as to `analyze
+/// --input-format lines`, and as its LF twin.
 #[test]
-fn crlf_lines_keep_the_cr_and_warn() {
+fn crlf_lines_are_the_lf_lines() {
     let w = Workdir::new();
-    w.write("keys.txt", b"a\r\nb\r\n");
-    w.run(&[
-        "which",
-        "-p",
-        "1000",
-        "--format",
-        "csv",
-        "--keys-file",
-        "keys.txt",
-    ])
-    .assert()
-    .success()
-    .stderr(predicate::str::contains(
-        "2 line(s) of keys.txt end in '\\r'",
-    ))
-    .stdout(predicate::str::contains(format!(
-        "\"a\r\",{}\n",
-        Partitioner::Java.partition_of(b"a\r", n(1000))
-    )));
-    // Decoding encodings ignore surrounding whitespace: no warning, and the \r is not hashed.
-    w.write("keys.hex", b"61\r\n");
-    w.run(&[
-        "which",
-        "-p",
-        "1000",
-        "--key-encoding",
-        "hex",
-        "--keys-file",
-        "keys.hex",
-    ])
-    .arg("--format=csv")
-    .assert()
-    .success()
-    .stderr(predicate::str::is_empty())
-    .stdout(predicate::str::contains(format!(
+    w.write("crlf.txt", b"a\r\nb\r\nc\r");
+    w.write("lf.txt", b"a\nb\nc");
+    let which = |file: &str| {
+        let out = w
+            .run(&[
+                "which",
+                "-p",
+                "1000",
+                "--format",
+                "csv",
+                "--keys-file",
+                file,
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        csv_rows(&out.stdout)
+    };
+    let crlf = which("crlf.txt");
+    assert_eq!(crlf, which("lf.txt"));
+    let keys: Vec<Vec<u8>> = crlf.iter().map(|r| r.0.clone()).collect();
+    assert_eq!(keys, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+    assert_eq!(
+        crlf[0].1,
+        Partitioner::Java.partition_of(b"a", n(1000)).to_string()
+    );
+    // analyze reads the same three keys from the same file.
+    let out = w
+        .run(&[
+            "analyze",
+            "crlf.txt",
+            "--input-format",
+            "lines",
+            "-p",
+            "2",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: AnalysisReport = serde_json::from_slice(&out.stdout).unwrap();
+    let mut got: Vec<String> = report.top_keys.iter().map(|k| k.key.clone()).collect();
+    got.sort();
+    assert_eq!(got, vec!["a", "b", "c"]);
+    // A key that really ends in \r is still expressible.
+    w.write("keys.hex", b"610d\n");
+    let out = w
+        .run(&[
+            "which",
+            "-p",
+            "1000",
+            "--key-encoding",
+            "hex",
+            "--format=csv",
+            "--keys-file",
+            "keys.hex",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!(
         ",{}\n",
-        Partitioner::Java.partition_of(b"a", n(1000))
+        Partitioner::Java.partition_of(b"a\r", n(1000))
     )));
 }
 
@@ -373,4 +406,38 @@ fn analyze_with_several_partitioners() {
     .stdout(predicate::str::contains(
         "kinesis refuses 2 distinct keys, 2 events",
     ));
+}
+
+/// `which` streams its keys to the output; a bad key halfway leaves an existing `-o` target as it
+/// was (the streamed part went to a temporary file that is removed).
+#[test]
+fn a_failure_midstream_leaves_the_target_intact() {
+    let w = Workdir::new();
+    w.write("keys.hex", b"61\n62\nzz\n63\n");
+    w.write("out.csv", b"previous report\n");
+    let out = w
+        .run(&[
+            "which",
+            "-p",
+            "4",
+            "--key-encoding",
+            "hex",
+            "--keys-file",
+            "keys.hex",
+        ])
+        .args(["--format", "csv", "-o", "out.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keys.hex:3"));
+    assert_eq!(
+        std::fs::read(w.join("out.csv")).unwrap(),
+        b"previous report\n"
+    );
+    assert_eq!(
+        w.files().len(),
+        2,
+        "no temporary file left: {:?}",
+        w.files()
+    );
 }
