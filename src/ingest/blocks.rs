@@ -13,9 +13,20 @@
 //! A reader can *divert*: when a block fails a check (a CSV block with a quote, where a quoted newline
 //! would make block boundaries wrong), the engine stops handing out blocks and returns that block and
 //! the unread rest of the input, for a sequential reader to finish.
+//!
+//! A sink whose result depends on when it passes a distinct-key limit ([`EventSink::key_limit`], the
+//! adaptive sink of `analyze --max-keys`) gets *checkpoints*: before blocks 0, 1, 2, 4, 8, 16, 32 and
+//! then every [`CHECKPOINT_EVERY`]th block, the worker about to take the block first makes sure that
+//! the limit cannot have been passed: when the keys its sinks hold plus one per byte of the blocks in
+//! progress fit, it goes on at once (the common case); otherwise it waits until every earlier block is
+//! done and hands the run's sink all forks ([`EventSink::checkpoint`]). If the sink answers that it
+//! switched, every later block is parsed into a fork of its own, [`sealed`](EventSink::seal) by its
+//! worker, and merged into the run's sink in block order (see [`crate::analysis::stream`] for why
+//! that makes the result independent of the number of workers).
 
+use std::collections::BTreeMap;
 use std::io::{self, Read};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use memchr::{memrchr, memrchr2};
 
@@ -26,6 +37,16 @@ use crate::ingest::progress::Progress;
 /// Target block size: large enough that locking and merging are noise, small enough that a few blocks
 /// per worker keep memory flat (4 MiB; a 250 MB input is ~60 blocks).
 pub const BLOCK_SIZE: usize = 4 << 20;
+
+/// [`BLOCK_SIZE`], unless the hidden `KEYPLAN_BLOCK_SIZE` environment variable (bytes) sets another:
+/// command-line tests use it to run many blocks through the engine on a small input.
+pub fn default_block_size() -> usize {
+    std::env::var("KEYPLAN_BLOCK_SIZE")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(BLOCK_SIZE)
+}
 
 /// The longest line (or CSV row) any reader accepts, in bytes: 8 MiB.
 ///
@@ -126,6 +147,7 @@ impl Engine<'_> {
         S: EventSink,
         P: Fn(&[u8], &mut S) -> Result<BlockStats> + Sync,
     {
+        let threads = self.threads.max(1);
         let feed = Mutex::new(Feed {
             reader,
             carry: start,
@@ -136,72 +158,107 @@ impl Engine<'_> {
             failures: Vec::new(),
             stats: Vec::new(),
             done: false,
+            finished: 0,
+            held: vec![0; threads],
+            in_flight: vec![0; threads],
+            root_held: sink.held_keys(),
+            ordered: false,
         });
         // Workers take blocks in strict turns (block i goes to worker i mod threads), so which rows each
-        // fork sees, and the merge below, never depend on timing: order-sensitive sinks (the
-        // bounded-memory Space-Saving summary) give the same bytes on every run.
+        // fork sees, and the merge below, never depend on timing; it also keeps at most one block per
+        // worker waiting for the in-order merge.
         let turn = Condvar::new();
-        let threads = self.threads.max(1);
-        let locals: Vec<S> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|worker| {
-                    let mut local = sink.fork();
-                    let feed = &feed;
-                    let turn = &turn;
-                    let parse = &parse;
-                    scope.spawn(move || {
-                        let mut buf = Vec::new();
-                        loop {
-                            let index = {
-                                let mut f = feed.lock().expect("no worker panics holding the lock");
-                                while !f.done && f.next % threads != worker {
-                                    f = turn.wait(f).expect("no worker panics holding the lock");
-                                }
-                                let next = if f.done {
-                                    None
-                                } else {
-                                    f.next_block(&mut buf, self)
-                                };
-                                f.done |= next.is_none();
-                                turn.notify_all();
-                                match next {
-                                    Some(i) => i,
-                                    None => break,
-                                }
-                            };
-                            let outcome = parse(&buf, &mut local);
-                            let mut f = feed.lock().expect("no worker panics holding the lock");
-                            match outcome {
-                                Ok(stats) => {
-                                    self.progress.add_rows(stats.rows);
-                                    f.record(index, stats);
-                                }
-                                Err(e) => f.fail(index, e),
-                            }
-                        }
-                        local
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("ingest worker panicked"))
-                .collect()
+        let limit = sink.key_limit();
+        let locals: Vec<Padded<Mutex<S>>> = (0..threads)
+            .map(|_| Padded(Mutex::new(sink.fork())))
+            .collect();
+        let root = Mutex::new(Ordered {
+            sink: &mut *sink,
+            next: 0,
+            pending: BTreeMap::new(),
+            overflow: None,
         });
+        std::thread::scope(|scope| {
+            for worker in 0..threads {
+                let (feed, turn, parse) = (&feed, &turn, &parse);
+                let (locals, root) = (&locals, &root);
+                scope.spawn(move || {
+                    let mut buf = Vec::new();
+                    loop {
+                        let (index, ordered) = {
+                            let mut f = lock(feed);
+                            while !f.done && f.next % threads != worker {
+                                f = turn.wait(f).expect("no worker panics holding the lock");
+                            }
+                            if let Some(limit) = limit {
+                                if !f.done && !f.ordered && is_checkpoint(f.next) {
+                                    f = self.checkpoint(f, turn, limit, locals, root);
+                                }
+                            }
+                            let next = if f.done {
+                                None
+                            } else {
+                                f.next_block(&mut buf, self)
+                            };
+                            f.done |= next.is_none();
+                            f.in_flight[worker] = buf.len() as u64;
+                            let ordered = f.ordered;
+                            turn.notify_all();
+                            match next {
+                                Some(i) => (i, ordered),
+                                None => break,
+                            }
+                        };
+                        let (outcome, held) = if ordered {
+                            // After the switch: the block gets a fork of its own, placed here in
+                            // parallel and added to the run's sink in block order.
+                            let mut block = lock(&locals[worker].0).fork();
+                            let outcome = parse(&buf, &mut block);
+                            if outcome.is_ok() {
+                                block.seal();
+                                lock(root).push(index, block);
+                            }
+                            (outcome, 0)
+                        } else {
+                            let mut local = lock(&locals[worker].0);
+                            let outcome = parse(&buf, &mut local);
+                            (outcome, local.held_keys())
+                        };
+                        let mut f = lock(feed);
+                        f.finished += 1;
+                        f.in_flight[worker] = 0;
+                        f.held[worker] = held;
+                        match outcome {
+                            Ok(stats) => {
+                                self.progress.add_rows(stats.rows);
+                                f.record(index, stats);
+                            }
+                            Err(e) => f.fail(index, e),
+                        }
+                        // A checkpoint may be waiting for this block.
+                        turn.notify_all();
+                    }
+                });
+            }
+        });
+        let overflow = |total| {
+            Error::input(
+                Location::file(self.name),
+                format!("the total event or byte count overflows 64 bits (already {total} events)"),
+            )
+        };
+        let overflowed = root.into_inner().expect("workers are done").overflow;
         let feed = feed.into_inner().expect("workers are done");
         if let Some((index, error)) = feed.failures.into_iter().min_by_key(|(i, _)| *i) {
             let before = self.line_offset + sum_lines(&feed.stats[..index.min(feed.stats.len())]);
             return Err(shift_line(error, before));
         }
+        if let Some(total) = overflowed {
+            return Err(overflow(total));
+        }
         for local in locals {
-            sink.merge(local).map_err(|total| {
-                Error::input(
-                    Location::file(self.name),
-                    format!(
-                        "the total event or byte count overflows 64 bits (already {total} events)"
-                    ),
-                )
-            })?;
+            let local = local.0.into_inner().expect("workers are done");
+            sink.merge(local).map_err(overflow)?;
         }
         let done = |stats: &[Option<BlockStats>]| Totals {
             lines: self.line_offset + sum_lines(stats),
@@ -216,6 +273,106 @@ impl Engine<'_> {
                 rest: feed.reader,
             },
         })
+    }
+}
+
+impl Engine<'_> {
+    /// The checkpoint before block `f.next` (see the module doc), run by the worker about to take it.
+    ///
+    /// It is skipped at once when the keys held by the run's sink and the workers' forks, plus one
+    /// key per byte of each block still being parsed, cannot pass `limit`. Otherwise it waits until
+    /// every earlier block is done and lets the run's sink decide with all forks in hand.
+    fn checkpoint<'f, R, S: EventSink>(
+        &self,
+        mut f: MutexGuard<'f, Feed<R>>,
+        turn: &Condvar,
+        limit: u64,
+        locals: &[Padded<Mutex<S>>],
+        root: &Mutex<Ordered<'_, S>>,
+    ) -> MutexGuard<'f, Feed<R>> {
+        // A block cannot add more distinct keys than it has rows, nor more rows than bytes.
+        let bound = |f: &Feed<R>| {
+            f.held
+                .iter()
+                .chain(&f.in_flight)
+                .fold(f.root_held, |sum, &n| sum.saturating_add(n))
+        };
+        // The checkpoint before block 0 always asks the sink: it may already be bounded (an earlier
+        // input passed the limit), and then every block of this input is merged in order.
+        if f.next > 0 && bound(&f) <= limit {
+            return f;
+        }
+        while f.finished < f.next {
+            f = turn.wait(f).expect("no worker panics holding the lock");
+        }
+        if !f.failures.is_empty() || (f.next > 0 && bound(&f) <= limit) {
+            return f;
+        }
+        let mut root = lock(root);
+        let mut guards: Vec<MutexGuard<'_, S>> = locals.iter().map(|l| lock(&l.0)).collect();
+        let mut forks: Vec<&mut S> = guards.iter_mut().map(|g| &mut **g).collect();
+        match root.sink.checkpoint(&mut forks) {
+            Ok(ordered) => {
+                f.ordered = ordered;
+                root.next = f.next;
+            }
+            Err(total) => {
+                root.overflow = Some(total);
+                f.done = true;
+            }
+        }
+        f.root_held = root.sink.held_keys();
+        for (held, fork) in f.held.iter_mut().zip(&guards) {
+            *held = fork.held_keys();
+        }
+        f
+    }
+}
+
+/// Whether a checkpoint comes before block `index`: before blocks 0, 1, 2, 4, 8, 16 and 32, then
+/// before every [`CHECKPOINT_EVERY`]th block. Early checkpoints are dense so that a sample with far
+/// more distinct keys than the limit switches after few blocks; later ones are sparse so that the
+/// waits cost little.
+fn is_checkpoint(index: usize) -> bool {
+    index.is_power_of_two() || index % CHECKPOINT_EVERY == 0
+}
+
+/// Blocks between checkpoints once past the first [`CHECKPOINT_EVERY`] (128 MiB of input).
+pub const CHECKPOINT_EVERY: usize = 32;
+
+/// A worker's fork on cache lines of its own: forks update their totals on every row, and two forks
+/// sharing a line would make the cores steal it from each other (measured: 5% more CPU time).
+#[repr(align(128))]
+struct Padded<T>(T);
+
+/// Locks a mutex of the engine (no thread panics while holding one: the parsers return errors).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().expect("no worker panics holding the lock")
+}
+
+/// The run's sink and, once blocks are merged in order, the blocks parsed ahead of their turn.
+struct Ordered<'a, S> {
+    sink: &'a mut S,
+    /// The index of the next block to merge.
+    next: usize,
+    /// Sealed blocks waiting for an earlier one (at most one per other worker, by the strict turns).
+    pending: BTreeMap<usize, S>,
+    /// The running total when a merge overflowed.
+    overflow: Option<u64>,
+}
+
+impl<S: EventSink> Ordered<'_, S> {
+    /// Takes block `index` and merges every block that is now next in line.
+    fn push(&mut self, index: usize, block: S) {
+        self.pending.insert(index, block);
+        while let Some(block) = self.pending.remove(&self.next) {
+            if self.overflow.is_none() {
+                if let Err(total) = self.sink.merge(block) {
+                    self.overflow = Some(total);
+                }
+            }
+            self.next += 1;
+        }
     }
 }
 
@@ -255,6 +412,16 @@ struct Feed<R> {
     stats: Vec<Option<BlockStats>>,
     /// No more blocks will be handed out (end of input, a failure, or a diverted block).
     done: bool,
+    /// Blocks whose worker is done with them (parsed, or failed).
+    finished: usize,
+    /// Per worker, [`EventSink::held_keys`] of its fork after its last block.
+    held: Vec<u64>,
+    /// Per worker, the bytes of the block it is parsing (0 when none).
+    in_flight: Vec<u64>,
+    /// [`EventSink::held_keys`] of the run's sink at the last checkpoint.
+    root_held: u64,
+    /// Blocks from here on are parsed into forks of their own and merged in block order.
+    ordered: bool,
 }
 
 /// Bytes asked of the reader per call.

@@ -54,6 +54,29 @@ pub trait EventSink: Send + Sized {
     fn prefetch(&self, key: &[u8]) {
         let _ = key;
     }
+    /// The distinct-key limit at which this sink changes how it counts, for a sink whose result
+    /// depends on where in the input that happens ([`crate::analysis::stream::AdaptiveSink`]). For
+    /// such a sink the block engine runs [`checkpoint`](Self::checkpoint)s so that the decision is
+    /// taken for the whole run, never by one worker. The default, `None`, means no checkpoints.
+    fn key_limit(&self) -> Option<u64> {
+        None
+    }
+    /// An upper bound on the distinct keys this sink holds, which lets the engine skip a checkpoint
+    /// without waiting when the bound already shows the limit is not passed. The default is 0.
+    fn held_keys(&self) -> u64 {
+        0
+    }
+    /// A global checkpoint: `self` is the run's sink and `forks` are every worker's fork; together
+    /// they hold exactly the blocks before the checkpoint. Returns true when from now on each block is
+    /// to be parsed into its own [`fork`](Self::fork), [`seal`](Self::seal)ed and merged into `self`
+    /// in block order. Returns `Err` with the running total on overflow. The default does nothing.
+    fn checkpoint(&mut self, forks: &mut [&mut Self]) -> Result<bool, u64> {
+        let _ = forks;
+        Ok(false)
+    }
+    /// Prepares one block's fork for the in-order merge after a checkpoint returned true: the work
+    /// that does not depend on order, done by the worker in parallel. The default does nothing.
+    fn seal(&mut self) {}
 }
 
 impl EventSink for KeyCounter {

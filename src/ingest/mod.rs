@@ -110,7 +110,7 @@ impl IngestOptions {
     /// The engine's block size.
     pub fn block_size(&self) -> usize {
         match self.block_size {
-            0 => blocks::BLOCK_SIZE,
+            0 => blocks::default_block_size(),
             n => n,
         }
     }

@@ -215,6 +215,55 @@ fn bounded_mode_is_labelled_in_text_and_markdown() {
         .code(2);
 }
 
+/// `analyze --format json` output for `args`, with the engine's blocks cut to `block_size` bytes.
+fn analyze_bytes(input: &Path, block_size: &str, args: &[&str]) -> Vec<u8> {
+    let out = keyplan()
+        .env("KEYPLAN_BLOCK_SIZE", block_size)
+        .arg("analyze")
+        .arg(input)
+        .args(["--key", "key", "-p", "6,12", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn bounded_mode_gives_the_same_bytes_for_any_thread_count() {
+    let w = Workdir::new();
+    // 60,000 zipf events over 5,000 keys in ~4 KiB blocks: about 150 blocks, so the switch to
+    // bounded memory and the in-order merges after it run through every worker.
+    let input = w.join("zipf.csv");
+    keyplan()
+        .args(["synth", "zipf", "--events", "60000", "--keys", "5000"])
+        .args(["--exponent", "1.1", "--seed", "5", "--output"])
+        .arg(&input)
+        .assert()
+        .success();
+    for max_keys in ["1000", "100000"] {
+        let args = ["--max-keys", max_keys];
+        let one = analyze_bytes(&input, "4096", &[&args[..], &["--threads", "1"]].concat());
+        for threads in ["2", "3"] {
+            let many = analyze_bytes(
+                &input,
+                "4096",
+                &[&args[..], &["--threads", threads]].concat(),
+            );
+            assert!(
+                one == many,
+                "--max-keys {max_keys}: --threads {threads} differs from --threads 1"
+            );
+        }
+        let report: AnalysisReport = serde_json::from_slice(&one).unwrap();
+        assert_eq!(report.approximate.is_some(), max_keys == "1000");
+    }
+}
+
 /// Legal but huge requests (issue #13) fail at once with exit 2 and say what would fit, instead of
 /// aborting after allocating gigabytes or running for ever.
 #[test]
