@@ -28,6 +28,9 @@ impl Dir {
 /// Runs `analyze` with JSON output and parses the report.
 fn analyze_json(args: &[&str], stdin: Option<&[u8]>) -> AnalysisReport {
     let mut cmd = keyplan();
+    // 4 KiB blocks (the test-only KEYPLAN_BLOCK_SIZE) instead of 4 MiB, so the samples here, a few
+    // hundred KB, really span many blocks of the parallel reader.
+    cmd.env("KEYPLAN_BLOCK_SIZE", TEST_BLOCK_SIZE.to_string());
     cmd.arg("analyze").args(args).args(["--format", "json"]);
     if let Some(input) = stdin {
         cmd.write_stdin(input.to_vec());
@@ -54,7 +57,11 @@ fn fails_with(args: &[&str], stdin: Option<&[u8]>, needle: &str) {
         .stderr(predicate::str::contains(needle));
 }
 
-/// A CSV with enough rows to span several blocks of the parallel reader.
+/// The engine's block size in these tests: small, so that inputs span many blocks.
+const TEST_BLOCK_SIZE: usize = 4096;
+
+/// A CSV with enough rows to span several blocks of the parallel reader (at [`TEST_BLOCK_SIZE`]):
+/// 5,000 rows are about 40 blocks.
 fn events_csv(rows: usize) -> Vec<u8> {
     let mut s = String::from("ts,tenant,order,bytes\n");
     for i in 0..rows {
@@ -73,6 +80,10 @@ fn events_csv(rows: usize) -> Vec<u8> {
 fn plain_gzip_and_stdin_give_identical_reports() {
     let dir = Dir::new();
     let csv = events_csv(5000);
+    assert!(
+        csv.len() > 20 * TEST_BLOCK_SIZE,
+        "the input spans many blocks"
+    );
     let plain = dir.write("events.csv", &csv);
     let gz = dir.write_gz("events.csv.gz", &csv);
     let noext = dir.write_gz("events.data", &csv);
