@@ -31,7 +31,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use memchr::{memrchr, memrchr2};
 
 use crate::error::{Error, Location, Result};
-use crate::ingest::counter::EventSink;
+use crate::ingest::counter::{EventSink, Overflow};
 use crate::ingest::progress::Progress;
 
 /// Target block size: large enough that locking and merging are noise, small enough that a few blocks
@@ -241,12 +241,7 @@ impl Engine<'_> {
                 });
             }
         });
-        let overflow = |total| {
-            Error::input(
-                Location::file(self.name),
-                format!("the total event or byte count overflows 64 bits (already {total} events)"),
-            )
-        };
+        let overflow = |e: Overflow| Error::input(Location::file(self.name), e);
         let overflowed = root.into_inner().expect("workers are done").overflow;
         let feed = feed.into_inner().expect("workers are done");
         if let Some((index, error)) = feed.failures.into_iter().min_by_key(|(i, _)| *i) {
@@ -357,8 +352,8 @@ struct Ordered<'a, S> {
     next: usize,
     /// Sealed blocks waiting for an earlier one (at most one per other worker, by the strict turns).
     pending: BTreeMap<usize, S>,
-    /// The running total when a merge overflowed.
-    overflow: Option<u64>,
+    /// The overflow of a merge, when one overflowed.
+    overflow: Option<Overflow>,
 }
 
 impl<S: EventSink> Ordered<'_, S> {

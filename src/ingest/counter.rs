@@ -2,6 +2,14 @@
 //! write to, and the [`KeyCounter`] that reduces them to distinct keys (a [`KeyDistribution`]).
 
 use crate::ingest::keytable::KeyTable;
+
+/// The sample's total event (or byte) count would pass `u64::MAX`: the one error a sink can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the total event or byte count overflows 64 bits (already {total} events)")]
+pub struct Overflow {
+    /// The total events before the row or merge that overflowed.
+    pub total: u64,
+}
 use crate::model::KeyDistribution;
 
 /// One input row: a key and the number of events it stands for, with optional size and time.
@@ -43,11 +51,11 @@ impl<'a> Event<'a> {
 /// sequential one.
 pub trait EventSink: Send + Sized {
     /// Takes one row. Returns `Err` with the running total when the total event count would overflow.
-    fn add_event(&mut self, event: Event<'_>) -> Result<(), u64>;
+    fn add_event(&mut self, event: Event<'_>) -> Result<(), Overflow>;
     /// An empty sink with the same configuration, for another worker.
     fn fork(&self) -> Self;
     /// Adds everything `other` has seen. Returns `Err` with the running total on overflow.
-    fn merge(&mut self, other: Self) -> Result<(), u64>;
+    fn merge(&mut self, other: Self) -> Result<(), Overflow>;
     /// A hint that `key` will be added soon: readers call it for a batch of rows before adding them,
     /// so a sink backed by a large table can start loading the memory those rows will touch. The
     /// default does nothing.
@@ -70,7 +78,7 @@ pub trait EventSink: Send + Sized {
     /// they hold exactly the blocks before the checkpoint. Returns true when from now on each block is
     /// to be parsed into its own [`fork`](Self::fork), [`seal`](Self::seal)ed and merged into `self`
     /// in block order. Returns `Err` with the running total on overflow. The default does nothing.
-    fn checkpoint(&mut self, forks: &mut [&mut Self]) -> Result<bool, u64> {
+    fn checkpoint(&mut self, forks: &mut [&mut Self]) -> Result<bool, Overflow> {
         let _ = forks;
         Ok(false)
     }
@@ -80,7 +88,7 @@ pub trait EventSink: Send + Sized {
 }
 
 impl EventSink for KeyCounter {
-    fn add_event(&mut self, event: Event<'_>) -> Result<(), u64> {
+    fn add_event(&mut self, event: Event<'_>) -> Result<(), Overflow> {
         KeyCounter::add_event(self, event)
     }
 
@@ -92,7 +100,7 @@ impl EventSink for KeyCounter {
         KeyCounter::new()
     }
 
-    fn merge(&mut self, other: Self) -> Result<(), u64> {
+    fn merge(&mut self, other: Self) -> Result<(), Overflow> {
         KeyCounter::merge(self, other)
     }
 }
@@ -123,18 +131,21 @@ impl KeyCounter {
 
     /// Adds `weight` events for `key`. Returns `Err` with the running total when the sum of all weights
     /// would overflow a `u64`.
-    pub fn add(&mut self, key: &[u8], weight: u64) -> Result<(), u64> {
+    pub fn add(&mut self, key: &[u8], weight: u64) -> Result<(), Overflow> {
         self.add_event(Event::new(key, weight))
     }
 
     /// Adds one row: its events, its bytes and its time. Returns `Err` with the running event total
     /// when the event or byte total would overflow a `u64`.
     #[inline]
-    pub fn add_event(&mut self, event: Event<'_>) -> Result<(), u64> {
+    pub fn add_event(&mut self, event: Event<'_>) -> Result<(), Overflow> {
         let total = self.total;
-        self.total = total.checked_add(event.weight).ok_or(total)?;
+        self.total = total.checked_add(event.weight).ok_or(Overflow { total })?;
         let bytes = event.bytes.unwrap_or(0);
-        self.total_bytes = self.total_bytes.checked_add(bytes).ok_or(total)?;
+        self.total_bytes = self
+            .total_bytes
+            .checked_add(bytes)
+            .ok_or(Overflow { total })?;
         self.rows += 1;
         self.sized_rows += u64::from(event.bytes.is_some());
         if let Some(t) = event.time_ms {
@@ -146,13 +157,13 @@ impl KeyCounter {
     }
 
     /// Merges another counter into this one (used to combine per-input or per-thread counters).
-    pub fn merge(&mut self, other: KeyCounter) -> Result<(), u64> {
+    pub fn merge(&mut self, other: KeyCounter) -> Result<(), Overflow> {
         let total = self.total;
-        self.total = total.checked_add(other.total).ok_or(total)?;
+        self.total = total.checked_add(other.total).ok_or(Overflow { total })?;
         self.total_bytes = self
             .total_bytes
             .checked_add(other.total_bytes)
-            .ok_or(total)?;
+            .ok_or(Overflow { total })?;
         self.rows += other.rows;
         self.sized_rows += other.sized_rows;
         if let Some(range) = other.time_range {

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::ingest::counter::{Event, EventSink, KeyCounter};
+use crate::ingest::counter::{Event, EventSink, KeyCounter, Overflow};
 use crate::model::facets::window_start;
 use crate::model::{
     FacetError, Facets, FacetsSpec, KeyDistribution, ObservedPartitions, PairCounts, WindowCounts,
@@ -128,7 +128,7 @@ fn bump<T: Eq + std::hash::Hash>(
 }
 
 impl EventSink for FacetCounter {
-    fn add_event(&mut self, event: Event<'_>) -> Result<(), u64> {
+    fn add_event(&mut self, event: Event<'_>) -> Result<(), Overflow> {
         self.counter.add_event(event)?;
         // At most three new cells per row, so the bound is passed by at most two.
         let room = self.cells() < self.spec.max_cells;
@@ -156,7 +156,7 @@ impl EventSink for FacetCounter {
         FacetCounter::new(self.spec)
     }
 
-    fn merge(&mut self, other: Self) -> Result<(), u64> {
+    fn merge(&mut self, other: Self) -> Result<(), Overflow> {
         self.counter.merge(other.counter)?;
         self.empty_entity_events += other.empty_entity_events;
         self.overflowed |= other.overflowed;

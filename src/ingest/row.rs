@@ -5,7 +5,7 @@
 //! `RowSpec::apply`, so they cannot disagree about what a row means or how an error is worded.
 
 use crate::error::{Error, Location, Result};
-use crate::ingest::counter::{Event, EventSink};
+use crate::ingest::counter::{Event, EventSink, Overflow};
 use crate::ingest::encoding::{self, KeyEncoding};
 use crate::ingest::field::FieldError;
 use crate::ingest::keyexpr::{KeyExpr, ResolvedKey};
@@ -370,12 +370,9 @@ impl RowSpec {
     }
 }
 
-/// The error for a sample whose totals no longer fit 64 bits.
-pub(crate) fn overflow(path: &str, line: u64, total: u64) -> Error {
-    Error::input(
-        Location::line(path, line),
-        format!("the total event or byte count overflows 64 bits (already {total} events)"),
-    )
+/// The error for a sample whose totals no longer fit 64 bits, at the row that overflowed.
+pub(crate) fn overflow(path: &str, line: u64, e: Overflow) -> Error {
+    Error::input(Location::line(path, line), e)
 }
 
 /// Parses a weight: a non-negative whole number. Float spellings of whole numbers (`12.0`, `1e3`, as
