@@ -66,33 +66,94 @@ impl Targets {
     }
 
     /// Checks the invariants the formulas rely on; the message names the offending field.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), TargetError> {
+        use TargetField::*;
         let positive = |v: f64| v.is_finite() && v > 0.0;
+        let bad = |field, rule| Err(TargetError { field, rule });
         if !positive(self.peak_events_per_sec) {
-            return Err("peak_events_per_sec must be a number above 0".into());
+            return bad(PeakEventsPerSec, "must be a number above 0");
         }
         if !positive(self.consumer_events_per_sec) {
-            return Err("consumer_events_per_sec must be a number above 0".into());
+            return bad(ConsumerEventsPerSec, "must be a number above 0");
         }
         if !(self.growth_per_month.is_finite() && self.growth_per_month > -1.0) {
-            return Err("growth_per_month must be a number above -1 (0.04 is 4% a month)".into());
+            return bad(
+                GrowthPerMonth,
+                "must be a number above -1 (0.04 is 4% a month)",
+            );
         }
         if !(self.horizon_months.is_finite() && self.horizon_months >= 0.0) {
-            return Err("horizon_months must be a number of months, 0 or more".into());
+            return bad(HorizonMonths, "must be a number of months, 0 or more");
         }
         if !(self.max_utilization.is_finite()
             && self.max_utilization > 0.0
             && self.max_utilization <= 1.0)
         {
-            return Err("max_utilization must be in (0, 1] (0.7 is 70%)".into());
+            return bad(MaxUtilization, "must be in (0, 1] (0.7 is 70%)");
         }
         if self.partition_bytes_per_sec.is_some_and(|v| !positive(v)) {
-            return Err("partition_bytes_per_sec must be a number above 0".into());
+            return bad(PartitionBytesPerSec, "must be a number above 0");
         }
         if self.mean_event_bytes.is_some_and(|v| !positive(v)) {
-            return Err("mean_event_bytes must be a number above 0".into());
+            return bad(MeanEventBytes, "must be a number above 0");
         }
         Ok(())
+    }
+}
+
+/// A target that cannot be planned with: which one, and the rule it breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{} {rule}", field.name())]
+pub struct TargetError {
+    /// The target.
+    pub field: TargetField,
+    /// What it must be.
+    pub rule: &'static str,
+}
+
+/// The targets, named as in a plan's `[targets]` and as `analyze` flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetField {
+    /// `peak_events_per_sec`, `--peak-rate`.
+    PeakEventsPerSec,
+    /// `consumer_events_per_sec`, `--consumer-rate`.
+    ConsumerEventsPerSec,
+    /// `growth_per_month`, `--growth`.
+    GrowthPerMonth,
+    /// `horizon_months`, `--horizon`.
+    HorizonMonths,
+    /// `max_utilization`, `--max-utilization`.
+    MaxUtilization,
+    /// `partition_bytes_per_sec` (plan only).
+    PartitionBytesPerSec,
+    /// `mean_event_bytes` (plan only).
+    MeanEventBytes,
+}
+
+impl TargetField {
+    /// The plan field's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetField::PeakEventsPerSec => "peak_events_per_sec",
+            TargetField::ConsumerEventsPerSec => "consumer_events_per_sec",
+            TargetField::GrowthPerMonth => "growth_per_month",
+            TargetField::HorizonMonths => "horizon_months",
+            TargetField::MaxUtilization => "max_utilization",
+            TargetField::PartitionBytesPerSec => "partition_bytes_per_sec",
+            TargetField::MeanEventBytes => "mean_event_bytes",
+        }
+    }
+
+    /// The `analyze` flag that sets it, when there is one.
+    pub fn flag(self) -> Option<&'static str> {
+        match self {
+            TargetField::PeakEventsPerSec => Some("--peak-rate"),
+            TargetField::ConsumerEventsPerSec => Some("--consumer-rate"),
+            TargetField::GrowthPerMonth => Some("--growth"),
+            TargetField::HorizonMonths => Some("--horizon"),
+            TargetField::MaxUtilization => Some("--max-utilization"),
+            TargetField::PartitionBytesPerSec | TargetField::MeanEventBytes => None,
+        }
     }
 }
 

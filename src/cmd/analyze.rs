@@ -213,15 +213,13 @@ fn targets(args: &AnalyzeArgs) -> Result<Option<Targets>> {
         partition_bytes_per_sec: None,
         mean_event_bytes: None,
     };
-    t.validate().map_err(|m| {
+    t.validate().map_err(|e| {
         // Name the flag, not the plan field.
-        let flag = m
-            .replace("peak_events_per_sec", "--peak-rate")
-            .replace("consumer_events_per_sec", "--consumer-rate")
-            .replace("growth_per_month", "--growth")
-            .replace("horizon_months", "--horizon")
-            .replace("max_utilization", "--max-utilization");
-        Error::Usage(flag)
+        Error::Usage(format!(
+            "{} {}",
+            e.field.flag().unwrap_or(e.field.name()),
+            e.rule
+        ))
     })?;
     Ok(Some(t))
 }

@@ -550,22 +550,21 @@ fn targets(src: &Source, raw: &RawTargets) -> Result<Targets> {
         partition_bytes_per_sec: value(&raw.partition_bytes_per_sec),
         mean_event_bytes: value(&raw.mean_event_bytes),
     };
-    t.validate().map_err(|message| {
-        // Point at the field the message names.
-        let field = message.split_whitespace().next().unwrap_or("");
-        let span = match field {
-            "peak_events_per_sec" => Some(raw.peak_events_per_sec.span()),
-            "consumer_events_per_sec" => Some(raw.consumer_events_per_sec.span()),
-            "growth_per_month" => raw.growth_per_month.as_ref().map(Spanned::span),
-            "horizon_months" => raw.horizon_months.as_ref().map(Spanned::span),
-            "max_utilization" => raw.max_utilization.as_ref().map(Spanned::span),
-            "partition_bytes_per_sec" => raw.partition_bytes_per_sec.as_ref().map(Spanned::span),
-            "mean_event_bytes" => raw.mean_event_bytes.as_ref().map(Spanned::span),
-            _ => None,
+    t.validate().map_err(|e| {
+        // Point at the field that breaks its rule.
+        use crate::analysis::capacity::TargetField::*;
+        let span = match e.field {
+            PeakEventsPerSec => Some(raw.peak_events_per_sec.span()),
+            ConsumerEventsPerSec => Some(raw.consumer_events_per_sec.span()),
+            GrowthPerMonth => raw.growth_per_month.as_ref().map(Spanned::span),
+            HorizonMonths => raw.horizon_months.as_ref().map(Spanned::span),
+            MaxUtilization => raw.max_utilization.as_ref().map(Spanned::span),
+            PartitionBytesPerSec => raw.partition_bytes_per_sec.as_ref().map(Spanned::span),
+            MeanEventBytes => raw.mean_event_bytes.as_ref().map(Spanned::span),
         };
         src.at(
             span.unwrap_or_else(|| raw.peak_events_per_sec.span()),
-            &format!("targets.{message}"),
+            &format!("targets.{e}"),
         )
     })?;
     Ok(t)
