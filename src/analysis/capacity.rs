@@ -1,7 +1,7 @@
 //! Capacity: what a scenario's hottest partition means for the consumers, now and after growth, and
 //! which candidate to recommend.
 //!
-//! Formulas (../shared/spec/product.md, "Capacity"; README, "Planning capacity"), with `peak` the peak
+//! Formulas (README, "Planning capacity"), with `peak` the peak
 //! events/s, `c` what one consumer processes from one partition (events/s), `g` the compound monthly
 //! growth and `h` the horizon in months:
 //! - `hot_partition_utilization = max_share * peak / c`

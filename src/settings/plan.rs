@@ -1,5 +1,5 @@
 //! The plan file (`PLAN.toml`): a design review's inputs, targets, candidates, strategies, the design
-//! under review and its limits (../shared/spec/product.md, "Plan file").
+//! under review and its limits (README, "Planning capacity").
 //!
 //! Parsing is strict, because a typo in a plan silently changing a recommendation is worse than an
 //! error: unknown fields are refused with `file:line` and the closest valid name (by edit distance),
