@@ -1,7 +1,7 @@
 //! Consumer view: how a consumer group of C members splits one topic's N partitions, and the event load
 //! each member then carries.
 //!
-//! The assignors follow docs/partitioners.md ("Consumer group assignors"), for a single-topic
+//! The assignors follow docs/partitioners.md (section 5, "Consumer-group assignors"), for a single-topic
 //! subscription in a fresh group. Consumers are numbered `0..C` in member-id order and partitions are
 //! taken in id order; with `q = N / C` and `r = N % C`:
 //! - `range` (the Java client's default): consumer `j` gets a contiguous block of `q + (j < r)`
