@@ -38,6 +38,10 @@ enum Command {
     Which(cmd::which::WhichArgs),
     /// List the partitioner ids, their hash and sign rules, and the clients that use each.
     Partitioners(cmd::partitioners::PartitionersArgs),
+    /// What moves when a topic goes from N to M partitions: keys, events, bytes, the heaviest movers.
+    Remap(cmd::remap::RemapArgs),
+    /// Where producer clients disagree: keys and events placed differently by each pair of partitioners.
+    Clients(cmd::remap::ClientsArgs),
 }
 
 impl Command {
@@ -50,6 +54,8 @@ impl Command {
             Command::Synth(args) => cmd::synth::run(args),
             Command::Which(args) => cmd::which::run(args),
             Command::Partitioners(args) => cmd::partitioners::run(args),
+            Command::Remap(args) => cmd::remap::run_remap(args),
+            Command::Clients(args) => cmd::remap::run_clients(args),
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod capacity;
 pub mod consumers;
 pub mod placeholder;
+pub mod remap;
 pub mod sketch;
 pub mod skew;
 pub mod stats;

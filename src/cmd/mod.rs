@@ -7,5 +7,6 @@ pub mod check;
 pub mod init;
 pub mod partitioners;
 pub mod plan;
+pub mod remap;
 pub mod synth;
 pub mod which;

@@ -1,7 +1,7 @@
 //! Reports: one [`Report`] value per run, rendered by one [`Writer`](writer::Writer) per format.
 //!
 //! Each command's result is a typed, serializable report ([`AnalysisReport`], [`WhichReport`],
-//! [`PartitionersReport`], [`PlanReport`], [`CheckReport`]) holding every number already derived; writers only format. The JSON field
+//! [`PartitionersReport`], [`PlanReport`], [`CheckReport`], [`RemapReport`], [`ClientsReport`]) holding every number already derived; writers only format. The JSON field
 //! names are the public contract (each report's `schema`): extend, never rename. Every report records
 //! its [`Provenance`] and nothing time-dependent, so the same input and flags give the same bytes.
 
@@ -10,6 +10,7 @@ pub mod document;
 pub mod keys;
 pub mod partitioners;
 pub mod plan;
+pub mod remap;
 pub mod table;
 pub mod which;
 pub mod writer;
@@ -22,6 +23,7 @@ pub use analysis::{AnalysisReport, Approximation, ScenarioReport, TopKey, ANALYS
 pub use document::{Block, Document};
 pub use partitioners::{PartitionerRow, PartitionersReport, PARTITIONERS_SCHEMA};
 pub use plan::{CheckReport, PlanReport, CHECK_SCHEMA, PLAN_SCHEMA};
+pub use remap::{ClientsReport, RemapReport, CLIENTS_SCHEMA, REMAP_SCHEMA};
 pub use which::{WhichKey, WhichReport, WHICH_SCHEMA};
 pub use writer::{writer, Writer};
 
@@ -110,6 +112,10 @@ pub enum Report {
     Plan(Box<PlanReport>),
     /// `keyplan check`.
     Check(Box<CheckReport>),
+    /// `keyplan remap`.
+    Remap(Box<RemapReport>),
+    /// `keyplan clients`.
+    Clients(Box<ClientsReport>),
 }
 
 impl Report {
@@ -121,6 +127,8 @@ impl Report {
             Report::Partitioners(r) => r.document(),
             Report::Plan(r) => r.document(),
             Report::Check(r) => r.document(),
+            Report::Remap(r) => r.document(),
+            Report::Clients(r) => r.document(),
         }
     }
 
@@ -132,6 +140,8 @@ impl Report {
             Report::Partitioners(r) => r.table().to_csv().into_bytes(),
             Report::Plan(r) => r.scenario_table().to_csv().into_bytes(),
             Report::Check(r) => r.breach_table().to_csv().into_bytes(),
+            Report::Remap(r) => r.keys_table().to_csv().into_bytes(),
+            Report::Clients(r) => r.pair_table().to_csv().into_bytes(),
         }
     }
 
