@@ -11,6 +11,7 @@ mod output;
 mod partitioner_properties;
 mod plan;
 mod properties;
+mod remap;
 mod synth_bounded;
 mod vectors;
 mod which;
