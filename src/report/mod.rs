@@ -1,11 +1,12 @@
 //! Reports: one [`Report`] value per run, rendered by one [`Writer`](writer::Writer) per format.
 //!
 //! Each command's result is a typed, serializable report ([`AnalysisReport`], [`WhichReport`],
-//! [`PartitionersReport`], [`PlanReport`], [`CheckReport`]) holding every number already derived; writers only format. The JSON field
+//! [`PartitionersReport`], [`PlanReport`], [`CheckReport`], [`DetectReport`]) holding every number already derived; writers only format. The JSON field
 //! names are the public contract (each report's `schema`): extend, never rename. Every report records
 //! its [`Provenance`] and nothing time-dependent, so the same input and flags give the same bytes.
 
 pub mod analysis;
+pub mod detect;
 pub mod document;
 pub mod keys;
 pub mod partitioners;
@@ -19,6 +20,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use analysis::{AnalysisReport, Approximation, ScenarioReport, TopKey, ANALYSIS_SCHEMA};
+pub use detect::{DetectReport, DETECT_SCHEMA};
 pub use document::{Block, Document};
 pub use partitioners::{PartitionerRow, PartitionersReport, PARTITIONERS_SCHEMA};
 pub use plan::{CheckReport, PlanReport, CHECK_SCHEMA, PLAN_SCHEMA};
@@ -110,6 +112,8 @@ pub enum Report {
     Plan(Box<PlanReport>),
     /// `keyplan check`.
     Check(Box<CheckReport>),
+    /// `keyplan detect`.
+    Detect(Box<DetectReport>),
 }
 
 impl Report {
@@ -121,6 +125,7 @@ impl Report {
             Report::Partitioners(r) => r.document(),
             Report::Plan(r) => r.document(),
             Report::Check(r) => r.document(),
+            Report::Detect(r) => r.document(),
         }
     }
 
@@ -132,6 +137,7 @@ impl Report {
             Report::Partitioners(r) => r.table().to_csv().into_bytes(),
             Report::Plan(r) => r.scenario_table().to_csv().into_bytes(),
             Report::Check(r) => r.breach_table().to_csv().into_bytes(),
+            Report::Detect(r) => r.table().to_csv().into_bytes(),
         }
     }
 
