@@ -72,6 +72,9 @@ pub struct Detection {
     /// When no single partitioner explains [`MATCH_SINGLE`] of events but a pair explains
     /// [`MATCH_PAIR`]: the pair (in [`Partitioner::ALL`] order) and the events it explains.
     pub mixed: Option<(Partitioner, Partitioner, u64)>,
+    /// When mixed, every pair that explains exactly as many events as the reported one (including
+    /// it), in [`Partitioner::ALL`] order: identical mappings make pairs tie too.
+    pub mixed_tied: Vec<(Partitioner, Partitioner)>,
     /// The heaviest keys the explanation (the pair when mixed, else `best`) does not fit, most
     /// unexplained events first, at most `top`.
     pub unexplained: Vec<Unexplained>,
@@ -175,6 +178,7 @@ pub fn detect(
         *by_mask.entry(m).or_default() += cell.2;
     }
     let mut best_pair: Option<(usize, usize, u64)> = None;
+    let mut coverage: Vec<(usize, usize, u64)> = Vec::new();
     for a in 0..all.len() {
         for b in a + 1..all.len() {
             let bits = (1u16 << a) | (1u16 << b);
@@ -183,6 +187,7 @@ pub fn detect(
                 .filter(|(&m, _)| m & bits != 0)
                 .map(|(_, &e)| e)
                 .sum();
+            coverage.push((a, b, covered));
             let better = match best_pair {
                 None => true,
                 Some((_, _, c)) => covered > c,
@@ -199,6 +204,14 @@ pub fn detect(
             Some((all[a], all[b], covered))
         }
         _ => None,
+    };
+    let mixed_tied = match mixed {
+        Some((_, _, covered)) => coverage
+            .iter()
+            .filter(|c| c.2 == covered)
+            .map(|&(a, b, _)| (all[a], all[b]))
+            .collect(),
+        None => Vec::new(),
     };
     let explain: u16 = match mixed {
         Some((a, b, _)) => bit(a) | bit(b),
@@ -245,6 +258,7 @@ pub fn detect(
         best,
         tied,
         mixed,
+        mixed_tied,
         unexplained,
     })
 }

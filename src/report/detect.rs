@@ -84,6 +84,9 @@ pub struct DetectReport {
     pub mixed: bool,
     /// The pair, when `mixed`.
     pub mixed_pair: Option<[String; 2]>,
+    /// Every pair explaining as many events as `mixed_pair` (including it): identical mappings tie.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mixed_pairs_tied: Vec<[String; 2]>,
     /// Share of events the pair explains, when `mixed`.
     pub mixed_match: Option<f64>,
     /// The thresholds of the verdict.
@@ -120,6 +123,11 @@ impl DetectReport {
             mixed_pair: d
                 .mixed
                 .map(|(a, b, _)| [a.id().to_string(), b.id().to_string()]),
+            mixed_pairs_tied: d
+                .mixed_tied
+                .iter()
+                .map(|(a, b)| [a.id().to_string(), b.id().to_string()])
+                .collect(),
             mixed_match: d.mixed.map(|(_, _, e)| d.share(e)),
             thresholds: Thresholds {
                 match_single: MATCH_SINGLE,
@@ -153,9 +161,21 @@ impl DetectReport {
     pub fn verdict(&self) -> String {
         let top = self.candidates.first().map_or(0.0, |c| c.match_share);
         if let (true, Some([a, b]), Some(m)) = (self.mixed, &self.mixed_pair, self.mixed_match) {
+            let ties = if self.mixed_pairs_tied.len() > 1 {
+                let others: Vec<String> = self.mixed_pairs_tied[1..]
+                    .iter()
+                    .map(|[x, y]| format!("{x} + {y}"))
+                    .collect();
+                format!(
+                    " (as do {}: identical mappings cannot be told apart)",
+                    others.join(", ")
+                )
+            } else {
+                String::new()
+            };
             return format!(
                 "Mixed: no single partitioner explains {} of events (best {} at {}), but {a} and \
-                 {b} together explain {}",
+                 {b} together explain {}{ties}",
                 percent(MATCH_SINGLE),
                 self.best,
                 percent(top),
