@@ -249,7 +249,7 @@ pub fn detect(
     unexplained.truncate(top);
 
     // Stable sort: equal matches stay in ALL order.
-    candidates.sort_by(|x, y| y.matched_events.cmp(&x.matched_events));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.matched_events));
     Some(Detection {
         partitions: n,
         events,
