@@ -271,3 +271,43 @@ fn bit(p: Partitioner) -> u16 {
         .expect("every partitioner is in ALL");
     1 << i
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The empty key is placed at random by librdkafka (it matches any partition, counted apart),
+    /// while Kinesis refuses it (it never matches).
+    #[test]
+    fn random_keys_match_and_refused_keys_do_not() {
+        let n = PartitionCount::new(6).unwrap();
+        let dist = KeyDistribution::from_pairs([(&b"k"[..], 3), (&b""[..], 1)]);
+        let k = match Partitioner::Librdkafka.partition_of(b"k", n) {
+            Placement::Partition(q) => q,
+            other => panic!("{other:?}"),
+        };
+        // Index 0 is "k" (heaviest), 1 is the empty key.
+        let observed = ObservedPartitions {
+            cells: vec![(0, k, 3), (1, 5, 1)],
+        };
+        let d = detect(&dist, &observed, n, 10).unwrap();
+        assert_eq!((d.events, d.keys), (4, 2));
+        let of = |p: Partitioner| d.candidates.iter().find(|c| c.partitioner == p).unwrap();
+        let lib = of(Partitioner::Librdkafka);
+        assert_eq!((lib.matched_events, lib.random_events), (4, 1));
+        assert_eq!(lib.matched_keys, 2);
+        let kinesis = of(Partitioner::Kinesis);
+        assert_eq!(kinesis.refused_events, 1);
+        assert!(kinesis.matched_events <= 3);
+        assert!(d.tied.contains(&Partitioner::Librdkafka));
+        assert_eq!(d.best, d.tied[0]);
+        assert!(d.mixed.is_none());
+    }
+
+    #[test]
+    fn no_cells_no_detection() {
+        let dist = KeyDistribution::from_pairs([(&b"k"[..], 1)]);
+        let n = PartitionCount::new(2).unwrap();
+        assert!(detect(&dist, &ObservedPartitions::default(), n, 10).is_none());
+    }
+}
