@@ -30,6 +30,8 @@ enum Command {
     Plan(cmd::plan::PlanArgs),
     /// CI gate: check a plan's [design] against its limits (exit 1 on a breach).
     Check(cmd::check::CheckArgs),
+    /// Tell which client's partitioner wrote a topic, from observed (key, partition) pairs.
+    Detect(cmd::detect::DetectArgs),
     /// Write a commented starter plan file from a sample.
     Init(cmd::init::InitArgs),
     /// Write a seeded synthetic event sample (zipf, uniform, hot-tenant) as CSV.
@@ -50,6 +52,7 @@ impl Command {
             Command::Analyze(args) => cmd::analyze::run(args),
             Command::Plan(args) => cmd::plan::run(args),
             Command::Check(args) => cmd::check::run(args),
+            Command::Detect(args) => cmd::detect::run(args),
             Command::Init(args) => cmd::init::run(args),
             Command::Synth(args) => cmd::synth::run(args),
             Command::Which(args) => cmd::which::run(args),

@@ -5,6 +5,7 @@
 
 pub mod capacity;
 pub mod consumers;
+pub mod detect;
 pub mod placeholder;
 pub mod remap;
 pub mod sketch;

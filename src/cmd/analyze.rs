@@ -254,6 +254,8 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
             bytes_col: args.bytes_col.clone(),
             size_col: args.size_col.clone(),
             time_col: args.time_col.clone(),
+            partition_col: None,
+            partition_limit: None,
             delimiter: args.delimiter,
             threads: args.threads,
             progress: true,

@@ -123,6 +123,8 @@ pub fn run(args: InitArgs) -> Result<Exit> {
             count_col: args.count_col.clone(),
             size_col: args.size_col.clone(),
             time_col: args.time_col.clone(),
+            partition_col: None,
+            partition_limit: None,
             progress: true,
             ..IngestOptions::default()
         },

@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod args;
 pub mod check;
+pub mod detect;
 pub mod init;
 pub mod partitioners;
 pub mod plan;

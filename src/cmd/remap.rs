@@ -139,6 +139,8 @@ fn read(input: &InputArgs, partitioners: Vec<Partitioner>, n: PartitionCount) ->
             bytes_col: input.bytes_col.clone(),
             size_col: input.size_col.clone(),
             time_col: None,
+            partition_col: None,
+            partition_limit: None,
             delimiter: input.delimiter,
             threads: input.threads,
             progress: true,

@@ -16,7 +16,7 @@ use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
 use crate::ingest::counter::{Event, EventSink};
 use crate::ingest::encoding::{check_key_len, encode, KeyEncoding};
-use crate::ingest::row::overflow;
+use crate::ingest::row::{check_partition_limit, overflow};
 use crate::ingest::time::check_range;
 
 /// The fields of an envelope that keyplan uses; others (`topic`, `offset`, `broker`, `headers`) are
@@ -50,6 +50,7 @@ pub(crate) fn kcat_block<S: EventSink>(
     block: &[u8],
     name: &str,
     encoding: KeyEncoding,
+    limit: Option<u32>,
     sink: &mut S,
 ) -> Result<BlockStats> {
     let mut stats = BlockStats::default();
@@ -57,7 +58,7 @@ pub(crate) fn kcat_block<S: EventSink>(
         if text.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
-        if envelope(text, name, line, encoding, sink)? {
+        if envelope(text, name, line, encoding, limit, sink)? {
             stats.rows += 1;
         } else {
             stats.skipped += 1;
@@ -84,6 +85,7 @@ fn envelope<S: EventSink>(
     name: &str,
     line: u64,
     encoding: KeyEncoding,
+    limit: Option<u32>,
     sink: &mut S,
 ) -> Result<bool> {
     let at = || Location::line(name, line);
@@ -135,6 +137,9 @@ fn envelope<S: EventSink>(
                 })?,
         ),
     };
+    if let Some(p) = partition {
+        check_partition_limit(p, limit).map_err(|m| Error::input(at(), m))?;
+    }
     let event = Event {
         key: &key,
         weight: 1,
@@ -160,7 +165,7 @@ mod tests {
 {"topic":"t","partition":1,"offset":2,"tstype":"none","ts":-1,"key":null,"payload":"p"}
 {"topic":"t","partition":0,"offset":3,"tstype":"create","ts":2000,"key":"a\u00e9","payload":null}"#;
         let mut c = KeyCounter::new();
-        let stats = kcat_block(block, "k.jsonl", KeyEncoding::Utf8, &mut c).unwrap();
+        let stats = kcat_block(block, "k.jsonl", KeyEncoding::Utf8, None, &mut c).unwrap();
         assert_eq!((stats.rows, stats.skipped, stats.lines), (2, 1, 3));
         let d = c.finish();
         assert_eq!(d.keys()[0].as_ref(), b"a");
@@ -176,12 +181,13 @@ mod tests {
             b"{\"key\":\"a\"}\n{\"key\":\n",
             "k",
             KeyEncoding::Utf8,
+            None,
             &mut c,
         )
         .unwrap_err()
         .to_string();
         assert!(err.starts_with("k:2: not a kcat -J JSON envelope"), "{err}");
-        let err = kcat_block(b"{\"topic\":\"t\"}\n", "k", KeyEncoding::Utf8, &mut c)
+        let err = kcat_block(b"{\"topic\":\"t\"}\n", "k", KeyEncoding::Utf8, None, &mut c)
             .unwrap_err()
             .to_string();
         assert!(err.contains("k:1:") && err.contains("no \"key\""), "{err}");
@@ -192,7 +198,7 @@ mod tests {
     fn absurd_timestamps_are_errors() {
         let mut c = KeyCounter::new();
         let block = b"{\"key\":\"a\",\"ts\":1}\n{\"key\":\"a\",\"ts\":9223372036854775807}\n";
-        let err = kcat_block(block, "k", KeyEncoding::Utf8, &mut c)
+        let err = kcat_block(block, "k", KeyEncoding::Utf8, None, &mut c)
             .unwrap_err()
             .to_string();
         assert!(
@@ -221,7 +227,7 @@ mod tests {
             (br#"{"key":"a","ts":-5}"#, "\"ts\": -5 is negative"),
         ] {
             let mut c = KeyCounter::new();
-            let err = kcat_block(line, "k", KeyEncoding::Utf8, &mut c)
+            let err = kcat_block(line, "k", KeyEncoding::Utf8, None, &mut c)
                 .unwrap_err()
                 .to_string();
             assert!(err.starts_with("k:1: ") && err.contains(needle), "{err}");
@@ -230,7 +236,9 @@ mod tests {
         let ok = br#"{"key":"a","partition":-1,"ts":-1}
 {"key":"a","partition":2147483647,"ts":0}"#;
         assert_eq!(
-            kcat_block(ok, "k", KeyEncoding::Utf8, &mut c).unwrap().rows,
+            kcat_block(ok, "k", KeyEncoding::Utf8, None, &mut c)
+                .unwrap()
+                .rows,
             2
         );
         assert_eq!(c.finish().time_range(), Some((0, 0)));
@@ -241,7 +249,7 @@ mod tests {
     fn unterminated_strings_are_errors_at_their_line() {
         let mut c = KeyCounter::new();
         let block = b"{\"key\":\"a\"}\n{\"key\":\"b}\n{\"key\":\"c\"}\n";
-        let err = kcat_block(block, "k", KeyEncoding::Utf8, &mut c)
+        let err = kcat_block(block, "k", KeyEncoding::Utf8, None, &mut c)
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("k:2: not a kcat -J JSON envelope"), "{err}");

@@ -87,6 +87,11 @@ pub struct IngestOptions {
     pub size_col: Option<String>,
     /// The header name of an event-time column (epoch seconds/millis or RFC 3339).
     pub time_col: Option<String>,
+    /// The header name of a column with the partition each row was observed on (`detect`).
+    pub partition_col: Option<String>,
+    /// When set, an observed partition at or above this count is an input error naming its line
+    /// (`detect --partitions N`: the topic cannot have such a partition).
+    pub partition_limit: Option<u32>,
     /// A fixed field delimiter; `None` detects it per input.
     pub delimiter: Option<u8>,
     /// Worker threads; 0 uses every core.
@@ -134,6 +139,7 @@ impl IngestOptions {
             (self.bytes_col.is_some(), "--bytes-col"),
             (self.size_col.is_some(), "--size-col"),
             (self.time_col.is_some(), "--time-col"),
+            (self.partition_col.is_some(), "--partition-col"),
             (self.delimiter.is_some(), "--delimiter"),
         ] {
             if set {
@@ -246,13 +252,14 @@ pub fn read_source<S: EventSink>(
             };
             let name = source.name.clone();
             let encoding = options.key_encoding;
+            let limit = options.partition_limit;
             let finish = if format == InputFormat::Lines {
                 engine.run(Vec::new(), source.reader, sink, |block, sink| {
                     lines::lines_block(block, &name, encoding, sink)
                 })?
             } else {
                 engine.run(Vec::new(), source.reader, sink, |block, sink| {
-                    kcat::kcat_block(block, &name, encoding, sink)
+                    kcat::kcat_block(block, &name, encoding, limit, sink)
                 })?
             };
             let Finish::Done(totals) = finish else {

@@ -166,6 +166,8 @@ pub(crate) struct RowSpec {
     count: Option<usize>,
     size: Option<(usize, SizeKind)>,
     time: Option<usize>,
+    partition: Option<usize>,
+    partition_limit: Option<u32>,
 }
 
 impl RowSpec {
@@ -242,6 +244,10 @@ impl RowSpec {
             Some(col) => Some(columns.find(path, col, "use --time-col")?),
             None => None,
         };
+        let partition = match &options.partition_col {
+            Some(col) => Some(columns.find(path, col, "use --partition-col")?),
+            None => None,
+        };
         Ok(RowSpec {
             path: path.to_string(),
             columns,
@@ -250,6 +256,8 @@ impl RowSpec {
             count,
             size,
             time,
+            partition,
+            partition_limit: options.partition_limit,
         })
     }
 
@@ -357,16 +365,45 @@ impl RowSpec {
                 Some(parse_time(fields.get(i)).map_err(|m| Error::input(self.at(line, i), m))?)
             }
         };
+        let partition = match self.partition {
+            None => None,
+            Some(i) => Some(
+                parse_partition(fields.get(i), self.partition_limit)
+                    .map_err(|m| Error::input(self.at(line, i), m))?,
+            ),
+        };
         let event = Event {
             key: &key,
             weight,
             bytes,
             time_ms,
-            partition: None,
+            partition,
             entity: None,
         };
         sink.add_event(event)
             .map_err(|total| overflow(&self.path, line, total))
+    }
+}
+
+/// Parses an observed partition: a Kafka partition id (0..=2147483647), below `limit` when given.
+fn parse_partition(field: &[u8], limit: Option<u32>) -> std::result::Result<u32, String> {
+    let n = parse_whole(field, "partition").map_err(|e| e.to_string())?;
+    let p = u32::try_from(n)
+        .ok()
+        .filter(|&p| p <= i32::MAX as u32)
+        .ok_or_else(|| format!("partition {n} is not a Kafka partition (0..=2147483647)"))?;
+    check_partition_limit(p, limit)?;
+    Ok(p)
+}
+
+/// Refuses an observed partition at or above `limit` (the topic's `--partitions`): the sample cannot
+/// come from a topic of that many partitions.
+pub(crate) fn check_partition_limit(p: u32, limit: Option<u32>) -> std::result::Result<(), String> {
+    match limit {
+        Some(n) if p >= n => Err(format!(
+            "observed partition {p} but --partitions is {n}; partitions are numbered 0..{n}"
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -1,11 +1,13 @@
 //! Reports: one [`Report`] value per run, rendered by one [`Writer`](writer::Writer) per format.
 //!
 //! Each command's result is a typed, serializable report ([`AnalysisReport`], [`WhichReport`],
-//! [`PartitionersReport`], [`PlanReport`], [`CheckReport`], [`RemapReport`], [`ClientsReport`]) holding every number already derived; writers only format. The JSON field
+//! [`PartitionersReport`], [`PlanReport`], [`CheckReport`], [`DetectReport`], [`RemapReport`],
+//! [`ClientsReport`]) holding every number already derived; writers only format. The JSON field
 //! names are the public contract (each report's `schema`): extend, never rename. Every report records
 //! its [`Provenance`] and nothing time-dependent, so the same input and flags give the same bytes.
 
 pub mod analysis;
+pub mod detect;
 pub mod document;
 pub mod keys;
 pub mod partitioners;
@@ -20,6 +22,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use analysis::{AnalysisReport, Approximation, ScenarioReport, TopKey, ANALYSIS_SCHEMA};
+pub use detect::{DetectReport, DETECT_SCHEMA};
 pub use document::{Block, Document};
 pub use partitioners::{PartitionerRow, PartitionersReport, PARTITIONERS_SCHEMA};
 pub use plan::{CheckReport, PlanReport, CHECK_SCHEMA, PLAN_SCHEMA};
@@ -112,6 +115,8 @@ pub enum Report {
     Plan(Box<PlanReport>),
     /// `keyplan check`.
     Check(Box<CheckReport>),
+    /// `keyplan detect`.
+    Detect(Box<DetectReport>),
     /// `keyplan remap`.
     Remap(Box<RemapReport>),
     /// `keyplan clients`.
@@ -127,6 +132,7 @@ impl Report {
             Report::Partitioners(r) => r.document(),
             Report::Plan(r) => r.document(),
             Report::Check(r) => r.document(),
+            Report::Detect(r) => r.document(),
             Report::Remap(r) => r.document(),
             Report::Clients(r) => r.document(),
         }
@@ -140,6 +146,7 @@ impl Report {
             Report::Partitioners(r) => r.table().to_csv().into_bytes(),
             Report::Plan(r) => r.scenario_table().to_csv().into_bytes(),
             Report::Check(r) => r.breach_table().to_csv().into_bytes(),
+            Report::Detect(r) => r.table().to_csv().into_bytes(),
             Report::Remap(r) => r.keys_table().to_csv().into_bytes(),
             Report::Clients(r) => r.pair_table().to_csv().into_bytes(),
         }

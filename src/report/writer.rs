@@ -46,6 +46,7 @@ impl Writer for JsonWriter {
             Report::Partitioners(r) => serde_json::to_vec_pretty(r),
             Report::Plan(r) => serde_json::to_vec_pretty(r),
             Report::Check(r) => serde_json::to_vec_pretty(r),
+            Report::Detect(r) => serde_json::to_vec_pretty(r),
             Report::Remap(r) => serde_json::to_vec_pretty(r),
             Report::Clients(r) => serde_json::to_vec_pretty(r),
         }

@@ -261,6 +261,8 @@ impl Plan {
             bytes_col: input.bytes_col.clone(),
             size_col: input.size_col.clone(),
             time_col: input.time_col.clone(),
+            partition_col: None,
+            partition_limit: None,
             delimiter,
             threads: 0,
             progress: true,

@@ -4,6 +4,7 @@
 mod common;
 
 mod analyze;
+mod detect;
 mod hostile;
 mod ingest;
 mod messages;
