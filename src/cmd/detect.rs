@@ -76,6 +76,11 @@ pub struct DetectArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
 
+    /// Replace key names in the output by their rank in the sample (`<key #3>`), for reports that
+    /// leave the team.
+    #[arg(long)]
+    pub redact_keys: bool,
+
     /// Write the result to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -114,6 +119,7 @@ pub fn run(args: DetectArgs) -> Result<Exit> {
     let report = Report::Detect(Box::new(DetectReport::new(
         &detection,
         dist,
+        args.redact_keys,
         provenance(&args, outcome.read.rows),
     )));
     engine::release_at_exit(outcome);
@@ -182,5 +188,6 @@ fn provenance(args: &DetectArgs, rows: u64) -> Provenance {
     p.set("key_encoding", args.key_encoding.name());
     p.set("partitions", args.partitions);
     p.set("top", args.top);
+    p.set("redact_keys", args.redact_keys);
     p
 }

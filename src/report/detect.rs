@@ -33,10 +33,11 @@ pub struct DetectCandidate {
 /// A key that the explanation does not fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnexplainedKey {
-    /// The key as text.
+    /// The key as text; `<key #R>` when keys are redacted, R its rank in the whole sample.
     pub key: String,
-    /// The key's exact bytes in hex.
-    pub key_hex: String,
+    /// The key's exact bytes in hex (absent when keys are redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_hex: Option<String>,
     /// Its observed events.
     pub events: u64,
     /// Of those, events on a partition the explanation does not compute.
@@ -99,7 +100,12 @@ pub struct DetectReport {
 
 impl DetectReport {
     /// The report of `detection` over the keys of `dist`.
-    pub fn new(d: &Detection, dist: &KeyDistribution, provenance: Provenance) -> DetectReport {
+    pub fn new(
+        d: &Detection,
+        dist: &KeyDistribution,
+        redact: bool,
+        provenance: Provenance,
+    ) -> DetectReport {
         let keys = d.keys.max(1) as f64;
         DetectReport {
             schema: DETECT_SCHEMA.to_string(),
@@ -136,13 +142,13 @@ impl DetectReport {
             unexplained_keys: d
                 .unexplained
                 .iter()
-                .enumerate()
-                .map(|(rank, u)| {
+                .map(|u| {
                     let key = dist.keys()[u.key as usize].as_ref();
-                    let label = KeyLabel::new(key, rank + 1, false);
+                    // Keys are heaviest first in the sample, so the index is the rank.
+                    let label = KeyLabel::new(key, u.key as usize + 1, redact);
                     UnexplainedKey {
                         key: label.text,
-                        key_hex: label.hex.unwrap_or_default(),
+                        key_hex: label.hex,
                         events: u.events,
                         unexplained_events: u.unexplained_events,
                         observed: u

@@ -243,3 +243,21 @@ fn detect_lists_unexplained_keys() {
     assert_eq!(un[0]["key"], "key-0");
     assert_eq!(un[0]["unexplained_events"], 2);
 }
+
+/// `--redact-keys` hides every key of the detect report: the text is a rank, the bytes are gone.
+#[test]
+fn detect_redacts_keys() {
+    let w = Workdir::new();
+    let mut placed = pairs(|_| Partitioner::Java);
+    placed[0].1 = (placed[0].1 + 1) % N as u32;
+    w.write("dump.json", kcat(&placed));
+    let r = detect_json(&w, &["dump.json", "--redact-keys"]);
+    let un = r["unexplained_keys"].as_array().unwrap();
+    assert_eq!(un.len(), 1);
+    assert!(
+        un[0]["key"].as_str().unwrap().starts_with("<key #"),
+        "{un:?}"
+    );
+    assert!(un[0].get("key_hex").is_none());
+    assert!(!r.to_string().contains("key-0"));
+}
