@@ -277,25 +277,21 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
 
 /// What the report records about how it was made: every flag that changes a number in it.
 fn provenance(args: &AnalyzeArgs, settings: &RunSettings, rows: u64) -> Provenance {
-    let mut p = Provenance::new(args.inputs.clone(), rows);
-    p.set("input_format", args.input_format.name());
-    let optional = [
-        ("key", &args.key),
-        ("key_template", &args.key_template),
-        ("count_col", &args.count_col),
-        ("bytes_col", &args.bytes_col),
-        ("size_col", &args.size_col),
-        ("time_col", &args.time_col),
-    ];
-    for (name, value) in optional {
-        if let Some(v) = value {
-            p.set(name, v);
-        }
-    }
-    if let Some(d) = args.delimiter {
-        p.set("delimiter", (d as char).escape_default());
-    }
-    p.set("key_encoding", args.key_encoding.name());
+    let mut p = args::input_provenance(
+        &args.inputs,
+        rows,
+        args.input_format,
+        &[
+            ("key", &args.key),
+            ("key_template", &args.key_template),
+            ("count_col", &args.count_col),
+            ("bytes_col", &args.bytes_col),
+            ("size_col", &args.size_col),
+            ("time_col", &args.time_col),
+        ],
+        args.delimiter,
+        args.key_encoding,
+    );
     let ids: Vec<&str> = settings.partitioners.iter().map(|p| p.id()).collect();
     p.set("partitioner", ids.join(","));
     let counts: Vec<String> = settings.counts.iter().map(|n| n.to_string()).collect();

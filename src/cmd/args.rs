@@ -4,7 +4,10 @@
 use clap::builder::{PossibleValue, TypedValueParser};
 
 use crate::analysis::stats::IntervalMethod;
+use crate::ingest::encoding::KeyEncoding;
+use crate::ingest::InputFormat;
 use crate::partitioner::{PartitionCount, Partitioner};
+use crate::report::Provenance;
 use crate::settings::{parse_delimiter, parse_partition_list};
 
 /// A validated, sorted, duplicate-free list of partition counts (`--partitions`).
@@ -154,6 +157,31 @@ impl From<IntervalArg> for IntervalMethod {
             IntervalArg::Multinomial => IntervalMethod::Multinomial,
         }
     }
+}
+
+/// The provenance every command that reads a sample records: inputs, rows, format, the named
+/// columns that were given (`(flag name, value)`), delimiter and key encoding. Commands add their own
+/// settings after it.
+pub fn input_provenance(
+    inputs: &[String],
+    rows: u64,
+    format: InputFormat,
+    columns: &[(&str, &Option<String>)],
+    delimiter: Option<u8>,
+    encoding: KeyEncoding,
+) -> Provenance {
+    let mut p = Provenance::new(inputs.to_vec(), rows);
+    p.set("input_format", format.name());
+    for &(name, value) in columns {
+        if let Some(v) = value {
+            p.set(name, v);
+        }
+    }
+    if let Some(d) = delimiter {
+        p.set("delimiter", (d as char).escape_default());
+    }
+    p.set("key_encoding", encoding.name());
+    p
 }
 
 /// Parses `--delimiter` (see [`parse_delimiter`]).

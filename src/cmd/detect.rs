@@ -169,23 +169,19 @@ fn settings(args: &DetectArgs) -> Result<RunSettings> {
 
 /// Every flag that changes a number in the report.
 fn provenance(args: &DetectArgs, rows: u64) -> Provenance {
-    let mut p = Provenance::new(args.inputs.clone(), rows);
-    p.set("input_format", args.input_format.name());
-    let optional = [
-        ("key", &args.key),
-        ("key_template", &args.key_template),
-        ("partition_col", &args.partition_col),
-        ("count_col", &args.count_col),
-    ];
-    for (name, value) in optional {
-        if let Some(v) = value {
-            p.set(name, v);
-        }
-    }
-    if let Some(d) = args.delimiter {
-        p.set("delimiter", (d as char).escape_default());
-    }
-    p.set("key_encoding", args.key_encoding.name());
+    let mut p = args::input_provenance(
+        &args.inputs,
+        rows,
+        args.input_format,
+        &[
+            ("key", &args.key),
+            ("key_template", &args.key_template),
+            ("partition_col", &args.partition_col),
+            ("count_col", &args.count_col),
+        ],
+        args.delimiter,
+        args.key_encoding,
+    );
     p.set("partitions", args.partitions);
     p.set("top", args.top);
     p.set("redact_keys", args.redact_keys);

@@ -180,24 +180,20 @@ fn read(input: &InputArgs, partitioners: Vec<Partitioner>, n: PartitionCount) ->
 
 /// The settings that change a number, shared by both commands.
 fn provenance(input: &InputArgs, rows: u64) -> Provenance {
-    let mut p = Provenance::new(input.inputs.clone(), rows);
-    p.set("input_format", input.input_format.name());
-    let optional = [
-        ("key", &input.key),
-        ("key_template", &input.key_template),
-        ("count_col", &input.count_col),
-        ("bytes_col", &input.bytes_col),
-        ("size_col", &input.size_col),
-    ];
-    for (name, value) in optional {
-        if let Some(v) = value {
-            p.set(name, v);
-        }
-    }
-    if let Some(d) = input.delimiter {
-        p.set("delimiter", (d as char).escape_default());
-    }
-    p.set("key_encoding", input.key_encoding.name());
+    let mut p = args::input_provenance(
+        &input.inputs,
+        rows,
+        input.input_format,
+        &[
+            ("key", &input.key),
+            ("key_template", &input.key_template),
+            ("count_col", &input.count_col),
+            ("bytes_col", &input.bytes_col),
+            ("size_col", &input.size_col),
+        ],
+        input.delimiter,
+        input.key_encoding,
+    );
     p.set("top", input.top);
     p.set("redact_keys", input.redact_keys);
     p
