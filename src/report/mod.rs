@@ -7,6 +7,7 @@
 //! its [`Provenance`] and nothing time-dependent, so the same input and flags give the same bytes.
 
 pub mod analysis;
+pub mod charts;
 pub mod detect;
 pub mod document;
 pub mod keys;
