@@ -15,6 +15,10 @@
 //!   `mean_event_bytes` and the event shares
 //! - the naive rule (Confluent's `max(t/p, t/c)`) with `t = peak * (1+g)^h` and
 //!   `p = partition_bytes_per_sec / mean_event_bytes` (events/s one partition takes from producers)
+//! - replay of `retention_hours` of data ([`replay`]): the hottest partition holds
+//!   `max_share * peak * retention_hours * 3600` events and its consumer clears them at `c - max_share *
+//!   peak` (live events keep arriving), so `replay_hours = retention_hours * u / (1 - u)` with
+//!   `u = hot_partition_utilization`; never when `u >= 1`
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +51,9 @@ pub struct Targets {
     /// Mean payload bytes per event, for samples without a size column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean_event_bytes: Option<f64>,
+    /// Hours of data the topic retains, for the replay time ([`replay`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_hours: Option<f64>,
 }
 
 impl Targets {
@@ -97,6 +104,9 @@ impl Targets {
         if self.mean_event_bytes.is_some_and(|v| !positive(v)) {
             return bad(MeanEventBytes, "must be a number above 0");
         }
+        if self.retention_hours.is_some_and(|v| !positive(v)) {
+            return bad(RetentionHours, "must be a number of hours above 0");
+        }
         Ok(())
     }
 }
@@ -128,6 +138,8 @@ pub enum TargetField {
     PartitionBytesPerSec,
     /// `mean_event_bytes` (plan only).
     MeanEventBytes,
+    /// `retention_hours`, `--retention-hours`.
+    RetentionHours,
 }
 
 impl TargetField {
@@ -141,6 +153,7 @@ impl TargetField {
             TargetField::MaxUtilization => "max_utilization",
             TargetField::PartitionBytesPerSec => "partition_bytes_per_sec",
             TargetField::MeanEventBytes => "mean_event_bytes",
+            TargetField::RetentionHours => "retention_hours",
         }
     }
 
@@ -152,6 +165,7 @@ impl TargetField {
             TargetField::GrowthPerMonth => Some("--growth"),
             TargetField::HorizonMonths => Some("--horizon"),
             TargetField::MaxUtilization => Some("--max-utilization"),
+            TargetField::RetentionHours => Some("--retention-hours"),
             TargetField::PartitionBytesPerSec | TargetField::MeanEventBytes => None,
         }
     }
@@ -217,6 +231,48 @@ pub struct Capacity {
     /// Where the bytes come from: `sample` (the size column) or `mean_event_bytes` (the plan).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byte_basis: Option<String>,
+    /// Replay of the retained data at consumer capacity (only with `retention_hours`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Replay>,
+}
+
+/// How long the consumers take to replay the retained data: the hottest partition decides, since its
+/// consumer has the most to read and the least spare capacity. Field names are part of the JSON
+/// contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replay {
+    /// Hours of data retained (`retention_hours`).
+    pub retention_hours: f64,
+    /// `max_share * peak_events_per_sec * retention_hours * 3600`: the hottest partition's retained
+    /// events, accumulated at the peak rate (an upper bound for real traffic).
+    pub backlog_events: f64,
+    /// `consumer_events_per_sec - max_share * peak_events_per_sec`: what its consumer gains per second
+    /// while live events keep arriving at the peak rate (0 or less: it never catches up).
+    pub catch_up_events_per_sec: f64,
+    /// `backlog_events / catch_up_events_per_sec / 3600` = `retention_hours * u / (1 - u)`, with `u` the
+    /// hot partition's utilization; null ("never") when `u >= 1`.
+    pub replay_hours: Option<f64>,
+    /// The same at the horizon, with `u * (1 + growth_per_month)^horizon_months`.
+    pub replay_hours_at_horizon: Option<f64>,
+}
+
+/// `retention_hours * u / (1 - u)`: hours to replay `retention_hours` of data on a partition at
+/// utilization `u` (its retained events over the consumer's spare capacity); None when `u >= 1`.
+pub fn replay_hours(u: f64, retention_hours: f64) -> Option<f64> {
+    (u < 1.0).then(|| retention_hours * u / (1.0 - u))
+}
+
+/// The replay figures of a scenario whose hottest partition has `max_share` of the events.
+pub fn replay(max_share: f64, retention_hours: f64, targets: &Targets) -> Replay {
+    let rate = max_share * targets.peak_events_per_sec;
+    let u = utilization(max_share, targets);
+    Replay {
+        retention_hours,
+        backlog_events: rate * retention_hours * 3600.0,
+        catch_up_events_per_sec: targets.consumer_events_per_sec - rate,
+        replay_hours: replay_hours(u, retention_hours),
+        replay_hours_at_horizon: replay_hours(u * targets.growth_factor(), retention_hours),
+    }
 }
 
 /// The capacity figures of a scenario whose hottest partition has `max_share` of the events (upper
@@ -252,6 +308,9 @@ pub fn capacity(
                 "mean_event_bytes".to_string()
             }
         }),
+        replay: targets
+            .retention_hours
+            .map(|r| replay(max_share, r, targets)),
     }
 }
 
@@ -354,6 +413,22 @@ pub struct Limits {
     /// Most partitions the platform team accepts for one topic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_partitions: Option<u32>,
+    /// Highest acceptable share of events whose key changes partition when the topic goes from
+    /// `current_partitions` to the scenario's count ([`remap_breach`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_events_moved: Option<f64>,
+}
+
+/// The `max_events_moved` breach of a scenario that moves `events_moved_share` of the events from the
+/// current partition count, if any.
+pub fn remap_breach(events_moved_share: f64, limits: &Limits) -> Option<Breach> {
+    let m = limits.max_events_moved?;
+    (events_moved_share > m).then(|| Breach {
+        limit: "max_events_moved".to_string(),
+        metric: "events_moved_share".to_string(),
+        value: events_moved_share,
+        threshold: m,
+    })
 }
 
 /// One limit a scenario breaches. Field names are part of the JSON contract.
@@ -528,6 +603,7 @@ mod tests {
             max_utilization: 0.7,
             partition_bytes_per_sec: None,
             mean_event_bytes: None,
+            retention_hours: None,
         }
     }
 
@@ -550,6 +626,26 @@ mod tests {
             0.12 * 16.0 * 1.04f64.powi(24)
         ));
         assert_eq!(c.byte_utilization, None);
+    }
+
+    /// Hand-computed: 5% of 40,000 ev/s = 2,000 ev/s on a consumer of 2,500 ev/s (u = 0.8). 24 hours
+    /// retained = 172.8 M events, cleared at 500 ev/s: 345,600 s = 96 h = 24 * 0.8 / 0.2.
+    #[test]
+    fn replay_by_hand() {
+        let t = Targets {
+            retention_hours: Some(24.0),
+            ..targets()
+        };
+        let r = capacity(0.05, 0.05, None, &t).replay.unwrap();
+        assert!(close(r.backlog_events, 172_800_000.0));
+        assert!(close(r.catch_up_events_per_sec, 500.0));
+        assert!(close(r.replay_hours.unwrap(), 96.0));
+        // At the horizon u = 0.8 * 1.04^24 > 1: never.
+        assert_eq!(r.replay_hours_at_horizon, None);
+        assert_eq!(replay_hours(1.0, 24.0), None);
+        assert!(close(replay_hours(0.5, 10.0).unwrap(), 10.0));
+        assert_eq!(replay_hours(0.0, 10.0), Some(0.0));
+        assert_eq!(capacity(0.05, 0.05, None, &targets()).replay, None);
     }
 
     #[test]
@@ -639,7 +735,14 @@ mod tests {
             max_skew: Some(1.1),
             min_headroom: Some(0.9),
             max_partitions: Some(12),
+            max_events_moved: Some(0.5),
         };
+        assert!(remap_breach(0.5, &limits).is_none());
+        assert_eq!(
+            remap_breach(0.51, &limits).unwrap().limit,
+            "max_events_moved"
+        );
+        assert!(remap_breach(0.9, &Limits::default()).is_none());
         let b = breaches(24, 1.2, &c, &t, &limits);
         let names: Vec<&str> = b.iter().map(|b| b.limit.as_str()).collect();
         assert_eq!(names, ["max_skew", "min_headroom", "max_partitions"]);

@@ -12,6 +12,7 @@ pub mod sketch;
 pub mod skew;
 pub mod stats;
 pub mod stream;
+pub mod time;
 
 use std::collections::BTreeMap;
 
@@ -24,7 +25,7 @@ pub use skew::{load_metrics, LoadMetrics};
 pub use stats::{ScenarioStats, StatsSettings};
 
 /// The hash of every distinct key, per hash family, in the distribution's key order.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct KeyHashes {
     by_family: BTreeMap<HashFamily, Vec<u128>>,
 }
@@ -342,6 +343,18 @@ pub fn analyze_with(
     settings: StatsSettings,
 ) -> Analysis {
     let hashes = KeyHashes::compute(dist, partitioners);
+    analyze_hashed(dist, &hashes, partitioners, counts, settings)
+}
+
+/// [`analyze_with`] on keys already hashed ([`KeyHashes::compute`] over at least `partitioners`), so a
+/// caller that needs the hashes again (time windows, remaps) hashes each key once.
+pub fn analyze_hashed(
+    dist: &KeyDistribution,
+    hashes: &KeyHashes,
+    partitioners: &[Partitioner],
+    counts: &[PartitionCount],
+    settings: StatsSettings,
+) -> Analysis {
     // Most clients hash every key; the others spread or refuse some (the empty key, keys Kinesis
     // rejects), which must count neither as hot keys nor in the random-placement comparison.
     let mut classes: Vec<HashedKeys> = vec![HashedKeys::all(dist)];

@@ -7,9 +7,11 @@
 //! key has no partition to keep). Keys either side refuses ([`Placement::Invalid`]) are left out of
 //! the shares and counted apart.
 
+use serde::{Deserialize, Serialize};
+
 use super::KeyHashes;
 use crate::model::{KeyDistribution, PartitionCount, MAX_PARTITIONS};
-use crate::partitioner::{Partitioner, Placement};
+use crate::partitioner::{Mapping, Partitioner, Placement};
 
 /// How many candidate counts [`Remap::best_counts`] lists.
 pub const BEST_COUNTS: usize = 3;
@@ -105,6 +107,83 @@ pub fn compare(
     m
 }
 
+/// `from / to` when `to` is a multiple of `from` and `p` maps by modulo: the share of keys a uniform
+/// hash keeps in place (a key stays exactly when `h mod to` is `h mod from`, true for 1 in `to / from`
+/// hashes). None otherwise.
+pub fn expected_keys_stay_share(
+    p: Partitioner,
+    from: PartitionCount,
+    to: PartitionCount,
+) -> Option<f64> {
+    let modulo = matches!(p.behaviour().mapping, Mapping::Modulo(_));
+    (modulo && to.get() % from.get() == 0).then(|| from.get() as f64 / to.get() as f64)
+}
+
+/// Compares every key of `dist` placed by `p` (with `hashes`, its family's, in key order) over `from`
+/// and over `to` partitions, keeping the `top` heaviest keys that move.
+pub fn moves(
+    dist: &KeyDistribution,
+    hashes: &[u128],
+    p: Partitioner,
+    from: PartitionCount,
+    to: PartitionCount,
+    top: usize,
+) -> Moves {
+    let keys = dist.keys();
+    compare(dist, top, |i| {
+        (
+            p.place(&keys[i], hashes[i], from),
+            p.place(&keys[i], hashes[i], to),
+        )
+    })
+}
+
+/// What moves when a topic goes from its current partition count to a plan's candidate (`[candidates]
+/// current_partitions`). Field names are part of the JSON contract of `keyplan plan`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemapFromCurrent {
+    /// The current partition count.
+    pub from: u32,
+    /// Accepted distinct keys whose partition changes (random keys included).
+    pub keys_moved: u64,
+    /// `keys_moved / keys`.
+    pub keys_moved_share: f64,
+    /// Their events.
+    pub events_moved: u64,
+    /// `events_moved / events` (accepted events).
+    pub events_moved_share: f64,
+    /// Their payload bytes, when the sample has sizes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_moved: Option<u64>,
+    /// `1 - keys_moved_share`.
+    pub keys_stay_share: f64,
+    /// `from / to` for a multiple of the current count under a modulo partitioner (see
+    /// [`expected_keys_stay_share`]); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_keys_stay_share: Option<f64>,
+}
+
+/// [`RemapFromCurrent`] for `p` going from `from` to `to` partitions.
+pub fn from_current(
+    dist: &KeyDistribution,
+    hashes: &[u128],
+    p: Partitioner,
+    from: PartitionCount,
+    to: PartitionCount,
+) -> RemapFromCurrent {
+    let m = moves(dist, hashes, p, from, to, 0);
+    RemapFromCurrent {
+        from: from.get(),
+        keys_moved: m.keys_moved,
+        keys_moved_share: m.keys_moved_share(),
+        events_moved: m.events_moved,
+        events_moved_share: m.events_moved_share(),
+        bytes_moved: m.bytes_moved,
+        keys_stay_share: share(m.keys - m.keys_moved, m.keys),
+        expected_keys_stay_share: expected_keys_stay_share(p, from, to),
+    }
+}
+
 /// The result of `remap`: moving from `from` to `to` partitions under one partitioner.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Remap {
@@ -130,7 +209,7 @@ pub fn remap(
     let h = hashes.get(p.family());
     let keys = dist.keys();
     let place = |i: usize, n: PartitionCount| p.place(&keys[i], h[i], n);
-    let moves = compare(dist, top, |i| (place(i, from), place(i, to)));
+    let moves = moves(dist, h, p, from, to, top);
     let lo = from.get() as u64 + 1;
     let hi = (2 * from.get().max(to.get()) as u64).min(MAX_PARTITIONS as u64);
     let candidates = hi.saturating_sub(lo) + 1;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::args::{self, IntervalArg, PartitionList};
 use crate::analysis::capacity::{self, Targets};
+use crate::analysis::time::LagTarget;
 use crate::analysis::{stats, StatsSettings};
 use crate::budget;
 use crate::engine::{self, RunSettings, DEFAULT_MAX_KEYS};
@@ -15,6 +16,7 @@ use crate::model::{FacetsSpec, KeyStrategy};
 use crate::output;
 use crate::partitioner::Partitioner;
 use crate::report::{AnalysisReport, Format, Provenance, Report};
+use crate::settings::DEFAULT_WINDOW_MS;
 
 /// Compare candidate partition counts for a sample of message keys.
 #[derive(Debug, clap::Args)]
@@ -88,6 +90,13 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "COLUMN")]
     pub time_col: Option<String>,
 
+    /// Window of the per-window figures (needs --time-col; default 1m): a whole number and a unit,
+    /// `500ms`, `1s`, `5m`, `1h`, `1d`. Windows start at multiples of their length since the Unix
+    /// epoch. Adds per scenario the busiest window of each partition and the burst factor, and with
+    /// --peak-rate/--consumer-rate a lag simulation (README, "Time windows, lag and replay").
+    #[arg(long, value_name = "LENGTH", requires = "time_col", value_parser = args::window)]
+    pub window: Option<i64>,
+
     /// Worker threads for reading (0 = one per core; at most 256).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
@@ -153,6 +162,11 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "MONTHS", default_value_t = 0.0)]
     pub horizon: f64,
 
+    /// Hours of data the topic retains: adds the time to replay them at consumer capacity, which the
+    /// hottest partition decides (needs --peak-rate and --consumer-rate).
+    #[arg(long, value_name = "HOURS", requires = "peak_rate")]
+    pub retention_hours: Option<f64>,
+
     /// Highest acceptable consumer utilization, for the runway (0.7 = 70%).
     #[arg(long, value_name = "SHARE", default_value_t = capacity::DEFAULT_MAX_UTILIZATION)]
     pub max_utilization: f64,
@@ -190,6 +204,11 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     if let Some(t) = &targets {
         analysis.add_capacity(t);
     }
+    let lag = targets.as_ref().map(|t| LagTarget {
+        peak_events_per_sec: t.peak_events_per_sec,
+        consumer_events_per_sec: t.consumer_events_per_sec,
+    });
+    analysis.add_time(engine::time_profiles(&outcome, lag));
     let report = Report::Analysis(analysis);
     engine::release_at_exit(outcome);
     output::emit_bytes(
@@ -212,6 +231,7 @@ fn targets(args: &AnalyzeArgs) -> Result<Option<Targets>> {
         max_utilization: args.max_utilization,
         partition_bytes_per_sec: None,
         mean_event_bytes: None,
+        retention_hours: args.retention_hours,
     };
     t.validate().map_err(|e| {
         // Name the flag, not the plan field.
@@ -271,7 +291,14 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
         },
         max_keys: args.max_keys,
         top: args.top,
-        facets: FacetsSpec::default(),
+        // A time column asks for per-key window counts (counted exactly, within the cell bound).
+        facets: FacetsSpec {
+            window_ms: args
+                .time_col
+                .as_ref()
+                .map(|_| args.window.unwrap_or(DEFAULT_WINDOW_MS)),
+            ..FacetsSpec::default()
+        },
     })
 }
 
@@ -306,6 +333,12 @@ fn provenance(args: &AnalyzeArgs, settings: &RunSettings, rows: u64) -> Provenan
         p.set("growth", args.growth);
         p.set("horizon", args.horizon);
         p.set("max_utilization", args.max_utilization);
+        if let Some(r) = args.retention_hours {
+            p.set("retention_hours", r);
+        }
+    }
+    if let Some(w) = settings.facets.window_ms {
+        p.set("window_ms", w);
     }
     if args.trials > 0 {
         p.seed = Some(args.seed);

@@ -184,6 +184,11 @@ pub fn input_provenance(
     p
 }
 
+/// Parses `--window` into milliseconds (see [`crate::settings::parse_window`]).
+pub fn window(text: &str) -> Result<i64, String> {
+    crate::settings::parse_window(text).map_err(|e| e.to_string())
+}
+
 /// Parses `--delimiter` (see [`parse_delimiter`]).
 pub fn delimiter(text: &str) -> Result<u8, String> {
     parse_delimiter(text)

@@ -105,6 +105,7 @@ pub fn run(args: InitArgs) -> Result<Exit> {
         max_utilization: DEFAULT_MAX_UTILIZATION,
         partition_bytes_per_sec: None,
         mean_event_bytes: None,
+        retention_hours: None,
     };
     targets
         .validate()

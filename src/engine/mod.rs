@@ -13,7 +13,10 @@
 
 use crate::analysis::stats::IntervalMethod;
 use crate::analysis::stream::{AdaptiveSink, Collected, StreamPlan};
-use crate::analysis::{self, Analysis, StatsSettings};
+use rayon::prelude::*;
+
+use crate::analysis::time::{self, LagTarget, TimeProfile};
+use crate::analysis::{self, Analysis, KeyHashes, StatsSettings};
 use crate::error::Result;
 use crate::ingest::facets::FacetCounter;
 use crate::ingest::{self, IngestOptions, ReadStats};
@@ -103,6 +106,9 @@ pub struct Outcome {
     pub exactness: Exactness,
     /// The distinct keys with their events, in exact mode (later stages reuse them).
     pub distribution: Option<KeyDistribution>,
+    /// Every distinct key's hash per hash family of the run's partitioners, in `distribution`'s order
+    /// (exact mode), so later stages (time windows, remaps) never hash a key twice.
+    pub hashes: Option<KeyHashes>,
     /// The facets asked for in [`RunSettings::facets`], cells keyed by index into `distribution`.
     pub facets: Facets,
     /// The confidence interval used: the one asked for in exact mode; multinomial in bounded mode,
@@ -178,6 +184,7 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
                 }),
                 analysis: result.analysis,
                 distribution: None,
+                hashes: None,
                 facets: Facets::default(),
                 interval: IntervalMethod::Multinomial,
             }
@@ -191,8 +198,10 @@ pub fn from_distribution(
     settings: &RunSettings,
     read: ReadStats,
 ) -> Outcome {
-    let analysis = analysis::analyze_with(
+    let hashes = KeyHashes::compute(&dist, &settings.partitioners);
+    let analysis = analysis::analyze_hashed(
         &dist,
+        &hashes,
         &settings.partitioners,
         &settings.counts,
         settings.stats,
@@ -218,9 +227,31 @@ pub fn from_distribution(
         read,
         exactness: Exactness::Exact,
         distribution: Some(dist),
+        hashes: Some(hashes),
         facets: Facets::default(),
         interval: settings.stats.interval,
     }
+}
+
+/// The time profile of every scenario of `outcome` (in its order) from the run's window counts, each
+/// key placed from the hash the run already computed; `None` per scenario when the run has no window
+/// counts or no timed event. With `lag`, each profile has its lag simulation.
+pub fn time_profiles(outcome: &Outcome, lag: Option<LagTarget>) -> Vec<Option<TimeProfile>> {
+    let scenarios = &outcome.analysis.scenarios;
+    let (Some(windows), Some(dist), Some(hashes)) = (
+        outcome.facets.windows.as_ref(),
+        outcome.distribution.as_ref(),
+        outcome.hashes.as_ref(),
+    ) else {
+        return vec![None; scenarios.len()];
+    };
+    scenarios
+        .par_iter()
+        .map(|s| {
+            let h = hashes.get(s.partitioner.family());
+            time::profile(dist, h, windows, s.partitioner, s.partitions, lag)
+        })
+        .collect()
 }
 
 /// Ends an outcome without freeing its per-key memory, for a process that exits right after writing

@@ -12,6 +12,7 @@ use super::{group_digits, percent, plural, Provenance};
 use crate::analysis::capacity::{self, ByteLoad, Capacity, Targets};
 use crate::analysis::placeholder::is_placeholder;
 use crate::analysis::stats::IntervalMethod;
+use crate::analysis::time::TimeProfile;
 use crate::analysis::{LoadMetrics, ScenarioStats};
 use crate::engine::{Exactness, Outcome};
 use crate::partitioner::Partitioner;
@@ -175,6 +176,9 @@ pub struct ScenarioReport {
     /// capacity"); absent otherwise, so the JSON without those flags is unchanged.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Capacity>,
+    /// Per-window figures, only with `--time-col` (README, "Time windows, lag and replay").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeProfile>,
 }
 
 /// The result of `keyplan analyze`.
@@ -276,6 +280,7 @@ impl AnalysisReport {
                     })
                     .collect(),
                 capacity: None,
+                time: None,
             })
             .collect();
         AnalysisReport {
@@ -327,6 +332,69 @@ impl AnalysisReport {
         }
     }
 
+    /// Adds each scenario's time profile (in scenario order, see [`crate::engine::time_profiles`]).
+    pub fn add_time(&mut self, profiles: Vec<Option<TimeProfile>>) {
+        for (s, t) in self.scenarios.iter_mut().zip(profiles) {
+            s.time = t;
+        }
+    }
+
+    /// Per scenario, the busiest window of each partition, the burst factor and the lag simulation.
+    pub fn time_table(&self) -> Table {
+        let with_lag = self
+            .scenarios
+            .iter()
+            .any(|s| s.time.as_ref().is_some_and(|t| t.lag.is_some()));
+        let mut headers = vec![
+            ("partitioner", Align::Left),
+            ("partitions", Align::Right),
+            ("window_s", Align::Right),
+            ("windows", Align::Right),
+            ("peak_partition", Align::Right),
+            ("peak_window_events", Align::Right),
+            ("peak_events_per_s", Align::Right),
+            ("burst_factor", Align::Right),
+        ];
+        if with_lag {
+            headers.extend([
+                ("max_lag_events", Align::Right),
+                ("max_lag_s", Align::Right),
+                ("lag_partition", Align::Right),
+                ("drain_s", Align::Right),
+            ]);
+        }
+        let mut t = Table::new(&headers);
+        for s in &self.scenarios {
+            let Some(tp) = &s.time else { continue };
+            let mut row = vec![
+                s.partitioner.clone(),
+                s.partitions.to_string(),
+                significant(tp.window_seconds),
+                tp.windows.to_string(),
+                tp.peak_partition.to_string(),
+                tp.max_peak_window_events.to_string(),
+                significant(tp.peak_window_events_per_sec),
+                tp.burst_factor
+                    .map_or_else(|| "-".to_string(), |b| format!("{b:.2}")),
+            ];
+            if with_lag {
+                match &tp.lag {
+                    Some(l) => row.extend([
+                        format!("{:.0}", l.max_lag_events),
+                        format!("{:.1}", l.max_lag_seconds),
+                        l.partition
+                            .map_or_else(|| "-".to_string(), |p| p.to_string()),
+                        l.drain_seconds
+                            .map_or_else(|| "never".to_string(), |d| format!("{d:.1}")),
+                    ]),
+                    None => row.extend(std::iter::repeat(String::new()).take(4)),
+                }
+            }
+            t.push(row);
+        }
+        t
+    }
+
     /// The report as a document for the text and Markdown writers.
     pub fn document(&self) -> Document {
         let mut doc = Document::new("Key distribution analysis");
@@ -347,6 +415,10 @@ impl AnalysisReport {
         let notes = self.notes();
         if !notes.is_empty() {
             doc.push(Block::Bullets(notes));
+        }
+        if self.scenarios.iter().any(|s| s.time.is_some()) {
+            doc.table("Time windows", self.time_table());
+            doc.push(Block::Bullets(self.time_notes()));
         }
         if self
             .scenarios
@@ -394,6 +466,33 @@ impl AnalysisReport {
             text.push_str(&format!("; {}", time_span(first, last, self.events)));
         }
         text
+    }
+
+    /// What the time table's columns mean.
+    fn time_notes(&self) -> Vec<String> {
+        let mut notes = vec![
+            "peak_window_events: the most events any one partition got in one window (on \
+             peak_partition); burst_factor: that window over the mean window of the same partition \
+             (its events / windows, empty windows included)"
+                .to_string(),
+        ];
+        if let Some(l) = self
+            .scenarios
+            .iter()
+            .find_map(|s| s.time.as_ref().and_then(|t| t.lag.as_ref()))
+        {
+            notes.push(format!(
+                "lag: every window scaled by {:.4} so the topic's busiest window ({} events/s \
+                 observed) arrives at --peak-rate, then lag_w = max(0, lag_(w-1) + arrivals_w - \
+                 {} per window) per partition; max_lag_s = max_lag_events / --consumer-rate; drain_s: \
+                 from the end of the worst window until that partition's lag is 0 again (never: it \
+                 outlives the sample at a mean rate above the consumer's)",
+                l.scale,
+                significant(l.observed_peak_events_per_sec),
+                significant(l.consumer_events_per_window),
+            ));
+        }
+        notes
     }
 
     /// In bounded-memory mode, what is exact and what is approximate; empty otherwise.
@@ -618,6 +717,13 @@ impl AnalysisReport {
             headers.push(("headroom", Align::Right));
             headers.push(("runway_months", Align::Right));
         }
+        let with_replay = self
+            .scenarios
+            .iter()
+            .any(|s| s.capacity.as_ref().is_some_and(|c| c.replay.is_some()));
+        if with_replay {
+            headers.push(("replay_h", Align::Right));
+        }
         // What a 120-column terminal leaves out first: the least read and most derivable columns.
         let mut t = Table::new(&headers).optional(&[
             "gini",
@@ -679,6 +785,17 @@ impl AnalysisReport {
                     ]),
                     None => row.extend(std::iter::repeat(String::new()).take(5)),
                 }
+            }
+            if with_replay {
+                row.push(
+                    s.capacity
+                        .as_ref()
+                        .and_then(|c| c.replay.as_ref())
+                        .map_or_else(String::new, |r| {
+                            r.replay_hours
+                                .map_or_else(|| "never".to_string(), |h| format!("{h:.2}"))
+                        }),
+                );
             }
             t.push(row);
         }

@@ -10,13 +10,16 @@ use serde::{Deserialize, Serialize};
 use super::analysis::TopKey;
 use super::document::{Block, Document};
 use super::table::{Align, Table};
-use super::{percent, Provenance};
+use super::{group_digits, percent, Provenance};
 use crate::analysis::capacity::{
     self, Breach, Candidate, Capacity, Limits, Naive, SeriesPoint, Targets,
 };
 use crate::analysis::consumers::{consumer_loads, ConsumerLoad};
+use crate::analysis::remap::{self, RemapFromCurrent};
+use crate::analysis::time::{LagTarget, TimeProfile};
 use crate::analysis::{LoadMetrics, Scenario, ScenarioStats};
-use crate::engine::{Exactness, Outcome};
+use crate::engine::{self, Exactness, Outcome};
+use crate::model::PartitionCount;
 use crate::settings::plan::Plan;
 
 /// Schema id of `plan`'s report.json.
@@ -111,6 +114,45 @@ pub struct PlanScenario {
     /// Index into `scenarios` of that better neighbour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlucky_vs: Option<usize>,
+    /// What moves from `current_partitions` to this count (only with `current_partitions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remap_from_current: Option<RemapFromCurrent>,
+    /// Per-window figures and the lag simulation (only with `[input] time_col`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeProfile>,
+}
+
+/// Which candidate counts keep the most keys in place from `current_partitions`. Field names are part
+/// of the JSON contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemapGuidance {
+    /// The topic's partition count today.
+    pub current_partitions: u32,
+    /// The strategy and partitioner the choices are for (the recommendation's).
+    pub strategy: String,
+    /// Partitioner id.
+    pub partitioner: String,
+    /// Candidate counts other than the current one, fewest events moved first (ties: the smaller
+    /// count), at most [`REMAP_CHOICES`].
+    pub keep_most: Vec<RemapChoice>,
+    /// What the choices mean.
+    pub note: String,
+}
+
+/// How many candidate counts [`RemapGuidance::keep_most`] lists.
+pub const REMAP_CHOICES: usize = 3;
+
+/// One candidate count and what it keeps in place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemapChoice {
+    /// The candidate count.
+    pub partitions: u32,
+    /// Share of events whose key changes partition.
+    pub events_moved_share: f64,
+    /// Share of keys that keep their partition.
+    pub keys_stay_share: f64,
+    /// True when it is a multiple of the current count.
+    pub multiple: bool,
 }
 
 /// The naive rule next to keyplan's answer. Field names are part of the JSON contract.
@@ -160,6 +202,9 @@ pub struct DesignCheck {
     pub breaches: Vec<Breach>,
     /// True when it breaches none.
     pub ok: bool,
+    /// What moves from `current_partitions` to the design's count (only with `current_partitions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remap_from_current: Option<RemapFromCurrent>,
 }
 
 /// The result of `keyplan plan`.
@@ -184,6 +229,9 @@ pub struct PlanReport {
     /// The topic's partition count today, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_partitions: Option<u32>,
+    /// With `current_partitions`: which candidates keep the most keys in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remap_guidance: Option<RemapGuidance>,
     /// One entry per key strategy.
     pub strategies: Vec<StrategySummary>,
     /// Strategy-major, then partitioner (plan order), then count (ascending).
@@ -275,7 +323,22 @@ fn plan_scenario(plan: &Plan, strategy: &str, outcome: &Outcome, s: &Scenario) -
     let capacity =
         capacity::scenario_capacity(s, outcome.analysis.events, outcome.total_bytes, targets);
     let n = s.partitions.get();
-    let breaches = capacity::breaches(n, s.metrics.skew, &capacity, targets, &plan.limits);
+    let remap_from_current = plan.current_partitions.and_then(|c| {
+        let (dist, hashes) = (outcome.distribution.as_ref()?, outcome.hashes.as_ref()?);
+        let from = PartitionCount::new(u64::from(c)).ok()?;
+        let h = hashes.get(s.partitioner.family());
+        Some(remap::from_current(
+            dist,
+            h,
+            s.partitioner,
+            from,
+            s.partitions,
+        ))
+    });
+    let mut breaches = capacity::breaches(n, s.metrics.skew, &capacity, targets, &plan.limits);
+    if let Some(r) = &remap_from_current {
+        breaches.extend(capacity::remap_breach(r.events_moved_share, &plan.limits));
+    }
     PlanScenario {
         strategy: strategy.to_string(),
         partitioner: s.partitioner.id().to_string(),
@@ -293,6 +356,8 @@ fn plan_scenario(plan: &Plan, strategy: &str, outcome: &Outcome, s: &Scenario) -
         divides_evenly: capacity::divides_evenly(n, &plan.consumers),
         unlucky: None,
         unlucky_vs: None,
+        remap_from_current,
+        time: None,
     }
 }
 
@@ -306,6 +371,7 @@ fn design_check(scenario: &PlanScenario) -> DesignCheck {
         capacity: scenario.capacity.clone(),
         ok: scenario.breaches.is_empty(),
         breaches: scenario.breaches.clone(),
+        remap_from_current: scenario.remap_from_current.clone(),
     }
 }
 
@@ -390,9 +456,16 @@ impl PlanReport {
             .map(|(i, o)| strategy_summary(plan, i, o))
             .collect();
         let mut scenarios = Vec::new();
+        let lag = LagTarget {
+            peak_events_per_sec: targets.peak_events_per_sec,
+            consumer_events_per_sec: targets.consumer_events_per_sec,
+        };
         for (i, o) in outcomes.iter().enumerate() {
-            for s in &o.analysis.scenarios {
-                scenarios.push(plan_scenario(plan, &plan.strategies[i].name, o, s));
+            let times = engine::time_profiles(o, Some(lag));
+            for (s, time) in o.analysis.scenarios.iter().zip(times) {
+                let mut scenario = plan_scenario(plan, &plan.strategies[i].name, o, s);
+                scenario.time = time;
+                scenarios.push(scenario);
             }
         }
         mark_unlucky(&mut scenarios);
@@ -407,7 +480,13 @@ impl PlanReport {
                 })
                 .map(design_check)
         });
-        let recommendation = recommend(plan, &strategies, &scenarios);
+        let mut recommendation = recommend(plan, &strategies, &scenarios);
+        let remap_guidance = remap_guidance(plan, &scenarios, &recommendation);
+        recommendation.reasons.extend(change_reasons(
+            &scenarios,
+            &recommendation,
+            remap_guidance.as_ref(),
+        ));
         let mean_bytes = strategies
             .first()
             .and_then(|s| s.mean_event_bytes)
@@ -431,6 +510,26 @@ impl PlanReport {
                 capacity::UNLUCKY_MARGIN * 100.0
             ),
         ];
+        if let Some(r) = targets.retention_hours {
+            method_notes.push(format!(
+                "Replay of the retained data: the hottest partition holds max_share x \
+                 peak_events_per_sec x {r} h x 3600 events, accumulated at the peak rate, and its \
+                 consumer clears them at consumer_events_per_sec - max_share x peak_events_per_sec \
+                 while live events keep arriving: replay_hours = {r} x u / (1 - u), u the hot \
+                 partition's utilization; never when u >= 1."
+            ));
+        }
+        if let Some(w) = plan.window_ms {
+            method_notes.push(format!(
+                "Time windows of {} s, aligned to multiples of their length since the Unix epoch. \
+                 The lag simulation scales every observed window so the topic's busiest window \
+                 arrives at peak_events_per_sec, then runs lag_w = max(0, lag_(w-1) + arrivals_w - \
+                 consumer_events_per_sec x window) per partition; drain time runs from the end of the \
+                 worst window until that partition's lag is 0 (arrivals even within a window; past \
+                 the sample, at the partition's mean rate).",
+                w as f64 / 1000.0
+            ));
+        }
         if strategies.iter().any(|s| s.approximate) {
             method_notes.push(
                 "Some strategies had more distinct keys than exact counting allows: partition loads \
@@ -448,6 +547,7 @@ impl PlanReport {
             limits: plan.limits.clone(),
             consumer_counts: plan.consumers.clone(),
             current_partitions: plan.current_partitions,
+            remap_guidance,
             strategies,
             scenarios,
             naive,
@@ -535,7 +635,12 @@ impl PlanReport {
 
     /// The comparison table, one row per scenario.
     pub fn scenario_table(&self) -> Table {
-        let mut t = Table::new(&[
+        // Change and time columns only when the plan asks for them.
+        let any = |f: fn(&PlanScenario) -> bool| self.scenarios.iter().any(f);
+        let with_moved = any(|s| s.remap_from_current.is_some());
+        let with_replay = any(|s| s.capacity.replay.is_some());
+        let with_lag = any(|s| s.time.as_ref().is_some_and(|t| t.lag.is_some()));
+        let mut headers = vec![
             ("strategy", Align::Left),
             ("partitioner", Align::Left),
             ("partitions", Align::Right),
@@ -547,17 +652,28 @@ impl PlanReport {
             ("headroom", Align::Right),
             ("runway_months", Align::Right),
             ("byte_util_at_horizon", Align::Right),
+            ("moved", Align::Right),
+            ("replay_h", Align::Right),
+            ("max_lag_s", Align::Right),
             ("feasible", Align::Left),
             ("notes", Align::Left),
-        ])
-        // What a 120-column terminal leaves out first: figures the JSON and wider columns repeat.
-        .optional(&[
-            "byte_util_at_horizon",
-            "upper",
-            "hot_util",
-            "headroom",
-            "max_share",
-        ]);
+        ];
+        let shown = [with_moved, with_replay, with_lag];
+        headers.retain(|h| match h.0 {
+            "moved" => shown[0],
+            "replay_h" => shown[1],
+            "max_lag_s" => shown[2],
+            _ => true,
+        });
+        let mut t = Table::new(&headers)
+            // What a 120-column terminal leaves out first: figures the JSON and wider columns repeat.
+            .optional(&[
+                "byte_util_at_horizon",
+                "upper",
+                "hot_util",
+                "headroom",
+                "max_share",
+            ]);
         for s in &self.scenarios {
             let c = &s.capacity;
             let mut notes = Vec::new();
@@ -575,7 +691,7 @@ impl PlanReport {
                     b.partitions, b.partitioner, b.metrics.skew
                 ));
             }
-            t.push(vec![
+            let mut row = vec![
                 s.strategy.clone(),
                 s.partitioner.clone(),
                 s.partitions.to_string(),
@@ -588,9 +704,34 @@ impl PlanReport {
                 c.runway_months
                     .map_or_else(|| "never".to_string(), |m| format!("{m:.1}")),
                 fmt_opt(c.byte_utilization_at_horizon, 3),
-                if s.feasible { "yes" } else { "no" }.to_string(),
-                notes.join("; "),
-            ]);
+            ];
+            if with_moved {
+                row.push(
+                    s.remap_from_current
+                        .as_ref()
+                        .map_or_else(|| "-".to_string(), |r| percent(r.events_moved_share)),
+                );
+            }
+            if with_replay {
+                row.push(c.replay.as_ref().map_or_else(
+                    || "-".to_string(),
+                    |r| {
+                        r.replay_hours
+                            .map_or_else(|| "never".to_string(), |h| format!("{h:.2}"))
+                    },
+                ));
+            }
+            if with_lag {
+                row.push(
+                    s.time
+                        .as_ref()
+                        .and_then(|t| t.lag.as_ref())
+                        .map_or_else(|| "-".to_string(), |l| format!("{:.1}", l.max_lag_seconds)),
+                );
+            }
+            row.push(if s.feasible { "yes" } else { "no" }.to_string());
+            row.push(notes.join("; "));
+            t.push(row);
         }
         t
     }
@@ -840,6 +981,202 @@ fn recommend(
     }
 }
 
+/// With `current_partitions`: the candidates of the recommendation's strategy and partitioner (or the
+/// first scenario's, when nothing is recommended) that move the fewest events.
+fn remap_guidance(
+    plan: &Plan,
+    scenarios: &[PlanScenario],
+    recommendation: &Recommendation,
+) -> Option<RemapGuidance> {
+    let current = plan.current_partitions?;
+    let first = scenarios.iter().find(|s| s.candidate)?;
+    let (strategy, partitioner) = if recommendation.strategy.is_empty() {
+        (&first.strategy, &first.partitioner)
+    } else {
+        (&recommendation.strategy, &recommendation.partitioner)
+    };
+    let mut keep_most: Vec<RemapChoice> = scenarios
+        .iter()
+        .filter(|s| s.candidate && &s.strategy == strategy && &s.partitioner == partitioner)
+        .filter(|s| s.partitions != current)
+        .filter_map(|s| {
+            let r = s.remap_from_current.as_ref()?;
+            Some(RemapChoice {
+                partitions: s.partitions,
+                events_moved_share: r.events_moved_share,
+                keys_stay_share: r.keys_stay_share,
+                multiple: s.partitions % current == 0,
+            })
+        })
+        .collect();
+    keep_most.sort_by(|a, b| {
+        a.events_moved_share
+            .total_cmp(&b.events_moved_share)
+            .then(a.partitions.cmp(&b.partitions))
+    });
+    keep_most.truncate(REMAP_CHOICES);
+    let modulo = crate::partitioner::Partitioner::from_id(partitioner).is_some_and(|p| {
+        matches!(
+            p.behaviour().mapping,
+            crate::partitioner::Mapping::Modulo(_)
+        )
+    });
+    let note = if modulo {
+        format!(
+            "{partitioner} maps a key by its hash modulo the count: going from {current} to k x \
+             {current} keeps 1/k of the keys in place (each key either stays or moves to one of the \
+             k - 1 new partitions its old one splits into), and any other count keeps only the keys \
+             whose hash agrees modulo both counts. Fewer moved events means fewer keys whose order \
+             breaks across the change."
+        )
+    } else {
+        format!(
+            "{partitioner} does not map by modulo: the shares are measured, there is no multiple rule."
+        )
+    };
+    Some(RemapGuidance {
+        current_partitions: current,
+        strategy: strategy.clone(),
+        partitioner: partitioner.clone(),
+        keep_most,
+        note,
+    })
+}
+
+/// The reasons about change and time for the chosen scenario: what moves from the current count,
+/// which counts keep the most keys, the lag at the target peak and the replay time.
+fn change_reasons(
+    scenarios: &[PlanScenario],
+    recommendation: &Recommendation,
+    guidance: Option<&RemapGuidance>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(s) = recommendation.partitions.and_then(|k| {
+        scenarios.iter().find(|s| {
+            s.partitions == k
+                && s.strategy == recommendation.strategy
+                && s.partitioner == recommendation.partitioner
+        })
+    }) else {
+        return out;
+    };
+    if let Some(r) = &s.remap_from_current {
+        out.push(format!(
+            "Change: going from the current {} to {} partitions moves {} of the events ({} of the \
+             keys; their order breaks across the change){}.",
+            r.from,
+            s.partitions,
+            percent(r.events_moved_share),
+            percent(r.keys_moved_share),
+            r.bytes_moved.map_or(String::new(), |b| format!(
+                ", {} payload bytes",
+                group_digits(b)
+            ))
+        ));
+    }
+    if let Some(g) = guidance.filter(|g| !g.keep_most.is_empty()) {
+        let list: Vec<String> = g
+            .keep_most
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({} of events move{})",
+                    c.partitions,
+                    percent(c.events_moved_share),
+                    if c.multiple { ", a multiple" } else { "" }
+                )
+            })
+            .collect();
+        out.push(format!(
+            "Candidates that keep the most keys in place from {}: {}.",
+            g.current_partitions,
+            list.join(", ")
+        ));
+    }
+    if let Some(l) = s.time.as_ref().and_then(|t| t.lag.as_ref().map(|l| (t, l))) {
+        let (t, l) = l;
+        out.push(match l.partition {
+            Some(p) => format!(
+                "Bursts: scaled to the target peak, partition {p} falls {:.0} events ({:.1} s) behind \
+                 in its worst {} s window and {}; burst factor {}.",
+                l.max_lag_events,
+                l.max_lag_seconds,
+                t.window_seconds,
+                l.drain_seconds.map_or_else(
+                    || "never catches up within the sample".to_string(),
+                    |d| format!("catches up {d:.1} s later")
+                ),
+                t.burst_factor.map_or_else(|| "-".to_string(), |b| format!("{b:.2}"))
+            ),
+            None => format!(
+                "Bursts: scaled to the target peak, no partition falls behind in any {} s window \
+                 (burst factor {}).",
+                t.window_seconds,
+                t.burst_factor.map_or_else(|| "-".to_string(), |b| format!("{b:.2}"))
+            ),
+        });
+    }
+    if let Some(line) = replay_line(s) {
+        out.push(line);
+    }
+    out
+}
+
+/// The replay sentence of a scenario, when the plan has `retention_hours`.
+fn replay_line(s: &PlanScenario) -> Option<String> {
+    let r = s.capacity.replay.as_ref()?;
+    let when = |h: Option<f64>| {
+        h.map_or_else(
+            || "never (the consumer is at or over capacity)".to_string(),
+            |h| format!("{h:.2} h"),
+        )
+    };
+    Some(format!(
+        "Replay: reading back {} h of retained data at consumer capacity takes {} today and {} at the \
+         horizon; the hottest partition decides it ({:.0} events, cleared at {:.1} events/s while \
+         live events keep arriving).",
+        r.retention_hours,
+        when(r.replay_hours),
+        when(r.replay_hours_at_horizon),
+        r.backlog_events,
+        r.catch_up_events_per_sec
+    ))
+}
+
+impl PlanReport {
+    /// The review checklist's replay line for the recommended scenario (or the design's when nothing
+    /// is recommended): `replay of the retained data ... (measured)`; None without `retention_hours`.
+    pub fn replay_checklist_line(&self) -> Option<String> {
+        let r = &self.recommendation;
+        let s = self
+            .scenarios
+            .iter()
+            .find(|s| {
+                Some(s.partitions) == r.partitions
+                    && s.strategy == r.strategy
+                    && s.partitioner == r.partitioner
+            })
+            .or_else(|| {
+                let d = self.design.as_ref()?;
+                self.scenarios.iter().find(|s| {
+                    s.partitions == d.partitions
+                        && s.strategy == d.strategy
+                        && s.partitioner == d.partitioner
+                })
+            })?;
+        let replay = s.capacity.replay.as_ref()?;
+        Some(format!(
+            "replay of the retained data ({} h) finishes in {} at {} partitions, and the hottest \
+             partition decides it (measured)",
+            replay.retention_hours,
+            replay
+                .replay_hours
+                .map_or_else(|| "never".to_string(), |h| format!("{h:.2} h")),
+            s.partitions
+        ))
+    }
+}
+
 fn limit_list(limits: &Limits) -> String {
     let mut out = Vec::new();
     if let Some(v) = limits.max_skew {
@@ -850,6 +1187,9 @@ fn limit_list(limits: &Limits) -> String {
     }
     if let Some(v) = limits.max_partitions {
         out.push(format!("max_partitions {v}"));
+    }
+    if let Some(v) = limits.max_events_moved {
+        out.push(format!("max_events_moved {v}"));
     }
     out.join(", ")
 }

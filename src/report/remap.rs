@@ -7,7 +7,7 @@ use super::document::{Block, Document};
 use super::keys::KeyLabel;
 use super::table::{Align, Table};
 use super::{group_digits, percent, plural, Provenance};
-use crate::analysis::remap::{share, Moves, Remap};
+use crate::analysis::remap::{self, share, Moves, Remap};
 use crate::model::{KeyDistribution, PartitionCount};
 use crate::partitioner::{Partitioner, Placement};
 
@@ -137,10 +137,6 @@ impl RemapReport {
     ) -> RemapReport {
         let m = &r.moves;
         let multiple = to.get() % from.get() == 0;
-        let modulo = matches!(
-            p.behaviour().mapping,
-            crate::partitioner::Mapping::Modulo(_)
-        );
         RemapReport {
             schema: REMAP_SCHEMA.to_string(),
             partitioner: p.id().to_string(),
@@ -160,8 +156,7 @@ impl RemapReport {
             guidance: RemapGuidance {
                 to_is_multiple: multiple,
                 keys_stay_share: share(m.keys - m.keys_moved, m.keys),
-                expected_keys_stay_share: (multiple && modulo)
-                    .then(|| from.get() as f64 / to.get() as f64),
+                expected_keys_stay_share: remap::expected_keys_stay_share(p, from, to),
                 best_counts: r.best_counts.as_ref().map(|v| {
                     v.iter()
                         .map(|&(partitions, s)| CountChoice {

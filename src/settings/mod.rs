@@ -21,6 +21,52 @@ pub fn parse_delimiter(text: &str) -> Result<u8, String> {
     }
 }
 
+/// The default window of per-window figures when a time column is given: one minute.
+pub const DEFAULT_WINDOW_MS: i64 = 60_000;
+
+/// The longest window accepted: 366 days (longer windows hold a whole sample and say nothing about
+/// bursts).
+pub const MAX_WINDOW_MS: i64 = 366 * 86_400_000;
+
+/// Why a window length does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    /// Not `<number><unit>`.
+    #[error("window '{0}' is not a length: write a whole number and a unit, e.g. 1s, 5m, 1h, 1d or 500ms")]
+    Syntax(String),
+    /// `0s`.
+    #[error("window '{0}' is not positive: a window must be at least 1ms")]
+    Zero(String),
+    /// Past [`MAX_WINDOW_MS`].
+    #[error("window '{0}' is longer than 366 days")]
+    TooLong(String),
+}
+
+/// Parses a window length: a whole number followed by `ms`, `s`, `m`, `h` or `d` (`1s`, `5m`, `1h`),
+/// into milliseconds.
+pub fn parse_window(text: &str) -> Result<i64, WindowError> {
+    let t = text.trim();
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = t.split_at(digits);
+    let unit_ms: i64 = match unit.trim() {
+        "ms" => 1,
+        "s" => 1000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(WindowError::Syntax(text.to_string())),
+    };
+    let n: i64 = number
+        .parse()
+        .map_err(|_| WindowError::Syntax(text.to_string()))?;
+    if n == 0 {
+        return Err(WindowError::Zero(text.to_string()));
+    }
+    n.checked_mul(unit_ms)
+        .filter(|&ms| ms <= MAX_WINDOW_MS)
+        .ok_or_else(|| WindowError::TooLong(text.to_string()))
+}
+
 /// Why a partition-count list does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ListError {
@@ -112,6 +158,24 @@ fn parse_number(text: &str, item: &str) -> Result<u64, ListError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_parse() {
+        assert_eq!(parse_window("1s"), Ok(1000));
+        assert_eq!(parse_window("5m"), Ok(300_000));
+        assert_eq!(parse_window("1h"), Ok(3_600_000));
+        assert_eq!(parse_window("2d"), Ok(172_800_000));
+        assert_eq!(parse_window("250ms"), Ok(250));
+        assert!(matches!(parse_window("0s"), Err(WindowError::Zero(_))));
+        assert!(matches!(parse_window("-1s"), Err(WindowError::Syntax(_))));
+        assert!(matches!(parse_window("1.5s"), Err(WindowError::Syntax(_))));
+        assert!(matches!(parse_window("10"), Err(WindowError::Syntax(_))));
+        assert!(matches!(parse_window("367d"), Err(WindowError::TooLong(_))));
+        assert!(matches!(
+            parse_window("99999999999999999999d"),
+            Err(WindowError::Syntax(_))
+        ));
+    }
 
     fn counts(text: &str) -> Vec<u32> {
         parse_partition_list(text)

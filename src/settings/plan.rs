@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{parse_delimiter, parse_partition_list};
+use super::{parse_delimiter, parse_partition_list, parse_window, DEFAULT_WINDOW_MS};
 use crate::analysis::capacity::{Limits, Targets, DEFAULT_MAX_UTILIZATION};
 use crate::analysis::{stats, StatsSettings};
 use crate::engine::{RunSettings, DEFAULT_MAX_KEYS};
@@ -55,6 +55,7 @@ struct RawInput {
     bytes_col: Option<String>,
     size_col: Option<String>,
     time_col: Option<String>,
+    window: Option<Spanned<String>>,
     input_format: Option<Spanned<String>>,
     delimiter: Option<Spanned<String>>,
 }
@@ -69,6 +70,7 @@ struct RawTargets {
     max_utilization: Option<Spanned<f64>>,
     partition_bytes_per_sec: Option<Spanned<f64>>,
     mean_event_bytes: Option<Spanned<f64>>,
+    retention_hours: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,7 +111,6 @@ struct RawLimits {
     max_skew: Option<Spanned<f64>>,
     min_headroom: Option<Spanned<f64>>,
     max_partitions: Option<Spanned<i64>>,
-    /// Remap limits come with another issue; refused with a clear message until then.
     max_events_moved: Option<Spanned<f64>>,
 }
 
@@ -150,6 +151,9 @@ pub struct Plan {
     pub ingest: IngestOptions,
     /// The `[input]` settings as written, for provenance.
     pub input_settings: Vec<(String, String)>,
+    /// The window of per-window figures in ms (`[input] window`, default one minute), when the plan
+    /// has a `time_col`.
+    pub window_ms: Option<i64>,
     /// Key strategies, at least one (the `[input]` key when there is no `[[strategy]]`).
     pub strategies: Vec<PlanStrategy>,
     /// Capacity targets.
@@ -185,13 +189,6 @@ impl Plan {
                 o.span(),
                 "[ordering] is not evaluated by this keyplan version yet (it comes with ordering \
                  analysis); remove the section to run the plan",
-            ));
-        }
-        if let Some(m) = &raw.limits.max_events_moved {
-            return Err(src.at(
-                m.span(),
-                "limits.max_events_moved is not evaluated by this keyplan version yet (it comes \
-                 with remap analysis); remove it to run the plan",
             ));
         }
         let input = &raw.input;
@@ -253,6 +250,22 @@ impl Plan {
             }
         }
         input_settings.push(("key_encoding".to_string(), key_encoding.name().to_string()));
+        let window_ms = match (&input.window, &input.time_col) {
+            (Some(w), None) => {
+                return Err(src.at(
+                    w.span(),
+                    "input.window needs input.time_col: per-window figures need event times",
+                ))
+            }
+            (Some(w), Some(_)) => Some(
+                parse_window(w.get_ref()).map_err(|e| src.at(w.span(), &format!("input.{e}")))?,
+            ),
+            (None, Some(_)) => Some(DEFAULT_WINDOW_MS),
+            (None, None) => None,
+        };
+        if let Some(w) = &input.window {
+            input_settings.push(("window".to_string(), w.get_ref().clone()));
+        }
         let ingest = IngestOptions {
             format,
             key: None,
@@ -273,6 +286,13 @@ impl Plan {
         let (counts, partitioners, consumers, current_partitions) =
             candidates(&src, &raw.candidates)?;
         let limits = limits(&src, &raw.limits)?;
+        if let (Some(m), None) = (&raw.limits.max_events_moved, current_partitions) {
+            return Err(src.at(
+                m.span(),
+                "limits.max_events_moved needs candidates.current_partitions: the share of events \
+                 that move is measured from the topic's partition count today",
+            ));
+        }
         let design = match &raw.design {
             None => None,
             Some(d) => Some(design(&src, d, &strategies, &partitioners)?),
@@ -283,6 +303,7 @@ impl Plan {
             inputs,
             ingest,
             input_settings,
+            window_ms,
             strategies,
             targets,
             counts,
@@ -328,9 +349,17 @@ impl Plan {
                 seed: stats::DEFAULT_SEED,
                 ..StatsSettings::default()
             },
-            max_keys: DEFAULT_MAX_KEYS,
+            // Which keys move from the current count needs every key: count exactly then.
+            max_keys: if self.current_partitions.is_some() {
+                u64::MAX
+            } else {
+                DEFAULT_MAX_KEYS
+            },
             top: self.top_keys(),
-            facets: FacetsSpec::default(),
+            facets: FacetsSpec {
+                window_ms: self.window_ms,
+                ..FacetsSpec::default()
+            },
         }
     }
 }
@@ -551,6 +580,7 @@ fn targets(src: &Source, raw: &RawTargets) -> Result<Targets> {
         max_utilization: value(&raw.max_utilization).unwrap_or(DEFAULT_MAX_UTILIZATION),
         partition_bytes_per_sec: value(&raw.partition_bytes_per_sec),
         mean_event_bytes: value(&raw.mean_event_bytes),
+        retention_hours: value(&raw.retention_hours),
     };
     t.validate().map_err(|e| {
         // Point at the field that breaks its rule.
@@ -563,6 +593,7 @@ fn targets(src: &Source, raw: &RawTargets) -> Result<Targets> {
             MaxUtilization => raw.max_utilization.as_ref().map(Spanned::span),
             PartitionBytesPerSec => raw.partition_bytes_per_sec.as_ref().map(Spanned::span),
             MeanEventBytes => raw.mean_event_bytes.as_ref().map(Spanned::span),
+            RetentionHours => raw.retention_hours.as_ref().map(Spanned::span),
         };
         src.at(
             span.unwrap_or_else(|| raw.peak_events_per_sec.span()),
@@ -676,6 +707,15 @@ fn limits(src: &Source, raw: &RawLimits) -> Result<Limits> {
             other => other.as_ref().map(|s| *s.get_ref()),
         },
         max_partitions,
+        max_events_moved: match &raw.max_events_moved {
+            Some(s) if !(0.0..=1.0).contains(s.get_ref()) => {
+                return Err(src.at(
+                    s.span(),
+                    "limits.max_events_moved must be a share of events in [0, 1] (0.6 = 60%)",
+                ))
+            }
+            other => other.as_ref().map(|s| *s.get_ref()),
+        },
     })
 }
 
@@ -999,6 +1039,7 @@ max_skew = 2.0
                 max_utilization: 0.7,
                 partition_bytes_per_sec: None,
                 mean_event_bytes: None,
+                retention_hours: None,
             },
             counts: counts_around(4),
             consumers: vec![2, 4],

@@ -14,5 +14,6 @@ mod plan;
 mod properties;
 mod remap;
 mod synth_bounded;
+mod time;
 mod vectors;
 mod which;
