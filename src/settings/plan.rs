@@ -849,6 +849,9 @@ impl Starter {
         for (name, value) in &self.input {
             out.push_str(&format!("{name} = {}\n", quoted(value)));
         }
+        if self.input.iter().any(|(name, _)| name == "time_col") {
+            out.push_str("# window = \"1m\"  # window of the per-window peaks, bursts and lag (1s, 5m, 1h)\n");
+        }
         let t = &self.targets;
         out.push_str("\n[targets]\n");
         out.push_str(&format!(
@@ -873,6 +876,9 @@ impl Starter {
         ));
         out.push_str("# partition_bytes_per_sec = 1000000 # producer/broker guideline, bytes/s per partition\n");
         out.push_str("# mean_event_bytes = 1000           # bytes per event, when the sample has no size column\n");
+        out.push_str(
+            "# retention_hours = 168             # hours the topic retains: adds the replay time\n",
+        );
         out.push_str("\n[candidates]\n");
         out.push_str(&format!(
             "# Around the naive answer ({} partitions for these targets, assuming an even spread).\n",
@@ -906,6 +912,9 @@ impl Starter {
         );
         out.push_str(
             "# max_partitions = 96   # most partitions the platform accepts for one topic\n",
+        );
+        out.push_str(
+            "# max_events_moved = 0.6  # most events whose partition changes (needs current_partitions)\n",
         );
         out
     }
