@@ -589,22 +589,7 @@ impl PlanReport {
         naive.extend(n.reasons.iter().cloned());
         doc.push(Block::Notes(naive));
         doc.table("Scenarios", self.scenario_table());
-        let shown = self
-            .scenarios
-            .iter()
-            .find(|s| {
-                Some(s.partitions) == r.partitions
-                    && s.strategy == r.strategy
-                    && s.partitioner == r.partitioner
-            })
-            .or_else(|| {
-                let d = self.design.as_ref()?;
-                self.scenarios.iter().find(|s| {
-                    s.partitions == d.partitions
-                        && s.strategy == d.strategy
-                        && s.partitioner == d.partitioner
-                })
-            });
+        let shown = self.recommended_or_design();
         if let Some(s) = shown.filter(|s| !s.consumers.is_empty()) {
             doc.table(
                 &format!(
@@ -1144,12 +1129,10 @@ fn replay_line(s: &PlanScenario) -> Option<String> {
 }
 
 impl PlanReport {
-    /// The review checklist's replay line for the recommended scenario (or the design's when nothing
-    /// is recommended): `replay of the retained data ... (measured)`; None without `retention_hours`.
-    pub fn replay_checklist_line(&self) -> Option<String> {
+    /// The recommended scenario, or the design's when nothing is recommended.
+    pub fn recommended_or_design(&self) -> Option<&PlanScenario> {
         let r = &self.recommendation;
-        let s = self
-            .scenarios
+        self.scenarios
             .iter()
             .find(|s| {
                 Some(s.partitions) == r.partitions
@@ -1163,7 +1146,13 @@ impl PlanReport {
                         && s.strategy == d.strategy
                         && s.partitioner == d.partitioner
                 })
-            })?;
+            })
+    }
+
+    /// The review checklist's replay line for the recommended scenario (or the design's when nothing
+    /// is recommended): `replay of the retained data ... (measured)`; None without `retention_hours`.
+    pub fn replay_checklist_line(&self) -> Option<String> {
+        let s = self.recommended_or_design()?;
         let replay = s.capacity.replay.as_ref()?;
         Some(format!(
             "replay of the retained data ({} h) finishes in {} at {} partitions, and the hottest \

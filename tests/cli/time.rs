@@ -58,6 +58,15 @@ fn direct(
     (cells, first, (last - first + 1) as u64)
 }
 
+/// `keyplan analyze ARGS --format json --trials 0`, parsed.
+fn analyze_json(wd: &Workdir, args: &[&str]) -> AnalysisReport {
+    let mut all = vec!["analyze"];
+    all.extend_from_slice(args);
+    all.extend(["--format", "json", "--trials", "0"]);
+    let out = wd.run(&all).assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).expect("valid keyplan.analysis/v1 JSON")
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * b.abs().max(1.0)
 }
@@ -68,9 +77,9 @@ fn peak_windows_and_lag_match_the_rows() {
     let rows = rows();
     wd.write("e.csv", csv(&rows));
     let (peak, consumer) = (500.0, 60.0);
-    let out = wd
-        .run(&[
-            "analyze",
+    let report = analyze_json(
+        &wd,
+        &[
             "e.csv",
             "--key",
             "key",
@@ -86,17 +95,8 @@ fn peak_windows_and_lag_match_the_rows() {
             "500",
             "--consumer-rate",
             "60",
-            "--format",
-            "json",
-            "--trials",
-            "0",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let report: AnalysisReport = serde_json::from_slice(&out).unwrap();
+        ],
+    );
     assert_eq!(report.scenarios.len(), 4);
     for s in &report.scenarios {
         let p = Partitioner::from_id(&s.partitioner).unwrap();
@@ -173,24 +173,20 @@ fn long_spans_are_bucketed_and_windows_validated() {
     }
     text.push_str("a,1714564800\n");
     wd.write("e.csv", text);
-    let args = [
-        "analyze",
-        "e.csv",
-        "--key",
-        "key",
-        "--time-col",
-        "ts",
-        "--window",
-        "1s",
-        "-p",
-        "1",
-        "--format",
-        "json",
-        "--trials",
-        "0",
-    ];
-    let out = wd.run(&args).assert().success().get_output().stdout.clone();
-    let report: AnalysisReport = serde_json::from_slice(&out).unwrap();
+    let report = analyze_json(
+        &wd,
+        &[
+            "e.csv",
+            "--key",
+            "key",
+            "--time-col",
+            "ts",
+            "--window",
+            "1s",
+            "-p",
+            "1",
+        ],
+    );
     let t = report.scenarios[0].time.as_ref().unwrap();
     assert_eq!(t.windows, 1200);
     assert_eq!(t.series.windows_per_point, 3);
@@ -199,27 +195,10 @@ fn long_spans_are_bucketed_and_windows_validated() {
     assert_eq!(t.peak_window_events, vec![2]);
     assert!(close(t.burst_factor.unwrap(), 2.0 / (1201.0 / 1200.0)));
     // The default window is one minute.
-    let out = wd
-        .run(&[
-            "analyze",
-            "e.csv",
-            "--key",
-            "key",
-            "--time-col",
-            "ts",
-            "-p",
-            "1",
-            "--format",
-            "json",
-            "--trials",
-            "0",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let report: AnalysisReport = serde_json::from_slice(&out).unwrap();
+    let report = analyze_json(
+        &wd,
+        &["e.csv", "--key", "key", "--time-col", "ts", "-p", "1"],
+    );
     assert_eq!(
         report.scenarios[0].time.as_ref().unwrap().window_seconds,
         60.0
@@ -264,9 +243,9 @@ fn long_spans_are_bucketed_and_windows_validated() {
 fn replay_follows_its_formula() {
     let wd = Workdir::new();
     wd.write("e.csv", csv(&rows()));
-    let out = wd
-        .run(&[
-            "analyze",
+    let report = analyze_json(
+        &wd,
+        &[
             "e.csv",
             "--key",
             "key",
@@ -282,17 +261,8 @@ fn replay_follows_its_formula() {
             "0.1",
             "--horizon",
             "3",
-            "--format",
-            "json",
-            "--trials",
-            "0",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let report: AnalysisReport = serde_json::from_slice(&out).unwrap();
+        ],
+    );
     for s in &report.scenarios {
         let c = s.capacity.as_ref().unwrap();
         let r = c.replay.as_ref().expect("replay with --retention-hours");
