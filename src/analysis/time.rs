@@ -354,7 +354,6 @@ fn profile_with(
     let mut peaks = vec![0u64; parts];
     let mut peak_at = vec![0u64; parts];
     let mut totals = vec![0u64; parts];
-    let mut topic: Vec<(u64, u64)> = Vec::new();
     for p in 0..parts {
         let seq = sequence(p);
         for &(w, e) in &seq {
@@ -363,9 +362,6 @@ fn profile_with(
                 peaks[p] = e;
                 peak_at[p] = w;
             }
-        }
-        if lag.is_some() {
-            topic.extend(seq);
         }
     }
     let timed_events: u64 = totals.iter().sum();
@@ -378,8 +374,7 @@ fn profile_with(
     let mean_window = totals[peak_partition] as f64 / span as f64;
     let series = series(&sequence(peak_partition), span, peak_partition as u32);
     let lag = lag.and_then(|target| {
-        topic.sort_unstable();
-        let observed = merge_sorted(topic).iter().map(|c| c.1).max()? as f64 / window_seconds;
+        let observed = busiest_window(windows, &placements, first, span)? as f64 / window_seconds;
         let scale = target.peak_events_per_sec / observed;
         let c = target.consumer_events_per_sec;
         let mut worst: Option<(usize, LagRun)> = None;
@@ -427,6 +422,34 @@ fn profile_with(
         series,
         lag,
     })
+}
+
+/// The most events the whole topic (every key the client accepts) has in one window: the sum over
+/// partitions does not depend on the partition count. Counted in one table of `span` windows when it
+/// is small enough, by sorting the cells otherwise. None without accepted events.
+fn busiest_window(
+    windows: &WindowCounts,
+    placements: &[Placement],
+    first: i64,
+    span: u64,
+) -> Option<u64> {
+    let accepted = windows
+        .cells
+        .iter()
+        .filter(|c| placements[c.0 as usize] != Placement::Invalid)
+        .map(|c| (((c.1 - first) / windows.window_ms) as u64, c.2));
+    let busiest = if span <= DENSE_CELLS {
+        let mut table = vec![0u64; span as usize];
+        for (w, e) in accepted {
+            table[w as usize] += e;
+        }
+        table.into_iter().max()
+    } else {
+        let mut cells: Vec<(u64, u64)> = accepted.collect();
+        cells.sort_unstable();
+        merge_sorted(cells).into_iter().map(|c| c.1).max()
+    };
+    busiest.filter(|&e| e > 0)
 }
 
 /// Sums the events of equal windows in a list sorted by window.
