@@ -267,6 +267,8 @@ impl Plan {
             threads: 0,
             progress: true,
             block_size: 0,
+            order_by: Vec::new(),
+            bucket_by: None,
         };
         let strategies = strategies(&src, &raw)?;
         let targets = targets(&src, &raw.targets)?;
