@@ -230,14 +230,14 @@ pub struct StrategyReport {
 
 impl StrategyReport {
     /// The report of `strategy` and what it did, `None` for the key as read.
-    pub fn new(strategy: &KeyStrategy, split: SplitSummary) -> Option<StrategyReport> {
+    pub fn new(key: &str, strategy: &KeyStrategy, split: SplitSummary) -> Option<StrategyReport> {
         let (kind, by) = match strategy {
             KeyStrategy::AsRead { .. } => return None,
             KeyStrategy::Salt { by, .. } => ("salt", by),
             KeyStrategy::SplitHot { by, .. } => ("split-hot", by),
         };
         Some(StrategyReport {
-            key: strategy.name().to_string(),
+            key: key.to_string(),
             kind: kind.to_string(),
             bucket: by
                 .as_ref()
@@ -439,7 +439,7 @@ impl AnalysisReport {
 
     /// Records the key strategy of the run and what it did (`None` for a plain key).
     pub fn set_strategy(&mut self, strategy: &KeyStrategy, split: SplitSummary) {
-        self.strategy = StrategyReport::new(strategy, split).map(Box::new);
+        self.strategy = StrategyReport::new(strategy.name(), strategy, split).map(Box::new);
     }
 
     /// Adds the capacity figures of every scenario for `targets` (`analyze --peak-rate ...`). Byte
