@@ -79,11 +79,8 @@ pub fn apply(
         .take(usize::try_from(top).unwrap_or(usize::MAX))
         .map(|(k, w)| (k.as_slice(), *w))
         .collect();
-    let split_summary = SplitSummary {
-        split_keys: hot.len() as u64,
-        split_events: hot.values().sum(),
-        ways,
-    };
+    // Sub-keys and events per hot base key, to count the keys really spread over several.
+    let mut spread: HashMap<&[u8], (u64, u64)> = HashMap::new();
     // New keys with their events and bytes; `targets[i]` says where old key `i` went.
     let bytes = dist.bytes();
     let mut new: HashMap<Vec<u8>, (u64, u64)> = HashMap::new();
@@ -91,7 +88,8 @@ pub fn apply(
     for (i, (k, &w)) in keys.iter().zip(dist.weights()).enumerate() {
         let b = bytes.map_or(0, |b| b[i]);
         let base = base_of(k);
-        let is_hot = hot.contains_key(base.as_slice());
+        let hot_key = hot.get_key_value(base.as_slice()).map(|(&h, _)| h);
+        let is_hot = hot_key.is_some();
         let route = if by {
             // Hot keys keep their bucketed cell; the others fold back into the plain key.
             let target = if is_hot { k.to_vec() } else { base };
@@ -109,6 +107,11 @@ pub fn apply(
             vec![base]
         };
         let parts = route.len() as u64;
+        if let Some(h) = hot_key {
+            let e = spread.entry(h).or_default();
+            e.0 += parts;
+            e.1 += w;
+        }
         for (j, target) in route.iter().enumerate() {
             let cell = new.entry(target.clone()).or_default();
             cell.0 += share(w, parts, j as u64);
@@ -116,6 +119,13 @@ pub fn apply(
         }
         routes.push(route);
     }
+    let several = spread.values().filter(|(parts, _)| *parts > 1);
+    let split_summary = SplitSummary {
+        split_keys: several.clone().count() as u64,
+        split_events: several.map(|(_, w)| w).sum(),
+        ways,
+    };
+    drop(spread);
     let mut entries: Vec<(Vec<u8>, (u64, u64))> = new.into_iter().collect();
     entries.sort_unstable_by(|a, b| b.1 .0.cmp(&a.1 .0).then_with(|| a.0.cmp(&b.0)));
     let index: HashMap<&[u8], u32> = entries
@@ -244,4 +254,74 @@ fn remap_cells<T: Ord + Copy>(cells: Vec<(u32, T, u64)>, targets: &[Target]) -> 
         }
     }
     merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dist(pairs: &[(&str, u64)]) -> KeyDistribution {
+        KeyDistribution::from_pairs(pairs.iter().map(|&(k, w)| (k.as_bytes(), w)))
+    }
+
+    fn keys(d: &KeyDistribution) -> Vec<(String, u64)> {
+        d.keys()
+            .iter()
+            .zip(d.weights())
+            .map(|(k, &w)| (String::from_utf8_lossy(k).into_owned(), w))
+            .collect()
+    }
+
+    #[test]
+    fn split_hot_by_folds_the_light_keys_back() {
+        let strategy = KeyStrategy::parse("split-hot(k, top=1, ways=4, by=o)", "s")
+            .unwrap()
+            .unwrap();
+        let counted = dist(&[("a#0", 5), ("a#3", 4), ("b#1", 3), ("b#2", 2), ("c#0", 1)]);
+        let pairs = PairCounts {
+            cells: vec![
+                (0, Box::from(&b"x"[..]), 5),
+                (1, Box::from(&b"y"[..]), 4),
+                (2, Box::from(&b"z"[..]), 3),
+                (3, Box::from(&b"z"[..]), 2),
+                (4, Box::from(&b"w"[..]), 1),
+            ],
+            empty_value_events: 0,
+        };
+        let facets = Facets {
+            entities: Some(pairs),
+            ..Facets::default()
+        };
+        let (d, f, split) = apply(&strategy, counted, facets);
+        let b = |k: &str, w| (k.to_string(), w);
+        assert_eq!(keys(&d), [b("a#0", 5), b("b", 5), b("a#3", 4), b("c", 1)]);
+        assert_eq!(d.total(), 15);
+        assert_eq!(
+            (split.split_keys, split.split_events, split.ways),
+            (1, 9, 4)
+        );
+        // 'z' was on b#1 and b#2: one cell on 'b' now.
+        let cells = f.entities.unwrap().cells;
+        assert!(cells.contains(&(1, Box::from(&b"z"[..]), 5)), "{cells:?}");
+        assert_eq!(cells.len(), 4);
+    }
+
+    #[test]
+    fn round_robin_divides_events_in_turn() {
+        let strategy = KeyStrategy::parse("salt(k, 3)", "s").unwrap().unwrap();
+        let (d, _, split) = apply(&strategy, dist(&[("a", 7), ("b", 2)]), Facets::default());
+        let b = |k: &str, w| (k.to_string(), w);
+        assert_eq!(
+            keys(&d),
+            [
+                b("a#0", 3),
+                b("a#1", 2),
+                b("a#2", 2),
+                b("b#0", 1),
+                b("b#1", 1)
+            ]
+        );
+        assert_eq!((split.split_keys, split.split_events), (2, 9));
+        assert_eq!((0..3).map(|j| share(7, 3, j)).sum::<u64>(), 7);
+    }
 }

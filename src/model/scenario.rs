@@ -294,6 +294,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn strategies_parse() {
+        let parse = |t: &str| KeyStrategy::parse(t, "s");
+        assert_eq!(parse("customer"), Ok(None));
+        assert_eq!(
+            parse(" salt( customer , 8 , by = order_id ) "),
+            Ok(Some(KeyStrategy::Salt {
+                name: "s".into(),
+                field: "customer".into(),
+                buckets: 8,
+                by: Some("order_id".into()),
+            }))
+        );
+        assert_eq!(
+            parse("split-hot(c, top=3, ways=4)"),
+            Ok(Some(KeyStrategy::SplitHot {
+                name: "s".into(),
+                field: "c".into(),
+                top: 3,
+                ways: 4,
+                by: None,
+            }))
+        );
+        for bad in [
+            "salt(c)",
+            "salt(c, 0)",
+            "salt(c, x)",
+            "salt(c, 8, by=)",
+            "salt(c, 8, top=2)",
+            "split-hot(c, 2, 3)",
+            "split-hot(c, top=2)",
+            "split-hot(c, top=2, ways=3, ways=4)",
+            "salt(, 8)",
+            "salt(c, 8",
+            "hash(c)",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn buckets_round_trip() {
+        let mut key = b"a#b".to_vec();
+        push_bucket(&mut key, 17);
+        assert_eq!(key, b"a#b#17");
+        assert_eq!(split_bucket(&key), Some((&b"a#b"[..], 17)));
+        // Kafka's murmur2 of "order-17", positive, mod 8 (docs/strategies.md).
+        assert_eq!(bucket_of(b"order-17", 8), 1);
+    }
+
+    #[test]
     fn grid_order() {
         let n = |c| PartitionCount::new(c).unwrap();
         let g = grid(2, &[Partitioner::Sarama, Partitioner::Java], &[n(3), n(6)]);
