@@ -216,6 +216,72 @@ fn check(wd: &Workdir, rows: &[Row], strategy: &str, order_by: &str) {
     }
 }
 
+/// Round-robin splitting, by its documented worst case: an entity with two or more events on a hot
+/// key is on every sub-key that key reaches (`min(events of the key, D)` of them), an entity with
+/// one event on sub-key 0.
+#[test]
+fn round_robin_ordering_follows_the_worst_case_rule() {
+    let wd = Workdir::new();
+    let rows = sample(&wd);
+    let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut per_pair: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for r in &rows {
+        *totals.entry(&r.customer).or_default() += 1;
+        if !r.order.is_empty() {
+            *per_pair.entry((&r.customer, &r.order)).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(&str, u64)> = totals.iter().map(|(k, w)| (*k, *w)).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let hot: BTreeMap<&str, u64> = ranked.into_iter().take(2).collect();
+    let r: AnalysisReport = json(
+        &wd,
+        &[
+            "analyze",
+            "orders.csv",
+            "--key",
+            "split-hot(customer, top=2, ways=3)",
+            "--order-by",
+            "order",
+            "-p",
+            "2,5,8",
+            "--trials",
+            "0",
+        ],
+    );
+    for s in &r.scenarios {
+        let n = count(u64::from(s.partitions));
+        let place = |k: &str| match Partitioner::Java.partition_of(k.as_bytes(), n) {
+            Placement::Partition(p) => p,
+            other => panic!("java hashes every key: {other:?}"),
+        };
+        let mut parts: BTreeMap<&str, (BTreeSet<u32>, u64)> = BTreeMap::new();
+        for (&(customer, order), &events) in &per_pair {
+            let cell = parts.entry(order).or_default();
+            cell.1 += events;
+            match hot.get(customer) {
+                None => {
+                    cell.0.insert(place(customer));
+                }
+                Some(_) if events == 1 => {
+                    cell.0.insert(place(&format!("{customer}#0")));
+                }
+                Some(&w) => {
+                    for b in 0..w.min(3) {
+                        cell.0.insert(place(&format!("{customer}#{b}")));
+                    }
+                }
+            }
+        }
+        let split: Vec<_> = parts.values().filter(|c| c.0.len() > 1).collect();
+        let o = &s.ordering[0];
+        assert_eq!(o.entities, parts.len() as u64);
+        assert_eq!(o.entities_split, split.len() as u64, "at {}", s.partitions);
+        assert_eq!(o.events_at_risk, split.iter().map(|c| c.1).sum::<u64>());
+        assert_eq!(o.key_vs_entity.name(), "finer");
+    }
+}
+
 #[test]
 fn ordering_figures_match_an_independent_count() {
     let wd = Workdir::new();
