@@ -29,6 +29,8 @@ pub struct SplitSummary {
     pub split_events: u64,
     /// The most sub-keys one key is spread over (`N` or `D`).
     pub ways: u32,
+    /// False when the keys were not counted exactly (bounded-memory mode): the counts are unknown.
+    pub counted: bool,
 }
 
 /// Where each counted key went: one new key, or a run of round-robin sub-keys.
@@ -124,6 +126,7 @@ pub fn apply(
         split_keys: several.clone().count() as u64,
         split_events: several.map(|(_, w)| w).sum(),
         ways,
+        counted: true,
     };
     drop(spread);
     let mut entries: Vec<(Vec<u8>, (u64, u64))> = new.into_iter().collect();
@@ -194,6 +197,7 @@ fn salted_summary(dist: &KeyDistribution, buckets: u32) -> SplitSummary {
         split_keys: split.clone().count() as u64,
         split_events: split.map(|(_, w)| w).sum(),
         ways: buckets,
+        counted: true,
     }
 }
 

@@ -218,10 +218,11 @@ pub struct StrategyReport {
     pub kind: String,
     /// How each event's sub-key is chosen: `murmur2(by=COLUMN)` or `round-robin`.
     pub bucket: String,
-    /// Base keys spread over more than one sub-key.
-    pub split_keys: u64,
-    /// Events of those keys.
-    pub split_events: u64,
+    /// Base keys spread over more than one sub-key (null when the sample was too large to count
+    /// keys exactly).
+    pub split_keys: Option<u64>,
+    /// Events of those keys (null likewise).
+    pub split_events: Option<u64>,
     /// The most sub-keys one key is spread over.
     pub ways: u32,
     /// The consumer-side cost: a split key's aggregates need a merge over up to `ways` partitions.
@@ -242,24 +243,38 @@ impl StrategyReport {
             bucket: by
                 .as_ref()
                 .map_or("round-robin".to_string(), |b| format!("murmur2(by={b})")),
-            split_keys: split.split_keys,
-            split_events: split.split_events,
-            ways: split.ways,
-            consumer_cost: consumer_cost(split),
+            split_keys: split.counted.then_some(split.split_keys),
+            split_events: split.counted.then_some(split.split_events),
+            ways: ways(strategy),
+            consumer_cost: consumer_cost(split, ways(strategy)),
         })
     }
 }
 
+/// The bucket count of a salting or splitting strategy (0 for the key as read).
+fn ways(strategy: &KeyStrategy) -> u32 {
+    match strategy {
+        KeyStrategy::AsRead { .. } => 0,
+        KeyStrategy::Salt { buckets, .. } => *buckets,
+        KeyStrategy::SplitHot { ways, .. } => *ways,
+    }
+}
+
 /// The consumer-side cost of a split, in words.
-pub fn consumer_cost(split: SplitSummary) -> String {
+pub fn consumer_cost(split: SplitSummary, ways: u32) -> String {
+    let which = if split.counted {
+        format!(
+            "{} keys ({} events) are",
+            group_digits(split.split_keys),
+            group_digits(split.split_events)
+        )
+    } else {
+        "keys (not counted: the sample had too many distinct keys) are".to_string()
+    };
     format!(
-        "{} keys ({} events) are spread over up to {} sub-keys each: a consumer that aggregates \
-         per key must merge the partial aggregates of up to {} partitions (a second keyed stage, or \
-         a merge on read), and per-key order holds only within a sub-key",
-        group_digits(split.split_keys),
-        group_digits(split.split_events),
-        split.ways,
-        split.ways
+        "{which} spread over up to {ways} sub-keys each: a consumer that aggregates per key must \
+         merge the partial aggregates of up to {ways} partitions (a second keyed stage, or a merge \
+         on read), and per-key order holds only within a sub-key"
     )
 }
 

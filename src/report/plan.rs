@@ -81,8 +81,9 @@ pub struct StrategyComparison {
     /// Events of the split entities (with `[ordering]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_at_risk: Option<u64>,
-    /// Keys the strategy spreads over several sub-keys (each needs a merge on the consumer side).
-    pub split_keys: u64,
+    /// Keys the strategy spreads over several sub-keys (each needs a merge on the consumer side);
+    /// null when not counted exactly.
+    pub split_keys: Option<u64>,
 }
 
 /// A key that alone exceeds one partition's capacity at the horizon:
@@ -370,7 +371,7 @@ fn compare_strategies(
                 skew_vs_first: first.map_or(f64::NAN, |f| s.metrics.skew / f.metrics.skew),
                 entities_split: o.map(|o| o.entities_split),
                 events_at_risk: o.map(|o| o.events_at_risk),
-                split_keys: st.key_strategy.as_ref().map_or(0, |k| k.split_keys),
+                split_keys: st.key_strategy.as_ref().map_or(Some(0), |k| k.split_keys),
             })
         })
         .collect()
@@ -697,7 +698,7 @@ impl PlanReport {
                 format!("{:.3}", c.skew_vs_first),
                 opt(c.entities_split),
                 opt(c.events_at_risk),
-                c.split_keys.to_string(),
+                opt(c.split_keys),
             ]);
         }
         t
