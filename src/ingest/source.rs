@@ -102,10 +102,10 @@ impl<R: BufRead> Read for GzipReader<R> {
 
 /// Decompressed bytes handed over per message: large enough that the hand-over is noise, small enough
 /// that [`AHEAD`] of them keep memory flat.
-const CHUNK: usize = 1 << 20;
+const CHUNK: usize = 1 << 19;
 
 /// Chunks the decompressing thread may run ahead of the reader.
-const AHEAD: usize = 4;
+const AHEAD: usize = 2;
 
 /// A reader of bytes decompressed by a thread of its own: the thread reads `CHUNK`-sized pieces and
 /// sends them (or the read error that stopped it) over a bounded channel. The thread stops at the end
