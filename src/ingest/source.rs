@@ -1,15 +1,14 @@
 //! Opening inputs: a path or `-` for standard input, plain or gzip-compressed (detected by its magic
 //! bytes, not by its name).
 //!
-//! Gzip input is decompressed on a thread of its own ([`Gunzip`]), a few chunks ahead of the parsers:
-//! inflating is the slowest stage of reading a compressed sample and cannot be split (each member is
-//! one deflate stream), so it runs alongside the parsing instead of taking turns with it. Every member
-//! of a multi-member file (`pigz`, `bgzip`, concatenated `.gz` files) is read, in order.
+//! Gzip is inflated by flate2's zlib-rs backend, in the block engine's reads: the worker holding the
+//! read lock inflates the next block while the others parse theirs, so inflating already overlaps
+//! parsing (a dedicated inflating thread measured slower on two cores: one more thread, one more
+//! copy). Every member of a multi-member file (`pigz`, `bgzip`, concatenated `.gz` files) is read, in
+//! order.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::sync::mpsc;
-use std::thread;
 
 use flate2::read::MultiGzDecoder;
 
@@ -70,7 +69,7 @@ impl Source {
         let reader: Box<dyn BufRead + Send> = if gzip {
             Box::new(BufReader::with_capacity(
                 BUF_SIZE,
-                Gunzip::spawn(GzipReader(MultiGzDecoder::new(buffered))),
+                GzipReader(MultiGzDecoder::new(buffered)),
             ))
         } else {
             Box::new(buffered)
@@ -100,97 +99,6 @@ impl<R: BufRead> Read for GzipReader<R> {
     }
 }
 
-/// Decompressed bytes handed over per message: large enough that the hand-over is noise, small enough
-/// that [`AHEAD`] of them keep memory flat.
-const CHUNK: usize = 1 << 19;
-
-/// Chunks the decompressing thread may run ahead of the reader.
-const AHEAD: usize = 2;
-
-/// A reader of bytes decompressed by a thread of its own: the thread reads `CHUNK`-sized pieces and
-/// sends them (or the read error that stopped it) over a bounded channel. The thread stops at the end
-/// of the input, at an error, or when this reader is dropped (its next send fails).
-struct Gunzip {
-    chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
-    /// Emptied chunks go back to the thread for reuse.
-    spent: mpsc::SyncSender<Vec<u8>>,
-    current: Vec<u8>,
-    at: usize,
-    /// The thread could not be started: reported at the first read.
-    failed: Option<io::Error>,
-}
-
-impl Gunzip {
-    fn spawn<R: Read + Send + 'static>(mut inner: R) -> Gunzip {
-        let (send, chunks) = mpsc::sync_channel::<io::Result<Vec<u8>>>(AHEAD);
-        let (spent, reuse) = mpsc::sync_channel::<Vec<u8>>(AHEAD + 2);
-        let spawned = thread::Builder::new()
-            .name("keyplan-gunzip".into())
-            .spawn(move || loop {
-                let mut chunk = reuse.try_recv().unwrap_or_default();
-                chunk.resize(CHUNK, 0);
-                let mut filled = 0;
-                let result = loop {
-                    match inner.read(&mut chunk[filled..]) {
-                        Ok(0) => break Ok(true),
-                        Ok(n) => {
-                            filled += n;
-                            if filled == chunk.len() {
-                                break Ok(false);
-                            }
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => break Err(e),
-                    }
-                };
-                chunk.truncate(filled);
-                if filled > 0 && send.send(Ok(chunk)).is_err() {
-                    return; // the reader is gone
-                }
-                match result {
-                    Ok(false) => {}
-                    Ok(true) => return,
-                    Err(e) => {
-                        let _ = send.send(Err(e));
-                        return;
-                    }
-                }
-            });
-        Gunzip {
-            chunks,
-            spent,
-            current: Vec::new(),
-            at: 0,
-            failed: spawned.err(),
-        }
-    }
-}
-
-impl Read for Gunzip {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(e) = self.failed.take() {
-            return Err(e);
-        }
-        while self.at == self.current.len() {
-            match self.chunks.recv() {
-                Ok(Ok(chunk)) => {
-                    let spent = std::mem::replace(&mut self.current, chunk);
-                    // The thread may have ended; then the buffer is simply dropped.
-                    let _ = self.spent.try_send(spent);
-                    self.at = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                // The thread ended after its last chunk (or its error, already returned).
-                Err(mpsc::RecvError) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len() - self.at);
-        buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,11 +125,11 @@ mod tests {
         (source.gzip, out)
     }
 
-    /// Every member of a multi-member gzip file is read, in order, across the decompressing thread's
-    /// chunks: concatenated files as `cat a.gz b.gz` makes them, and many small members as `pigz` and
-    /// `bgzip` write them.
+    /// Every member of a multi-member gzip file is read, in order, across read buffers: concatenated
+    /// files as `cat a.gz b.gz` makes them, and many small members as `pigz` and `bgzip` write them.
     #[test]
     fn multi_member_gzip_reads_fully() {
+        const CHUNK: usize = BUF_SIZE;
         use std::io::Write;
         let member = |text: &[u8]| {
             let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -250,6 +158,7 @@ mod tests {
     /// A truncated stream is an error after the bytes before it, not a silent end.
     #[test]
     fn truncated_gzip_is_an_error() {
+        const CHUNK: usize = BUF_SIZE;
         use std::io::Write;
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         let text: Vec<u8> = (0..3 * CHUNK).map(|j| (j % 251) as u8).collect();
