@@ -948,16 +948,25 @@ impl AnalysisReport {
         } else {
             doc.push(Block::Bullets(risks.iter().map(Risk::line).collect()));
         }
+        // The analysis document's blocks after its summary: the comparison table with the notes
+        // that explain its markers go under "Candidates compared", the rest (hottest partitions,
+        // placeholders, top keys) under "Evidence".
+        summary.blocks.retain(|b| !matches!(b, Block::Summary(_)));
+        let table_at = summary.blocks.iter().position(|b| {
+            matches!(b, Block::Table { heading: Some(h), .. } if h.as_str() == "Partition counts")
+        });
+        let mut comparison = Vec::new();
+        if let Some(i) = table_at {
+            let end = match summary.blocks.get(i + 1) {
+                Some(Block::Bullets(_)) => i + 2,
+                _ => i + 1,
+            };
+            comparison = summary.blocks.drain(i..end).collect();
+        }
         doc.push(Block::Heading("Candidates compared".into()));
-        doc.table("Partition counts", self.scenario_table());
+        doc.blocks.extend(comparison);
         doc.push(Block::Heading("Evidence".into()));
         figures(&mut doc, charts);
-        // The rest of the analysis document (hottest partitions, top keys), headings kept.
-        summary.blocks.retain(|b| match b {
-            Block::Table { heading, .. } => heading.as_deref() != Some("Partition counts"),
-            Block::Summary(_) => false,
-            _ => true,
-        });
         doc.blocks.extend(summary.blocks);
         doc.push(Block::Heading("Review checklist".into()));
         doc.push(Block::Table {
@@ -1072,7 +1081,7 @@ fn analysis_sample_too_small(r: &AnalysisReport) -> Vec<Risk> {
         out.push(Risk {
             kind: "sample too small",
             text: format!(
-                "The skew's 95% interval is wider than +-10% at {}: collect more events (more \
+                "the skew's 95% interval is wider than +-10% at {}: collect more events (more \
                  distinct keys) before deciding between close counts.",
                 small.join(", ")
             ),
@@ -1081,7 +1090,7 @@ fn analysis_sample_too_small(r: &AnalysisReport) -> Vec<Risk> {
     if r.approximate.is_some() {
         out.push(Risk {
             kind: "approximate sample",
-            text: "More distinct keys than exact counting allows: loads are exact, top-key shares \
+            text: "more distinct keys than exact counting allows: loads are exact, top-key shares \
                    upper bounds."
                 .to_string(),
         });
