@@ -766,24 +766,27 @@ pub mod cleanup {
             .count()
     }
 
+    /// Removes the registered paths whose slot `pick` accepts: files first, then the (now empty)
+    /// temporary directories, innermost first. Async-signal-safe (atomic loads, `unlink`, `rmdir`)
+    /// as long as `pick` is.
     #[cfg(unix)]
-    extern "C" fn on_signal(sig: libc::c_int) {
-        for slot in &LIVE {
+    fn sweep(pick: impl Fn(usize) -> bool) {
+        for (i, slot) in LIVE.iter().enumerate() {
             let p = slot.load(Ordering::Acquire);
-            if !p.is_null() {
+            if !p.is_null() && pick(i) {
                 // SAFETY: registered pointers are NUL-terminated strings that are never freed;
-                // unlink, signal and raise are async-signal-safe.
+                // unlink is async-signal-safe and fails harmlessly on a directory.
                 unsafe {
                     libc::unlink(p);
                 }
             }
         }
-        // Then the (now empty) temporary directories, innermost first: a directory registered
-        // after its parent is removed in a later slot, so a few passes empty any nesting.
+        // A directory registered after its parent sits in a later slot (or an earlier freed
+        // one): a few passes in both directions empty any nesting a bundle has.
         for _ in 0..4 {
-            for slot in LIVE.iter().rev() {
+            for (i, slot) in LIVE.iter().enumerate().rev() {
                 let p = slot.load(Ordering::Acquire);
-                if !p.is_null() {
+                if !p.is_null() && pick(i) {
                     // SAFETY: as above; rmdir is async-signal-safe and fails harmlessly on files
                     // and on directories that are not empty.
                     unsafe {
@@ -792,6 +795,18 @@ pub mod cleanup {
                 }
             }
         }
+    }
+
+    /// What the signal handler does to `slots` only (the handler sweeps every slot), so a test can
+    /// check an interrupted [`super::AtomicDir`] without stopping the test process.
+    #[cfg(all(unix, test))]
+    pub(super) fn sweep_slots(slots: &[Option<usize>]) {
+        sweep(|i| slots.contains(&Some(i)));
+    }
+
+    #[cfg(unix)]
+    extern "C" fn on_signal(sig: libc::c_int) {
+        sweep(|_| true);
         // SAFETY: as above; restoring the default action and re-raising ends the process by the
         // signal once this handler returns (the signal is blocked while it runs).
         unsafe {
@@ -920,6 +935,28 @@ mod tests {
         assert_eq!(fs::read(dir.join("report.json")).unwrap(), b"three");
         assert_eq!(names(&dir), vec!["report.json"]);
         assert_eq!(names(root.path()), vec!["review"]);
+    }
+
+    #[test]
+    fn a_signal_removes_an_unfinished_directory_and_keeps_the_previous_one() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("review");
+        let mut d = AtomicDir::create(&dir).unwrap();
+        d.write("report.json", b"old").unwrap();
+        d.commit().unwrap();
+        let mut d = AtomicDir::create(&dir).unwrap();
+        d.write("report.json", b"new").unwrap();
+        d.write("charts/a.svg", b"<svg/>").unwrap();
+        d.write("charts/a.png", b"png").unwrap();
+        // What SIGINT/SIGTERM/SIGHUP do to the live paths, before the process dies of it.
+        cleanup::sweep_slots(&d.registered);
+        let names: Vec<String> = fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["review"], "the temporary directory is gone");
+        assert_eq!(fs::read(dir.join("report.json")).unwrap(), b"old");
+        drop(d);
     }
 
     #[test]
