@@ -47,7 +47,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
   .table-wrap { overflow: visible; }
   table { width: 100%; font-size: 7.5pt; }
   td.short { white-space: normal; }
-  td, th { padding: .2em .35em; overflow-wrap: anywhere; }
+  td, th { padding: .2em .3em; }
+  td:not(.num):not(.short) { overflow-wrap: anywhere; }
   thead { display: table-header-group; }
   tr, figure, blockquote, .summary { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
