@@ -149,6 +149,10 @@ pub fn check_out_dir(dir: &Path) -> Result<()> {
             dir.display()
         )))
     };
+    if dir.file_name().is_none() {
+        // `.`, `..`, `/`: the directory is swapped with a sibling, so it needs a name of its own.
+        return refuse("name a directory of its own (not ., .. or /)".to_string());
+    }
     let meta = match fs::symlink_metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -455,6 +459,9 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("out");
         assert!(check_out_dir(&dir).is_ok(), "missing");
+        for unnamed in [".", "..", "/", "a/.."] {
+            assert!(check_out_dir(Path::new(unnamed)).is_err(), "{unnamed}");
+        }
         fs::create_dir(&dir).unwrap();
         assert!(check_out_dir(&dir).is_ok(), "empty");
         fs::write(dir.join("report.md"), b"x").unwrap();
