@@ -106,7 +106,7 @@ try {
     });
     for (const c of cut) fail(dir, `printed: ${c}`);
     await page.pdf({ path: path.join(shotDir, `report-${i + 1}.pdf`), format: 'A4' });
-    console.log(`${dir}: ${shown.length} chart(s) displayed; screenshot ${shot}`);
+    console.log(`${dir}: ${shown.length} chart(s) checked; screenshot ${shot}`);
     await page.close();
   }
 } finally {
