@@ -455,10 +455,10 @@ impl PlanReport {
         doc.push(Block::Heading("Recommendation".into()));
         doc.push(Block::Summary(match r.partitions {
             Some(n) => format!(
-                "Recommendation: {n} partitions, key strategy '{}', partitioner {}",
+                "{n} partitions, key strategy '{}', partitioner {}",
                 r.strategy, r.partitioner
             ),
-            None => "Recommendation: no candidate partition count works".to_string(),
+            None => "No candidate partition count works".to_string(),
         }));
         doc.push(Block::Bullets(r.reasons.clone()));
         if let Some(d) = &self.design {
