@@ -428,3 +428,41 @@ fn analyze_writes_the_same_bundle_and_a_single_page() {
         .code(2)
         .stderr(predicate::str::contains("--format html or markdown"));
 }
+
+#[test]
+fn other_commands_render_their_document_as_html() {
+    let wd = setup();
+    for args in [
+        &[
+            "remap",
+            "events.csv",
+            "--key",
+            "tenant",
+            "--from",
+            "4",
+            "--to",
+            "6",
+        ][..],
+        &[
+            "detect",
+            "events.csv",
+            "--key",
+            "tenant",
+            "--partition-col",
+            "id",
+            "-p",
+            "100000",
+        ][..],
+    ] {
+        let out = wd
+            .run(&[args, &["--format", "html"]].concat())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let html = String::from_utf8(out).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{args:?}");
+        assert!(!html.contains("<script"), "{args:?}: keys are escaped");
+    }
+}
