@@ -77,7 +77,7 @@ impl Bundle {
         b.add("report.html", doc.to_html().into_bytes());
         b.add(
             "report.json",
-            Report::Analysis(report.clone()).render(Format::Json),
+            Report::Analysis(Box::new(report.clone())).render(Format::Json),
         );
         b.add("scenarios.csv", report.scenario_csv().into_bytes());
         b.add("partitions.csv", analysis_partitions_csv(report));
@@ -255,6 +255,9 @@ fn plan_scenarios_csv(r: &PlanReport) -> Vec<u8> {
         "divides_evenly",
         "breaches",
         "unlucky",
+        "ordering_entity",
+        "entities_split",
+        "events_at_risk",
     ]);
     for s in &r.scenarios {
         let (m, st, c) = (&s.metrics, &s.stats, &s.capacity);
@@ -300,6 +303,22 @@ fn plan_scenarios_csv(r: &PlanReport) -> Vec<u8> {
             Cell::flag(s.divides_evenly),
             Cell::text(breaches.join(" ")),
             Cell::text(s.unlucky.clone().unwrap_or_default()),
+            // The first ordering entity ([ordering] require); empty without one.
+            Cell::text(
+                s.ordering
+                    .first()
+                    .map_or(String::new(), |o| o.entity.clone()),
+            ),
+            Cell::Number(
+                s.ordering
+                    .first()
+                    .map_or(String::new(), |o| o.entities_split.to_string()),
+            ),
+            Cell::Number(
+                s.ordering
+                    .first()
+                    .map_or(String::new(), |o| o.events_at_risk.to_string()),
+            ),
         ]);
     }
     t.to_bytes()

@@ -12,7 +12,7 @@
 //!
 //! Everything is read from the report value, so a redacted report gives a redacted document.
 
-use super::analysis::AnalysisReport;
+use super::analysis::{AnalysisReport, OrderingReport};
 use super::charts::Chart;
 use super::document::{Block, Document, Figure};
 use super::plan::{describe_breach, PlanReport, PlanScenario};
@@ -52,6 +52,7 @@ pub const ANALYSIS_RISKS: &[fn(&AnalysisReport) -> Vec<Risk>] = &[
     analysis_hot_keys,
     analysis_placeholder_keys,
     analysis_client_mismatch,
+    analysis_ordering_breaks,
     analysis_refused_keys,
     analysis_sample_too_small,
 ];
@@ -265,11 +266,33 @@ impl PlanReport {
                 })
             })
             .collect();
+        let ordering: Vec<String> = focus
+            .map(|s| {
+                s.ordering
+                    .iter()
+                    .map(|o| {
+                        format!(
+                            "At {} partitions ({}, {}): {}; {} of {} entities split.",
+                            s.partitions,
+                            s.strategy,
+                            s.partitioner,
+                            o.relation_text(),
+                            group_digits(o.entities_split),
+                            group_digits(o.entities)
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         items.push(CheckItem {
             item: Q_KEY,
-            status: CheckStatus::NotInReport,
+            status: if ordering.is_empty() {
+                CheckStatus::NotInReport
+            } else {
+                CheckStatus::Measured
+            },
             answer: format!(
-                "{} The ordering entity is not compared: the plan has no [ordering] section.",
+                "{} {}",
                 if placeholders.is_empty() {
                     "No placeholder spelling (NA, null, empty, 0, ...) among the heaviest keys."
                         .to_string()
@@ -278,6 +301,12 @@ impl PlanReport {
                         "Placeholder keys among the heaviest (missing data, not an entity): {}.",
                         placeholders.join(", ")
                     )
+                },
+                if ordering.is_empty() {
+                    "The ordering entity is not compared: the plan has no [ordering] section."
+                        .to_string()
+                } else {
+                    ordering.join(" ")
                 }
             ),
         });
@@ -382,7 +411,7 @@ impl PlanReport {
     }
 
     /// keyplan's answer next to the average-based rule, one row per rule.
-    pub fn comparison_table(&self) -> Table {
+    pub fn naive_comparison_table(&self) -> Table {
         let n = &self.naive;
         let r = &self.recommendation;
         let mut t = Table::new(&[
@@ -486,9 +515,18 @@ impl PlanReport {
         doc.push(Block::Heading("Candidates compared".into()));
         doc.table(
             "keyplan against the average-based rule",
-            self.comparison_table(),
+            self.naive_comparison_table(),
         );
         doc.push(Block::Bullets(self.naive.reasons.clone()));
+        if let Some(c) = self.strategy_comparison.first() {
+            doc.table(
+                &format!(
+                    "Strategies at {} partitions ({}): skew gain and ordering cost",
+                    c.partitions, c.partitioner
+                ),
+                self.comparison_table(),
+            );
+        }
         doc.table("Every scenario", self.scenario_table());
         doc.push(Block::Heading("Evidence".into()));
         figures(&mut doc, charts);
@@ -723,7 +761,41 @@ fn plan_client_mismatch(r: &PlanReport) -> Vec<Risk> {
     }]
 }
 
+/// One risk per ordering entity that `scenario` splits.
+fn split_entities(ordering: &[OrderingReport], scenario: &str, partitions: u32) -> Vec<Risk> {
+    ordering
+        .iter()
+        .filter(|o| o.entities_split > 0)
+        .map(move |o| Risk {
+            kind: "ordering break",
+            text: format!(
+                "at {partitions} partitions ({scenario}) {} of {} entities by {} land on more than \
+                 one partition: {} events ({}) may be consumed out of order. The key is finer than \
+                 the ordering entity; key by the entity (or a coarser one) to keep its order.",
+                group_digits(o.entities_split),
+                group_digits(o.entities),
+                o.entity,
+                group_digits(o.events_at_risk),
+                percent(o.events_at_risk_share)
+            ),
+        })
+        .collect()
+}
+
 fn plan_ordering_breaks(r: &PlanReport) -> Vec<Risk> {
+    let mut out: Vec<Risk> = match r.focus_scenario() {
+        Some(s) => split_entities(
+            &s.ordering,
+            &format!("'{}', {}", s.strategy, s.partitioner),
+            s.partitions,
+        ),
+        None => Vec::new(),
+    };
+    out.extend(plan_count_change(r));
+    out
+}
+
+fn plan_count_change(r: &PlanReport) -> Vec<Risk> {
     match (r.current_partitions, r.recommendation.partitions) {
         (Some(cur), Some(rec)) if cur != rec => vec![Risk {
             kind: "ordering break",
@@ -861,12 +933,27 @@ impl AnalysisReport {
             .iter()
             .filter(|s| !s.metrics.skew.is_nan())
             .max_by(|a, b| a.metrics.skew.total_cmp(&b.metrics.skew));
+        // The relation of key and entity is the same in every scenario: say it once.
+        let ordering: Vec<String> = self
+            .scenarios
+            .first()
+            .map(|s| {
+                s.ordering
+                    .iter()
+                    .map(|o| format!("{}.", capitalise(&o.relation_text())))
+                    .collect()
+            })
+            .unwrap_or_default();
         vec![
             CheckItem {
                 item: Q_KEY,
-                status: CheckStatus::NotInReport,
+                status: if ordering.is_empty() {
+                    CheckStatus::NotInReport
+                } else {
+                    CheckStatus::Measured
+                },
                 answer: format!(
-                    "{} The ordering entity is not compared by analyze.",
+                    "{} {}",
                     if placeholders.is_empty() {
                         "No placeholder spelling among the heaviest keys.".to_string()
                     } else {
@@ -874,6 +961,11 @@ impl AnalysisReport {
                             "Placeholder keys among the heaviest: {}.",
                             placeholders.join(", ")
                         )
+                    },
+                    if ordering.is_empty() {
+                        "The ordering entity is not compared: add --order-by ENTITY.".to_string()
+                    } else {
+                        ordering.join(" ")
                     }
                 ),
             },
@@ -1046,6 +1138,13 @@ fn analysis_client_mismatch(r: &AnalysisReport) -> Vec<Risk> {
         kind: "client mismatch",
         text: client_mismatch_text(&pairs, None),
     }]
+}
+
+fn analysis_ordering_breaks(r: &AnalysisReport) -> Vec<Risk> {
+    r.scenarios
+        .iter()
+        .flat_map(|s| split_entities(&s.ordering, &s.partitioner, s.partitions))
+        .collect()
 }
 
 fn analysis_refused_keys(r: &AnalysisReport) -> Vec<Risk> {

@@ -466,3 +466,36 @@ fn other_commands_render_their_document_as_html() {
         assert!(!html.contains("<script"), "{args:?}: keys are escaped");
     }
 }
+
+#[test]
+fn split_ordering_entities_are_a_risk_and_answer_the_checklist() {
+    let wd = setup();
+    // Tenants are finer than regions: a region's events carry many tenant keys, so it splits.
+    wd.write(
+        "plan.toml",
+        format!("{PLAN}\n[ordering]\nrequire = [\"region\"]\n"),
+    );
+    wd.run(&["plan", "plan.toml", "--out", "out"])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(wd.join("out/report.md")).unwrap();
+    let risks = &md[md.find("## Risks").unwrap()..md.find("## Candidates compared").unwrap()];
+    assert!(risks.contains("Ordering break: at "), "{risks}");
+    assert!(risks.contains("entities by region land on more than one partition"));
+    let checklist = &md[md.find("## Review checklist").unwrap()..];
+    let key_row = checklist
+        .lines()
+        .find(|l| l.starts_with("| The key is a business entity"))
+        .unwrap();
+    assert!(key_row.contains("| measured "), "{key_row}");
+    assert!(
+        key_row.contains("finer than the ordering entity"),
+        "{key_row}"
+    );
+    let scenarios = std::fs::read_to_string(wd.join("out/scenarios.csv")).unwrap();
+    assert!(scenarios
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",ordering_entity,entities_split,events_at_risk"));
+}
