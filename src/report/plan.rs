@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::analysis::TopKey;
+use super::analysis::{hot_partition_keys, key_concentration, HotPartitionKey, TopKey};
 use super::document::{Block, Document};
 use super::table::{Align, Table};
 use super::{percent, Provenance};
@@ -55,6 +55,10 @@ pub struct StrategySummary {
     pub top_keys: Vec<TopKey>,
     /// Keys that alone exceed one partition's capacity at the horizon (see `HotKey`).
     pub hot_keys: Vec<HotKey>,
+    /// Key concentration curve, `[share of keys, share of events]` with the heaviest keys first, at
+    /// most 201 points (README, "Charts"; `analysis::concentration`). Absent when `approximate`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_concentration: Vec<[f64; 2]>,
 }
 
 /// A key that alone exceeds one partition's capacity at the horizon:
@@ -111,6 +115,10 @@ pub struct PlanScenario {
     /// Index into `scenarios` of that better neighbour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlucky_vs: Option<usize>,
+    /// The heaviest keys on the hottest partition (`hottest_partition`), heaviest first: what makes
+    /// it hot (as in `analyze`'s report).
+    #[serde(default)]
+    pub hot_partition_keys: Vec<HotPartitionKey>,
 }
 
 /// The naive rule next to keyplan's answer. Field names are part of the JSON contract.
@@ -267,6 +275,7 @@ fn strategy_summary(plan: &Plan, index: usize, outcome: &Outcome) -> StrategySum
             .map(|b| b as f64 / events as f64),
         top_keys: top_keys.into_iter().take(5).collect(),
         hot_keys,
+        key_concentration: key_concentration(outcome),
     }
 }
 
@@ -293,6 +302,7 @@ fn plan_scenario(plan: &Plan, strategy: &str, outcome: &Outcome, s: &Scenario) -
         divides_evenly: capacity::divides_evenly(n, &plan.consumers),
         unlucky: None,
         unlucky_vs: None,
+        hot_partition_keys: hot_partition_keys(s, false),
     }
 }
 
