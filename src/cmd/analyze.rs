@@ -190,7 +190,7 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     if let Some(t) = &targets {
         analysis.add_capacity(t);
     }
-    let report = Report::Analysis(analysis);
+    let report = Report::Analysis(Box::new(analysis));
     engine::release_at_exit(outcome);
     output::emit_bytes(
         args.output.as_deref(),

@@ -107,7 +107,7 @@ impl Provenance {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Report {
     /// `keyplan analyze`.
-    Analysis(AnalysisReport),
+    Analysis(Box<AnalysisReport>),
     /// `keyplan which`.
     Which(WhichReport),
     /// `keyplan partitioners`.
