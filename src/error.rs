@@ -127,6 +127,9 @@ pub enum Error {
     /// The sample's facets (entities, windows, observed partitions) outgrew their bound.
     #[error(transparent)]
     Facets(#[from] crate::model::FacetError),
+    /// A report chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] crate::report::charts::ChartError),
 }
 
 impl Error {
