@@ -21,6 +21,7 @@ pub mod utilization;
 use super::plan::PlanScenario;
 use super::{AnalysisReport, PlanReport};
 use crate::analysis::{LoadMetrics, ScenarioStats};
+pub use crate::error::ChartError;
 use crate::error::Result;
 
 /// One rendered chart.
@@ -36,30 +37,6 @@ pub struct Chart {
     pub svg: String,
     /// The chart as a PNG file (at least 1200 px wide).
     pub png: Vec<u8>,
-}
-
-/// Why a chart could not be drawn.
-#[derive(Debug, thiserror::Error)]
-pub enum ChartError {
-    /// The bundled font did not load (a broken build).
-    #[error("the bundled chart font could not be loaded")]
-    Font,
-    /// A backend refused to draw.
-    #[error("chart '{chart}': drawing failed: {message}")]
-    Draw {
-        /// The chart's name.
-        chart: String,
-        /// The backend's message.
-        message: String,
-    },
-    /// The PNG encoder failed.
-    #[error("chart '{chart}': PNG encoding failed: {message}")]
-    Png {
-        /// The chart's name.
-        chart: String,
-        /// The encoder's message.
-        message: String,
-    },
 }
 
 /// The scenario a plan's single-scenario charts show: the recommendation; when nothing is

@@ -84,7 +84,12 @@ fn plan_report() -> PlanReport {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("keys.csv"), csv()).unwrap();
     let plan = Plan::parse(PLAN, "plan.toml", dir.path()).unwrap();
-    let outcomes = crate::cmd::plan::evaluate(&plan).unwrap();
+    let outcomes: Vec<_> = (0..plan.strategies.len())
+        .map(|i| {
+            let settings = plan.run_settings(i, plan.partitioners.clone(), plan.counts.clone());
+            engine::run(&settings).unwrap()
+        })
+        .collect();
     PlanReport::new(&plan, &outcomes)
 }
 
