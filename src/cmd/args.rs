@@ -186,7 +186,7 @@ pub fn input_provenance(
 
 /// Parses `--delimiter` (see [`parse_delimiter`]).
 pub fn delimiter(text: &str) -> Result<u8, String> {
-    parse_delimiter(text)
+    parse_delimiter(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

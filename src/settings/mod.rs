@@ -1,23 +1,31 @@
 //! Settings: what the user asked for, validated before any input is read.
 //!
 //! Flags (and a plan file, [`plan`]) become these typed values; the pipeline ([`crate::engine`]) runs on
-//! them and never sees raw text. Parsers here return typed errors ([`ListError`]); the CLI layer turns
+//! them and never sees raw text. Parsers here return typed errors ([`ListError`], [`DelimiterError`]); the CLI layer turns
 //! them into usage messages.
 
 pub mod plan;
 
 use crate::partitioner::{CountError, PartitionCount, MAX_PARTITIONS};
 
+/// Why a field delimiter does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{text}' is not a single ASCII character (use e.g. ',', ';', '|' or 'tab')")]
+pub struct DelimiterError {
+    /// The text given.
+    pub text: String,
+}
+
 /// Parses a field delimiter: one ASCII character, or the words `tab` / `\t`.
-pub fn parse_delimiter(text: &str) -> Result<u8, String> {
+pub fn parse_delimiter(text: &str) -> Result<u8, DelimiterError> {
     match text {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => {
             Ok(text.as_bytes()[0])
         }
-        _ => Err(format!(
-            "'{text}' is not a single ASCII character (use e.g. ',', ';', '|' or 'tab')"
-        )),
+        _ => Err(DelimiterError {
+            text: text.to_string(),
+        }),
     }
 }
 

@@ -234,7 +234,9 @@ impl Plan {
         };
         let delimiter = match &input.delimiter {
             None => None,
-            Some(s) => Some(parse_delimiter(s.get_ref()).map_err(|m| src.at(s.span(), &m))?),
+            Some(s) => {
+                Some(parse_delimiter(s.get_ref()).map_err(|e| src.at(s.span(), &e.to_string()))?)
+            }
         };
         let mut input_settings = vec![("input_format".to_string(), format.name().to_string())];
         for (name, value) in [
