@@ -195,10 +195,12 @@ impl PartitionLoad<'_> {
         let share = hot as f64 / self.total().max(1) as f64;
         let mut lines = vec![
             (
+                0,
                 format!("Hottest: partition {}", self.hottest),
                 palette::BLACK,
             ),
             (
+                0,
                 format!(
                     "{} of events, {}x the mean",
                     style::pct(share),
@@ -208,20 +210,23 @@ impl PartitionLoad<'_> {
             ),
         ];
         if self.keys.is_empty() {
-            lines.push(("(no single key placed there)".to_string(), palette::GREY));
+            lines.push((0, "(no single key placed there)".to_string(), palette::GREY));
         } else {
             lines.push((
+                0,
                 "Its heaviest keys, share of it:".to_string(),
                 palette::BLACK,
             ));
             for (i, k) in self.keys.iter().take(PANEL_KEYS).enumerate() {
                 lines.push((
+                    0,
                     format!("{}. {}", i + 1, style::label(&k.key, PANEL_KEY_CHARS)),
                     palette::BLACK,
                 ));
                 lines.push((
+                    28,
                     format!(
-                        "    {}{}",
+                        "{}{}",
                         style::pct(k.share_of_partition),
                         if k.placeholder { " (placeholder)" } else { "" }
                     ),

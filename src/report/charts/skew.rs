@@ -52,19 +52,6 @@ impl SkewVsPartitions {
     }
 }
 
-/// Marker shapes, so series stay apart where colours repeat or print in grey.
-fn marker<DB: DrawingBackend>(
-    i: usize,
-    at: (f64, f64),
-    color: RGBColor,
-) -> DynElement<'static, DB, (f64, f64)> {
-    match i % 3 {
-        0 => Circle::new(at, 6, color.filled()).into_dyn(),
-        1 => TriangleMarker::new(at, 7, color.filled()).into_dyn(),
-        _ => Cross::new(at, 6, color.stroke_width(3)).into_dyn(),
-    }
-}
-
 impl Figure for SkewVsPartitions {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let body = style::titled(root, &self.title())?;
@@ -135,11 +122,16 @@ impl Figure for SkewVsPartitions {
             let color = palette::series(i);
             let points: Vec<(f64, f64)> = s.points.iter().map(|p| (f64::from(p.0), p.1)).collect();
             chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?;
-            chart.draw_series(points.into_iter().map(|p| marker::<DB>(i, p, color)))?;
+            chart.draw_series(points.into_iter().map(|p| style::marker::<DB>(i, p, color)))?;
         }
         let mut y = 16;
         for (i, s) in self.series.iter().enumerate() {
-            y += style::legend_entry(&panel, (8, y), &Swatch::Line(palette::series(i)), &s.label)?;
+            y += style::legend_entry(
+                &panel,
+                (8, y),
+                &Swatch::Series(palette::series(i), i),
+                &s.label,
+            )?;
         }
         if !self.band.is_empty() {
             y += style::legend_entry(
@@ -157,21 +149,20 @@ impl Figure for SkewVsPartitions {
                 "hot-key floor:\nmax(1, top key share x N)",
             )?;
         }
-        style::text_lines(
-            &panel,
-            (8, y + 16),
-            style::LINE,
-            &[
-                ("1 = perfectly even.".to_string(), palette::GREY),
-                ("Above the band: an unlucky".to_string(), palette::GREY),
-                ("count for this hash.".to_string(), palette::GREY),
-                ("On the floor: one key".to_string(), palette::GREY),
-                ("decides the skew.".to_string(), palette::GREY),
-            ],
-        )
+        let notes = [
+            "1 = perfectly even.",
+            "Above the band: an unlucky",
+            "count for this hash.",
+            "On the floor: one key",
+            "decides the skew.",
+        ];
+        let lines: Vec<(i32, String, RGBColor)> = notes
+            .iter()
+            .map(|n| (0, n.to_string(), palette::GREY))
+            .collect();
+        style::text_lines(&panel, (8, y + 16), style::LINE, &lines)
     }
 }
-
 /// The skew-vs-partition-count chart.
 pub fn skew_vs_partitions(name: &str, input: &SkewVsPartitions) -> Result<Chart, ChartError> {
     let (svg, png) = style::render(name, input)?;

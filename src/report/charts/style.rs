@@ -230,35 +230,50 @@ where
         .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
 }
 
-/// Draws lines of text at `(x, y)` (pixels in `area`), `step` pixels apart, each with its colour.
+/// Draws lines of text from `(x, y)` (pixels in `area`), `step` pixels apart, each with its indent
+/// in pixels and its colour (an indent rather than leading spaces, which SVG collapses).
 pub fn text_lines<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     (x, y): (i32, i32),
     step: i32,
-    lines: &[(String, RGBColor)],
+    lines: &[(i32, String, RGBColor)],
 ) -> DrawResult<DB> {
-    for (i, (line, color)) in lines.iter().enumerate() {
+    for (i, (indent, line, color)) in lines.iter().enumerate() {
         area.draw(&Text::new(
             line.clone(),
-            (x, y + i as i32 * step),
+            (x + indent, y + i as i32 * step),
             text(size::LABEL, *color),
         ))?;
     }
     Ok(())
 }
 
-/// A legend entry drawn by hand (swatch + text) at `(x, y)` in `area`: `Swatch::Bar` a filled
-/// square, `Swatch::Line` a solid line, `Swatch::Dashed` a dashed line, `Swatch::Band` a pale
-/// rectangle.
+/// A legend entry's symbol, drawn by hand at the entry's left.
 pub enum Swatch {
     /// A filled square (bars).
     Bar(RGBColor),
-    /// A solid line with a dot (series).
+    /// A solid line (curves without markers).
     Line(RGBColor),
+    /// A solid line with series `i`'s marker (see [`marker`]).
+    Series(RGBColor, usize),
     /// A dashed line (limits and references).
     Dashed(RGBColor),
     /// A pale filled band.
     Band(RGBColor),
+}
+
+/// Series `i`'s marker at `at`: a circle, a triangle or a cross in turn, so series stay apart where
+/// colours repeat or print in grey.
+pub fn marker<DB: DrawingBackend>(
+    i: usize,
+    at: (f64, f64),
+    color: RGBColor,
+) -> DynElement<'static, DB, (f64, f64)> {
+    match i % 3 {
+        0 => Circle::new(at, 5, color.filled()).into_dyn(),
+        1 => TriangleMarker::new(at, 7, color.filled()).into_dyn(),
+        _ => Cross::new(at, 5, color.stroke_width(3)).into_dyn(),
+    }
 }
 
 /// Draws one legend entry (a label may have several lines, split at `\n`); returns the entry's
@@ -279,7 +294,18 @@ pub fn legend_entry<DB: DrawingBackend>(
                 vec![(x, mid), (x + 24, mid)],
                 c.stroke_width(3),
             ))?;
-            area.draw(&Circle::new((x + 12, mid), 4, c.filled()))?;
+        }
+        Swatch::Series(c, i) => {
+            area.draw(&PathElement::new(
+                vec![(x, mid), (x + 24, mid)],
+                c.stroke_width(3),
+            ))?;
+            let at = (x + 12, mid);
+            match i % 3 {
+                0 => area.draw(&Circle::new(at, 5, c.filled()))?,
+                1 => area.draw(&TriangleMarker::new(at, 7, c.filled()))?,
+                _ => area.draw(&Cross::new(at, 5, c.stroke_width(3)))?,
+            }
         }
         Swatch::Dashed(c) => {
             for dash in 0..3 {

@@ -83,18 +83,6 @@ impl UtilizationRunway {
     }
 }
 
-fn marker<DB: DrawingBackend>(
-    i: usize,
-    at: (f64, f64),
-    color: RGBColor,
-) -> DynElement<'static, DB, (f64, f64)> {
-    match i % 3 {
-        0 => Circle::new(at, 5, color.filled()).into_dyn(),
-        1 => TriangleMarker::new(at, 6, color.filled()).into_dyn(),
-        _ => Cross::new(at, 5, color.stroke_width(3)).into_dyn(),
-    }
-}
-
 impl Figure for UtilizationRunway {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let body = style::titled(root, &self.title())?;
@@ -141,7 +129,7 @@ impl Figure for UtilizationRunway {
                 .map(|p| (f64::from(p.0), (p.1 * 100.0).min(ucap)))
                 .collect();
             chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(3)))?;
-            chart.draw_series(pts.into_iter().map(|p| marker::<DB>(i, p, color)))?;
+            chart.draw_series(pts.into_iter().map(|p| style::marker::<DB>(i, p, color)))?;
         }
         if self.any_runway() {
             let cap = self.runway_cap();
@@ -172,12 +160,17 @@ impl Figure for UtilizationRunway {
                     .filter_map(|p| p.2.map(|r| (f64::from(p.0), r.min(cap))))
                     .collect();
                 chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(3)))?;
-                chart.draw_series(pts.into_iter().map(|p| marker::<DB>(i, p, color)))?;
+                chart.draw_series(pts.into_iter().map(|p| style::marker::<DB>(i, p, color)))?;
             }
         }
         let mut y = 16;
         for (i, s) in self.series.iter().enumerate() {
-            y += style::legend_entry(&panel, (8, y), &Swatch::Line(palette::series(i)), &s.label)?;
+            y += style::legend_entry(
+                &panel,
+                (8, y),
+                &Swatch::Series(palette::series(i), i),
+                &s.label,
+            )?;
         }
         y += style::legend_entry(
             &panel,
@@ -191,11 +184,11 @@ impl Figure for UtilizationRunway {
         let mut notes = Vec::new();
         if self.clipped() {
             notes.extend([
-                "Utilization over".to_string(),
                 format!(
-                    "{}% is drawn on the top edge.",
+                    "Utilization over {}%",
                     style::number(self.utilization_cap())
                 ),
+                "is drawn on the top edge.".to_string(),
             ]);
         }
         if self.any_runway() {
@@ -222,8 +215,8 @@ impl Figure for UtilizationRunway {
                 "where it is today.".to_string(),
             ]);
         }
-        let lines: Vec<(String, RGBColor)> =
-            notes.into_iter().map(|n| (n, palette::GREY)).collect();
+        let lines: Vec<(i32, String, RGBColor)> =
+            notes.into_iter().map(|n| (0, n, palette::GREY)).collect();
         style::text_lines(&panel, (8, y + 12), style::LINE, &lines)
     }
 }
