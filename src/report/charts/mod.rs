@@ -16,6 +16,7 @@ pub mod lorenz;
 mod raster;
 pub mod skew;
 pub mod style;
+pub mod timeline;
 pub mod utilization;
 
 use super::plan::PlanScenario;

@@ -389,3 +389,34 @@ fn charts_without_their_data_are_left_out() {
         ]
     );
 }
+
+#[test]
+fn hottest_partition_over_time_is_valid() {
+    let events: Vec<u64> = (0..300u64).map(|i| 20 + (i * 37) % 90).collect();
+    let input = timeline::HottestOverTime {
+        subject: "<i>s</i>, java, 12 partitions".to_string(),
+        partition: 3,
+        first_window_start_ms: 1_357_016_400_000,
+        window_seconds: 3600.0,
+        windows_per_point: 2,
+        events: &events,
+        scaled: Some((3.5, 60.0)),
+    };
+    let chart = timeline::hottest_over_time("hottest-over-time", &input)
+        .unwrap()
+        .unwrap();
+    check_chart(&chart);
+    assert!(svg_texts(&chart.svg)
+        .iter()
+        .any(|t| t == "days since 2013-01-01 05:00 UTC"));
+    assert!(!chart.svg.contains("<i>"));
+    let again = timeline::hottest_over_time("hottest-over-time", &input)
+        .unwrap()
+        .unwrap();
+    assert_eq!(chart, again);
+    let empty = timeline::HottestOverTime {
+        events: &[],
+        ..input
+    };
+    assert!(timeline::hottest_over_time("x", &empty).unwrap().is_none());
+}
