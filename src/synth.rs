@@ -72,6 +72,10 @@ pub enum Column {
     Ts,
     /// Payload size in bytes, uniform in `[mean/2, 3*mean/2]` (`--mean-bytes`).
     Bytes,
+    /// An ordering entity that belongs to the event's key: the key text, `/`, and one of
+    /// `--entities-per-key` numbers chosen by a hash of the seed and the event index (so each key
+    /// has at most that many entities and (key, entity) pairs stay bounded).
+    Entity,
 }
 
 impl Column {
@@ -82,6 +86,7 @@ impl Column {
             Column::OrderId => "order_id",
             Column::Ts => "ts",
             Column::Bytes => "bytes",
+            Column::Entity => "entity",
         }
     }
 }
@@ -109,6 +114,8 @@ pub struct SynthSpec {
     pub rate: u64,
     /// Mean payload size for the `bytes` column.
     pub mean_bytes: u64,
+    /// Entities per key for the `entity` column.
+    pub entities_per_key: u64,
 }
 
 impl SynthSpec {
@@ -125,6 +132,7 @@ impl SynthSpec {
             start_ms: DEFAULT_START_MS,
             rate: 1000,
             mean_bytes: 512,
+            entities_per_key: 4,
         }
     }
 
@@ -265,6 +273,12 @@ fn chunk(spec: &SynthSpec, sampler: &Sampler, format: &KeyFormat, c: u64) -> Vec
                     let offset = (u128::from(i) * 1000 / u128::from(spec.rate)) as i64;
                     push_i64(&mut buf, spec.start_ms.saturating_add(offset));
                 }
+                Column::Entity => {
+                    format.push(&mut buf, rank);
+                    buf.push(b'/');
+                    let mix = splitmix64(spec.seed ^ i.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                    push_u64(&mut buf, below(mix, spec.entities_per_key).0);
+                }
                 Column::Bytes => {
                     // Uniform in [mean/2, mean + mean/2] (mean +- 50%), at least 1 byte.
                     let low = spec.mean_bytes / 2;
@@ -277,6 +291,15 @@ fn chunk(spec: &SynthSpec, sampler: &Sampler, format: &KeyFormat, c: u64) -> Vec
         buf.push(b'\n');
     }
     buf
+}
+
+/// SplitMix64's finalizer: a fixed bijective mix of a `u64`, for per-event choices that need no RNG
+/// stream (so adding a column leaves the others unchanged).
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Maps a uniform `u64` to `0..n` by multiply-shift (Lemire), returning the index and the low word of

@@ -7,11 +7,13 @@ pub mod capacity;
 pub mod concentration;
 pub mod consumers;
 pub mod detect;
+pub mod ordering;
 pub mod placeholder;
 pub mod remap;
 pub mod sketch;
 pub mod skew;
 pub mod stats;
+pub mod strategy;
 pub mod stream;
 
 use std::collections::BTreeMap;
@@ -85,6 +87,8 @@ pub struct Scenario {
     /// The heaviest keys on the hottest partition, heaviest first (at most [`HOT_KEYS`]): what makes
     /// that partition hot. In bounded mode, only keys of the heavy-hitter summary can be listed.
     pub hot_keys: Vec<HotKey>,
+    /// Entities split and events at risk, when the run has an ordering entity (`--order-by`).
+    pub ordering: Option<ordering::OrderingCost>,
 }
 
 /// How many of the hottest partition's keys a scenario lists.
@@ -319,6 +323,7 @@ impl Scenario {
             byte_loads,
             byte_metrics,
             hot_keys: Vec::new(),
+            ordering: None,
         }
     }
 }
@@ -341,6 +346,18 @@ pub fn analyze_with(
     partitioners: &[Partitioner],
     counts: &[PartitionCount],
     settings: StatsSettings,
+) -> Analysis {
+    analyze_full(dist, partitioners, counts, settings, None)
+}
+
+/// Evaluates every partitioner at every partition count, and with `entities` (the (key, entity)
+/// cells grouped by entity) each scenario's ordering cost, from the same per-key hashes.
+pub fn analyze_full(
+    dist: &KeyDistribution,
+    partitioners: &[Partitioner],
+    counts: &[PartitionCount],
+    settings: StatsSettings,
+    entities: Option<&ordering::EntityIndex>,
 ) -> Analysis {
     let hashes = KeyHashes::compute(dist, partitioners);
     // Most clients hash every key; the others spread or refuse some (the empty key, keys Kinesis
@@ -411,6 +428,15 @@ pub fn analyze_with(
                     scenario.metrics.hottest_partition,
                     HOT_KEYS,
                 );
+            }
+            if let Some(index) = entities {
+                let placement: Vec<Placement> = dist
+                    .keys()
+                    .iter()
+                    .zip(hashes)
+                    .map(|(k, &h)| p.place(k, h, n))
+                    .collect();
+                scenario.ordering = Some(index.cost(&placement));
             }
             scenario
         })

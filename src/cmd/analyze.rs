@@ -24,7 +24,9 @@ use crate::report::{AnalysisReport, Format, Provenance, Report};
   keyplan analyze orders.csv --key tenant_id,order_id --key-template '{tenant_id}:{order_id}' -p 24
   keyplan analyze events.tsv.gz --key user --size-col bytes --time-col ts --partitions 12,24
   kcat -C -t orders -J -e | keyplan analyze - --input-format kcat-json --partitions 12
-  kcat -C -t orders -f '%k\\n' -e | keyplan analyze - --input-format lines --partitions 12")]
+  kcat -C -t orders -f '%k\\n' -e | keyplan analyze - --input-format lines --partitions 12
+  keyplan analyze orders.csv --key 'salt(customer, 8, by=order_id)' --order-by order_id -p 12,24
+  keyplan analyze orders.csv --key 'split-hot(customer, top=3, ways=4)' --order-by order_id -p 24")]
 pub struct AnalyzeArgs {
     /// Input files, plain or gzip (detected by content); `-` reads standard input. Several inputs
     /// form one sample.
@@ -39,8 +41,18 @@ pub struct AnalyzeArgs {
     /// Header name of the key column, or several comma-separated columns joined with ':' (change the
     /// join with --key-template). The key is the fields' raw bytes: no trimming, any encoding.
     /// Required for CSV/TSV; `counts` input defaults to `key`; `lines` and `kcat-json` have no columns.
+    /// A what-if strategy instead: `salt(FIELD, N, by=OTHER)` (key `FIELD#b`, b = murmur2 of OTHER,
+    /// positive, mod N; without by=, round-robin per key) or `split-hot(FIELD, top=K, ways=D[,
+    /// by=OTHER])` (only the K heaviest FIELD values get sub-keys); docs/strategies.md has the bytes.
     #[arg(long, value_name = "COLUMN[,COLUMN...]")]
     pub key: Option<String>,
+
+    /// The ordering entity: the column(s) whose events must stay in order (several columns form one
+    /// composite entity; an event with any of them empty has no entity). Adds per scenario the
+    /// entities split over several partitions and their events (`events_at_risk`), and says whether
+    /// the key is the entity, coarser (safe) or finer (splits). Counts exactly.
+    #[arg(long, value_name = "COLUMN[,COLUMN...]", value_delimiter = ',')]
+    pub order_by: Vec<String>,
 
     /// How the producer builds a compound key from columns, e.g. '{tenant_id}:{order_id}'. `{{` and
     /// `}}` are literal braces. Without it, --key columns are joined with ':'.
@@ -190,6 +202,7 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
     if let Some(t) = &targets {
         analysis.add_capacity(t);
     }
+    analysis.set_strategy(&settings.strategies[0], outcome.split);
     let report = Report::Analysis(Box::new(analysis));
     engine::release_at_exit(outcome);
     output::emit_bytes(
@@ -242,8 +255,19 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
         args.threads,
         args.trials,
     )?;
-    let key = KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref())
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let name = args.key.clone().unwrap_or_default();
+    let strategy = KeyStrategy::parse(&name, &name).map_err(|e| Error::Usage(e.to_string()))?;
+    if strategy.is_some() && args.key_template.is_some() {
+        return Err(Error::Usage(
+            "--key-template applies to plain keys, not to salt(...) or split-hot(...)".into(),
+        ));
+    }
+    let order_by = order_by(&args.order_by)?;
+    let key = match strategy {
+        Some(_) => None,
+        None => KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref())
+            .map_err(|e| Error::Usage(e.to_string()))?,
+    };
     Ok(RunSettings {
         inputs: args.inputs.clone(),
         ingest: IngestOptions {
@@ -260,8 +284,10 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
             threads: args.threads,
             progress: true,
             block_size: 0,
+            order_by,
+            bucket_by: None,
         },
-        strategies: vec![KeyStrategy::as_read(args.key.clone().unwrap_or_default())],
+        strategies: vec![strategy.unwrap_or_else(|| KeyStrategy::as_read(name))],
         partitioners,
         counts: args.partitions.0.clone(),
         stats: StatsSettings {
@@ -273,6 +299,25 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
         top: args.top,
         facets: FacetsSpec::default(),
     })
+}
+
+/// Validates `--order-by`: column names, none empty, none twice.
+pub fn order_by(columns: &[String]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(columns.len());
+    for c in columns {
+        let c = c.trim();
+        if c.is_empty() {
+            return Err(Error::Usage(
+                "--order-by has an empty column name (expected e.g. order_id or tenant,order_id)"
+                    .into(),
+            ));
+        }
+        if out.iter().any(|o| o == c) {
+            return Err(Error::Usage(format!("--order-by names column '{c}' twice")));
+        }
+        out.push(c.to_string());
+    }
+    Ok(out)
 }
 
 /// What the report records about how it was made: every flag that changes a number in it.
@@ -300,6 +345,9 @@ fn provenance(args: &AnalyzeArgs, settings: &RunSettings, rows: u64) -> Provenan
     p.set("top", args.top);
     p.set("redact_keys", args.redact_keys);
     p.set("interval", settings.stats.interval.name());
+    if !settings.ingest.order_by.is_empty() {
+        p.set("order_by", settings.ingest.order_by.join(","));
+    }
     if let (Some(peak), Some(consumer)) = (args.peak_rate, args.consumer_rate) {
         p.set("peak_rate", peak);
         p.set("consumer_rate", consumer);

@@ -145,6 +145,8 @@ fn read(input: &InputArgs, partitioners: Vec<Partitioner>, n: PartitionCount) ->
             threads: input.threads,
             progress: true,
             block_size: 0,
+            order_by: Vec::new(),
+            bucket_by: None,
         },
         strategies: vec![KeyStrategy::as_read(input.key.clone().unwrap_or_default())],
         partitioners,

@@ -97,6 +97,12 @@ struct CommonArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 512)]
     mean_bytes: u64,
 
+    /// Entities per key for the `entity` column (`KEY/0` .. `KEY/(E-1)`, chosen per event by a
+    /// seeded hash): an ordering entity that belongs to one key, for `analyze --order-by entity`.
+    #[arg(long, value_name = "E", default_value_t = 4,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    entities_per_key: u64,
+
     /// Write to this file (atomically: complete or absent) instead of standard output.
     #[arg(long, short = 'o', value_name = "PATH")]
     output: Option<PathBuf>,
@@ -126,6 +132,7 @@ impl ModelArgs {
             key_prefix: c.key_prefix,
             rate: c.rate,
             mean_bytes: c.mean_bytes,
+            entities_per_key: c.entities_per_key,
             ..SynthSpec::new(model, c.events, c.keys, c.seed)
         };
         spec.validate().map_err(Error::Usage)?;

@@ -11,11 +11,14 @@
 //! The outcome says how exact it is ([`Exactness`]) and keeps what later stages need (the distinct keys
 //! in exact mode), so report writers only format.
 
+use crate::analysis::ordering::{EntityIndex, EntitySummary};
 use crate::analysis::stats::IntervalMethod;
+use crate::analysis::strategy::{self, SplitSummary};
 use crate::analysis::stream::{AdaptiveSink, Collected, StreamPlan};
 use crate::analysis::{self, Analysis, StatsSettings};
 use crate::error::Result;
 use crate::ingest::facets::FacetCounter;
+use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::{self, IngestOptions, ReadStats};
 use crate::model::{Facets, FacetsSpec, KeyDistribution, KeyStrategy, PartitionCount};
 use crate::partitioner::Partitioner;
@@ -29,7 +32,8 @@ pub struct RunSettings {
     pub inputs: Vec<String>,
     /// How to read them.
     pub ingest: IngestOptions,
-    /// Key strategies (today exactly one: the key as read).
+    /// Key strategies: a run evaluates the first (plans run one engine run per strategy). A
+    /// salting or splitting strategy replaces `ingest.key` by its field.
     pub strategies: Vec<KeyStrategy>,
     /// Partitioners, without repeats, in the order reports list them.
     pub partitioners: Vec<Partitioner>,
@@ -108,29 +112,76 @@ pub struct Outcome {
     /// The confidence interval used: the one asked for in exact mode; multinomial in bounded mode,
     /// where per-key weights are not kept.
     pub interval: IntervalMethod,
+    /// The ordering entity and what its (key, entity) cells say, with `--order-by`.
+    pub ordering: Option<OrderingOutcome>,
+    /// What a salting or splitting strategy did to the keys (all zero for the key as read).
+    pub split: SplitSummary,
+}
+
+/// The ordering entity of a run and the key's relation to it; per-scenario costs are in
+/// [`crate::analysis::Scenario::ordering`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderingOutcome {
+    /// The `--order-by` columns, comma-separated.
+    pub entity: String,
+    /// Entities, events without one, and how the key relates to the entity.
+    pub summary: EntitySummary,
+}
+
+/// The ingest options of `settings` with its first strategy applied: a salting or splitting
+/// strategy reads its field as the key, and salts at ingest when it has `by=`.
+fn strategy_ingest(settings: &RunSettings) -> IngestOptions {
+    let mut ingest = settings.ingest.clone();
+    if let Some(strategy) = settings.strategies.first() {
+        if let Some(field) = strategy.field() {
+            ingest.key = Some(KeyExpr::column(field));
+        }
+        ingest.bucket_by = strategy.bucket_by().map(|(c, n)| (c.to_string(), n));
+    }
+    ingest
 }
 
 /// Runs the pipeline: reads every input, counts keys (exactly or within bounds) and evaluates every
 /// scenario.
 pub fn run(settings: &RunSettings) -> Result<Outcome> {
-    if settings.facets.any() {
-        let mut sink = FacetCounter::new(settings.facets);
-        let read = ingest::read_into(&settings.inputs, &settings.ingest, &mut sink)?;
+    let ingest = strategy_ingest(settings);
+    let mut spec = settings.facets;
+    spec.entities |= !ingest.order_by.is_empty();
+    let strategy = settings.strategies.first();
+    if spec.any() || strategy.is_some_and(KeyStrategy::needs_exact_counts) {
+        let mut sink = FacetCounter::new(spec);
+        let read = ingest::read_into(&settings.inputs, &ingest, &mut sink)?;
         ingest::ensure_events(&settings.inputs, sink.total(), &read)?;
         let (dist, facets) = sink.finish()?;
-        return Ok(Outcome {
-            facets,
-            ..from_distribution(dist, settings, read)
+        let (dist, facets, split) = match strategy {
+            Some(s) => strategy::apply(s, dist, facets),
+            None => (dist, facets, SplitSummary::default()),
+        };
+        let index = facets.entities.as_ref().map(EntityIndex::new);
+        let mut outcome = evaluate(dist, settings, read, index.as_ref());
+        outcome.ordering = index.map(|i| OrderingOutcome {
+            entity: ingest.order_by.join(","),
+            summary: i.summary,
         });
+        outcome.facets = facets;
+        outcome.split = split;
+        return Ok(outcome);
     }
     let plan = StreamPlan::new(&settings.partitioners, &settings.counts, settings.max_keys);
     let mut sink = AdaptiveSink::new(plan);
-    let read = ingest::read_into(&settings.inputs, &settings.ingest, &mut sink)?;
+    let read = ingest::read_into(&settings.inputs, &ingest, &mut sink)?;
     ingest::ensure_events(&settings.inputs, sink.total(), &read)?;
     Ok(match sink.finish() {
         Collected::Exact(counter) => {
             let dist = counter.finish();
-            from_distribution(dist, settings, read)
+            let (dist, _, split) = match strategy {
+                Some(s) => strategy::apply(s, dist, Facets::default()),
+                None => (dist, Facets::default(), SplitSummary::default()),
+            };
+            Outcome {
+                split,
+                ..from_distribution(dist, settings, read)
+            }
         }
         Collected::Bounded(streamed) => {
             // One counter more than listed: its count bounds every key left out.
@@ -180,6 +231,8 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
                 distribution: None,
                 facets: Facets::default(),
                 interval: IntervalMethod::Multinomial,
+                ordering: None,
+                split: SplitSummary::default(),
             }
         }
     })
@@ -191,11 +244,22 @@ pub fn from_distribution(
     settings: &RunSettings,
     read: ReadStats,
 ) -> Outcome {
-    let analysis = analysis::analyze_with(
+    evaluate(dist, settings, read, None)
+}
+
+/// [`from_distribution`] with the (key, entity) cells grouped by entity, for ordering costs.
+fn evaluate(
+    dist: KeyDistribution,
+    settings: &RunSettings,
+    read: ReadStats,
+    entities: Option<&EntityIndex>,
+) -> Outcome {
+    let analysis = analysis::analyze_full(
         &dist,
         &settings.partitioners,
         &settings.counts,
         settings.stats,
+        entities,
     );
     let top_keys = dist
         .keys()
@@ -220,6 +284,8 @@ pub fn from_distribution(
         distribution: Some(dist),
         facets: Facets::default(),
         interval: settings.stats.interval,
+        ordering: None,
+        split: SplitSummary::default(),
     }
 }
 

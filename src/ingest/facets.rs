@@ -17,12 +17,50 @@ use crate::model::{
 
 type Cells<T> = HashMap<(Box<[u8]>, T), u64, foldhash::fast::FixedState>;
 
+/// (key, entity) cells under one composite byte string each ([`pair_cell`]): one allocation per
+/// cell, and a cell already seen is found from a reused buffer without allocating.
+type PairCells = HashMap<Box<[u8]>, u64, foldhash::fast::FixedState>;
+
+/// Writes the cell of `(key, entity)` into `out`: the key's length (LEB128), the key, the entity.
+fn pair_cell(key: &[u8], entity: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut n = key.len();
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend_from_slice(key);
+    out.extend_from_slice(entity);
+}
+
+/// The key and entity of a [`pair_cell`].
+fn split_pair_cell(cell: &[u8]) -> (&[u8], &[u8]) {
+    let (mut n, mut shift, mut i) = (0usize, 0, 0);
+    loop {
+        let byte = cell[i];
+        n |= usize::from(byte & 0x7f) << shift;
+        i += 1;
+        if byte & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    cell[i..].split_at(n)
+}
+
 /// An exact key counter that also collects the facets its spec asks for.
 #[derive(Debug)]
 pub struct FacetCounter {
     spec: FacetsSpec,
     counter: KeyCounter,
-    pairs: Cells<Box<[u8]>>,
+    pairs: PairCells,
+    /// Reused buffer for looking up a pair cell.
+    scratch: Vec<u8>,
     empty_entity_events: u64,
     windows: Cells<i64>,
     observed: Cells<u32>,
@@ -36,7 +74,8 @@ impl FacetCounter {
         FacetCounter {
             spec,
             counter: KeyCounter::new(),
-            pairs: Cells::default(),
+            pairs: PairCells::default(),
+            scratch: Vec::new(),
             empty_entity_events: 0,
             windows: Cells::default(),
             observed: Cells::default(),
@@ -70,12 +109,14 @@ impl FacetCounter {
         // Cells of keys with zero events (count-0 rows) are not in the sample.
         let mut facets = Facets::default();
         if self.spec.entities {
-            let mut cells: Vec<(u32, Box<[u8]>, u64)> = self
-                .pairs
-                .into_iter()
-                .filter_map(|((k, e), n)| index.get(k.as_ref()).map(|&i| (i, e, n)))
-                .filter(|c| c.2 > 0)
-                .collect();
+            let mut cells: Vec<(u32, Box<[u8]>, u64)> = Vec::with_capacity(self.pairs.len());
+            // Consuming the table frees each composite cell as its entity is copied out.
+            for (cell, n) in self.pairs {
+                let (k, e) = split_pair_cell(&cell);
+                if let (Some(&i), true) = (index.get(k), n > 0) {
+                    cells.push((i, Box::from(e), n));
+                }
+            }
             cells.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
             facets.entities = Some(PairCounts {
                 cells,
@@ -136,7 +177,15 @@ impl EventSink for FacetCounter {
         if self.spec.entities {
             match event.entity {
                 Some(e) if !e.is_empty() => {
-                    kept &= bump(&mut self.pairs, event.key, Box::from(e), event.weight, room)
+                    pair_cell(event.key, e, &mut self.scratch);
+                    if let Some(n) = self.pairs.get_mut(self.scratch.as_slice()) {
+                        *n += event.weight;
+                    } else if room {
+                        self.pairs
+                            .insert(Box::from(self.scratch.as_slice()), event.weight);
+                    } else {
+                        kept = false;
+                    }
                 }
                 _ => self.empty_entity_events += event.weight,
             }
@@ -226,6 +275,19 @@ mod tests {
             facets.observed.unwrap().cells,
             vec![(0, 3, 2), (0, 4, 1), (1, 1, 2)]
         );
+    }
+
+    #[test]
+    fn pair_cells_round_trip() {
+        let mut buf = Vec::new();
+        for (k, e) in [
+            (&b""[..], &b"e"[..]),
+            (b"key", b""),
+            (&[7u8; 300][..], b"x#1"),
+        ] {
+            pair_cell(k, e, &mut buf);
+            assert_eq!(split_pair_cell(&buf), (k, e));
+        }
     }
 
     #[test]

@@ -101,6 +101,14 @@ pub struct IngestOptions {
     /// Block size of the parallel engine; 0 uses [`blocks::BLOCK_SIZE`]. Tests set tiny blocks to
     /// exercise block boundaries.
     pub block_size: usize,
+    /// The ordering entity's columns (`--order-by`): each event carries their values as its
+    /// [`Event::entity`](counter::Event); several columns form one composite entity
+    /// ([`row::encode_entity`]). Empty: no entity.
+    pub order_by: Vec<String>,
+    /// Salting at ingest (`salt(FIELD, N, by=OTHER)`, `split-hot(..., by=OTHER)`): the column whose
+    /// bytes choose the bucket, and the bucket count. Every key becomes `key#bucket`
+    /// ([`crate::model::scenario::push_bucket`]).
+    pub bucket_by: Option<(String, u32)>,
 }
 
 impl IngestOptions {
@@ -140,6 +148,8 @@ impl IngestOptions {
             (self.size_col.is_some(), "--size-col"),
             (self.time_col.is_some(), "--time-col"),
             (self.partition_col.is_some(), "--partition-col"),
+            (!self.order_by.is_empty(), "--order-by"),
+            (self.bucket_by.is_some(), "a by= strategy"),
             (self.delimiter.is_some(), "--delimiter"),
         ] {
             if set {

@@ -12,6 +12,7 @@ use crate::ingest::keyexpr::{KeyExpr, ResolvedKey};
 use crate::ingest::number::Decimal;
 use crate::ingest::time::parse_time;
 use crate::ingest::{IngestOptions, InputFormat};
+use crate::model::scenario::{bucket_of, push_bucket};
 
 /// Count column used by `--input-format counts` when `--count-col` is not given.
 pub const DEFAULT_COUNT_COL: &str = "count";
@@ -168,6 +169,10 @@ pub(crate) struct RowSpec {
     time: Option<usize>,
     partition: Option<usize>,
     partition_limit: Option<u32>,
+    /// The `--order-by` columns, in order.
+    entity: Vec<usize>,
+    /// The column choosing the salt bucket, and the bucket count.
+    bucket_by: Option<(usize, u32)>,
 }
 
 impl RowSpec {
@@ -248,8 +253,22 @@ impl RowSpec {
             Some(col) => Some(columns.find(path, col, "use --partition-col")?),
             None => None,
         };
+        let entity = options
+            .order_by
+            .iter()
+            .map(|c| columns.find(path, c, "use --order-by"))
+            .collect::<Result<Vec<usize>>>()?;
+        let bucket_by = match &options.bucket_by {
+            Some((col, n)) => Some((
+                columns.find(path, col, "name an existing column in the strategy's by=")?,
+                *n,
+            )),
+            None => None,
+        };
         Ok(RowSpec {
             path: path.to_string(),
+            entity,
+            bucket_by,
             columns,
             key,
             encoding: options.key_encoding,
@@ -372,17 +391,73 @@ impl RowSpec {
                     .map_err(|m| Error::input(self.at(line, i), m))?,
             ),
         };
-        let event = Event {
-            key: &key,
-            weight,
-            bytes,
-            time_ms,
-            partition,
-            entity: None,
-        };
-        sink.add_event(event)
-            .map_err(|total| overflow(&self.path, line, total))
+        BUFFERS.with(|buffers| {
+            let (salted, composite) = &mut *buffers.borrow_mut();
+            let key: &[u8] = match self.bucket_by {
+                None => &key,
+                Some((i, n)) => {
+                    salted.clear();
+                    salted.extend_from_slice(&key);
+                    push_bucket(salted, bucket_of(fields.get(i), n));
+                    encoding::check_key_len(salted).map_err(|message| {
+                        Error::input(self.at(line, self.key.first_column()), message)
+                    })?;
+                    salted
+                }
+            };
+            let entity = match self.entity.as_slice() {
+                [] => None,
+                [single] => Some(fields.get(*single)),
+                many => Some(encode_entity(
+                    many.iter().map(|&i| fields.get(i)),
+                    composite,
+                )),
+            };
+            let event = Event {
+                key,
+                weight,
+                bytes,
+                time_ms,
+                partition,
+                entity,
+            };
+            sink.add_event(event)
+                .map_err(|total| overflow(&self.path, line, total))
+        })
     }
+}
+
+thread_local! {
+    /// Per-thread buffers for salted keys and composite entities, so steady-state rows do not
+    /// allocate.
+    static BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const {
+        std::cell::RefCell::new((Vec::new(), Vec::new()))
+    };
+}
+
+/// The entity of a composite `--order-by a,b`: each value as its length (LEB128) and its bytes, so
+/// no two different value lists encode alike. An event with any value empty has no entity (an
+/// incomplete identifier names no entity): the result is then empty. One column is its raw bytes.
+pub fn encode_entity<'a>(values: impl Iterator<Item = &'a [u8]>, out: &mut Vec<u8>) -> &[u8] {
+    out.clear();
+    for v in values {
+        if v.is_empty() {
+            out.clear();
+            return out;
+        }
+        let mut n = v.len();
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                break;
+            }
+            out.push(byte | 0x80);
+        }
+        out.extend_from_slice(v);
+    }
+    out
 }
 
 /// Parses an observed partition: a Kafka partition id (0..=2147483647), below `limit` when given.

@@ -11,10 +11,13 @@ use super::table::{Align, Table};
 use super::{group_digits, percent, plural, Provenance};
 use crate::analysis::capacity::{self, ByteLoad, Capacity, Targets};
 use crate::analysis::concentration;
+use crate::analysis::ordering::{KeyVsEntity, OrderingCost};
 use crate::analysis::placeholder::is_placeholder;
 use crate::analysis::stats::IntervalMethod;
+use crate::analysis::strategy::SplitSummary;
 use crate::analysis::{LoadMetrics, Scenario, ScenarioStats};
-use crate::engine::{Exactness, Outcome};
+use crate::engine::{Exactness, OrderingOutcome, Outcome};
+use crate::model::KeyStrategy;
 use crate::partitioner::Partitioner;
 
 /// Schema id of `analyze --format json`.
@@ -164,6 +167,145 @@ pub struct Approximation {
     pub top_keys_capacity: u64,
 }
 
+/// One ordering entity under one scenario (`--order-by`; README, "Ordering").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderingReport {
+    /// The entity's columns, comma-separated (`order_id`, `tenant,order_id`).
+    pub entity: String,
+    /// Distinct entities (events with an empty value have none).
+    pub entities: u64,
+    /// Entities whose events land on more than one partition in this scenario.
+    pub entities_split: u64,
+    /// Events of the split entities: their order is no longer guaranteed.
+    pub events_at_risk: u64,
+    /// `events_at_risk / events`.
+    pub events_at_risk_share: f64,
+    /// Events whose entity value is empty: not an entity, never split.
+    pub events_without_entity: u64,
+    /// `same` (one key per entity and one entity per key), `coarser` (every entity carries one
+    /// key: never split) or `finer` (some entity carries several keys: splits when they land apart).
+    pub key_vs_entity: KeyVsEntity,
+    /// Keys that hold more than one entity.
+    pub keys_with_several_entities: u64,
+    /// Entities whose events carry more than one key.
+    pub entities_with_several_keys: u64,
+    /// Events of those entities.
+    pub events_of_entities_with_several_keys: u64,
+}
+
+impl OrderingReport {
+    /// The entry of one scenario's cost, with the run's entity summary.
+    pub fn new(o: &OrderingOutcome, cost: OrderingCost, events: u64) -> OrderingReport {
+        let s = &o.summary;
+        OrderingReport {
+            entity: o.entity.clone(),
+            entities: s.entities,
+            entities_split: cost.entities_split,
+            events_at_risk: cost.events_at_risk,
+            events_at_risk_share: cost.events_at_risk as f64 / events.max(1) as f64,
+            events_without_entity: s.events_without_entity,
+            key_vs_entity: s.key_vs_entity,
+            keys_with_several_entities: s.keys_with_several_entities,
+            entities_with_several_keys: s.entities_with_several_keys,
+            events_of_entities_with_several_keys: s.events_of_entities_with_several_keys,
+        }
+    }
+
+    /// One line on how the key relates to the entity, with the counts behind it.
+    pub fn relation_text(&self) -> String {
+        let what = match self.key_vs_entity {
+            KeyVsEntity::Same => "the key is the ordering entity (one key per entity): never split",
+            KeyVsEntity::Coarser => {
+                "the key is coarser than the ordering entity (every entity's events carry one \
+                 key): safe at every partition count"
+            }
+            KeyVsEntity::Finer => {
+                "the key is finer than the ordering entity (some entity's events carry several \
+                 keys): those entities split when their keys land on different partitions"
+            }
+        };
+        format!(
+            "ordering by {}: {} entities; {what} ({} keys hold several entities, {} entities carry \
+             several keys with {} events); {} events have no entity",
+            self.entity,
+            group_digits(self.entities),
+            group_digits(self.keys_with_several_entities),
+            group_digits(self.entities_with_several_keys),
+            group_digits(self.events_of_entities_with_several_keys),
+            group_digits(self.events_without_entity)
+        )
+    }
+}
+
+/// What a salting or splitting key strategy did (absent for the key as read).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategyReport {
+    /// The strategy as written (`salt(customer, 8, by=order_id)`).
+    pub key: String,
+    /// `salt` or `split-hot`.
+    pub kind: String,
+    /// How each event's sub-key is chosen: `murmur2(by=COLUMN)` or `round-robin`.
+    pub bucket: String,
+    /// Base keys spread over more than one sub-key (null when the sample was too large to count
+    /// keys exactly).
+    pub split_keys: Option<u64>,
+    /// Events of those keys (null likewise).
+    pub split_events: Option<u64>,
+    /// The most sub-keys one key is spread over.
+    pub ways: u32,
+    /// The consumer-side cost: a split key's aggregates need a merge over up to `ways` partitions.
+    pub consumer_cost: String,
+}
+
+impl StrategyReport {
+    /// The report of `strategy` and what it did, `None` for the key as read.
+    pub fn new(key: &str, strategy: &KeyStrategy, split: SplitSummary) -> Option<StrategyReport> {
+        let (kind, by) = match strategy {
+            KeyStrategy::AsRead { .. } => return None,
+            KeyStrategy::Salt { by, .. } => ("salt", by),
+            KeyStrategy::SplitHot { by, .. } => ("split-hot", by),
+        };
+        Some(StrategyReport {
+            key: key.to_string(),
+            kind: kind.to_string(),
+            bucket: by
+                .as_ref()
+                .map_or("round-robin".to_string(), |b| format!("murmur2(by={b})")),
+            split_keys: split.counted.then_some(split.split_keys),
+            split_events: split.counted.then_some(split.split_events),
+            ways: ways(strategy),
+            consumer_cost: consumer_cost(split, ways(strategy)),
+        })
+    }
+}
+
+/// The bucket count of a salting or splitting strategy (0 for the key as read).
+fn ways(strategy: &KeyStrategy) -> u32 {
+    match strategy {
+        KeyStrategy::AsRead { .. } => 0,
+        KeyStrategy::Salt { buckets, .. } => *buckets,
+        KeyStrategy::SplitHot { ways, .. } => *ways,
+    }
+}
+
+/// The consumer-side cost of a split, in words.
+pub fn consumer_cost(split: SplitSummary, ways: u32) -> String {
+    let which = if split.counted {
+        format!(
+            "{} keys ({} events) are",
+            group_digits(split.split_keys),
+            group_digits(split.split_events)
+        )
+    } else {
+        "keys (not counted: the sample had too many distinct keys) are".to_string()
+    };
+    format!(
+        "{which} spread over up to {ways} sub-keys each: a consumer that aggregates per key must \
+         merge the partial aggregates of up to {ways} partitions (a second keyed stage, or a merge \
+         on read), and per-key order holds only within a sub-key"
+    )
+}
+
 /// One partitioner at one partition count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioReport {
@@ -203,6 +345,10 @@ pub struct ScenarioReport {
     /// capacity"); absent otherwise, so the JSON without those flags is unchanged.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Capacity>,
+    /// Per ordering entity (`--order-by`): entities split and events at risk (README,
+    /// "Ordering"). Absent without `--order-by`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ordering: Vec<OrderingReport>,
 }
 
 /// The result of `keyplan analyze`.
@@ -251,6 +397,9 @@ pub struct AnalysisReport {
     /// figures); absent without them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Targets>,
+    /// The salting or splitting strategy of `--key` and what it did; absent for a plain key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Box<StrategyReport>>,
 }
 
 impl AnalysisReport {
@@ -298,6 +447,10 @@ impl AnalysisReport {
                 bytes_skew: s.byte_metrics.as_ref().map(|m| m.skew),
                 hot_partition_keys: hot_partition_keys(s, redact),
                 capacity: None,
+                ordering: match (&outcome.ordering, s.ordering) {
+                    (Some(o), Some(cost)) => vec![OrderingReport::new(o, cost, analysis.events)],
+                    _ => Vec::new(),
+                },
             })
             .collect();
         AnalysisReport {
@@ -319,7 +472,13 @@ impl AnalysisReport {
             provenance: Some(provenance),
             key_concentration: key_concentration(outcome),
             targets: None,
+            strategy: None,
         }
+    }
+
+    /// Records the key strategy of the run and what it did (`None` for a plain key).
+    pub fn set_strategy(&mut self, strategy: &KeyStrategy, split: SplitSummary) {
+        self.strategy = StrategyReport::new(strategy.name(), strategy, split).map(Box::new);
     }
 
     /// Adds the capacity figures of every scenario for `targets` (`analyze --peak-rate ...`). Byte
@@ -367,6 +526,15 @@ impl AnalysisReport {
         let rejections = self.rejection_notes();
         if !rejections.is_empty() {
             doc.push(Block::Notes(rejections));
+        }
+        if let Some(st) = &self.strategy {
+            doc.push(Block::Notes(vec![format!(
+                "key strategy {} ({}): {}",
+                st.key, st.bucket, st.consumer_cost
+            )]));
+        }
+        if let Some(o) = self.scenarios.iter().find_map(|s| s.ordering.first()) {
+            doc.push(Block::Notes(vec![o.relation_text()]));
         }
         doc.table("Partition counts", self.scenario_table());
         let notes = self.notes();
@@ -570,6 +738,10 @@ impl AnalysisReport {
         if with_bytes {
             header.extend(["max_bytes_share", "bytes_skew"]);
         }
+        let with_ordering = self.scenarios.iter().any(|s| !s.ordering.is_empty());
+        if with_ordering {
+            header.extend(["entities", "entities_split", "events_at_risk"]);
+        }
         w.write_record(&header)
             .expect("writing to memory cannot fail");
         let opt = |v: Option<f64>| {
@@ -608,6 +780,16 @@ impl AnalysisReport {
                 row.push(opt(s.max_bytes_share));
                 row.push(opt(s.bytes_skew));
             }
+            if with_ordering {
+                match s.ordering.first() {
+                    Some(o) => row.extend([
+                        o.entities.to_string(),
+                        o.entities_split.to_string(),
+                        o.events_at_risk.to_string(),
+                    ]),
+                    None => row.extend([String::new(), String::new(), String::new()]),
+                }
+            }
             w.write_record(&row).expect("writing to memory cannot fail");
         }
         String::from_utf8(w.into_inner().expect("writing to memory cannot fail"))
@@ -625,12 +807,19 @@ impl AnalysisReport {
             ("skew_95ci", Align::Right),
             ("random_skew_p95", Align::Right),
             ("vs_random", Align::Left),
+        ];
+        let with_ordering = self.scenarios.iter().any(|s| !s.ordering.is_empty());
+        if with_ordering {
+            headers.push(("entities_split", Align::Right));
+            headers.push(("events_at_risk", Align::Right));
+        }
+        headers.extend([
             ("cv", Align::Right),
             ("gini", Align::Right),
             ("effective_parallelism", Align::Right),
             ("hot_key_floor", Align::Right),
             ("empty_partitions", Align::Right),
-        ];
+        ]);
         if with_bytes {
             headers.push(("max_bytes_share", Align::Right));
             headers.push(("bytes_skew", Align::Right));
@@ -679,12 +868,23 @@ impl AnalysisReport {
                     None => "-",
                 }
                 .to_string(),
+            ];
+            if with_ordering {
+                match s.ordering.first() {
+                    Some(o) => row.extend([
+                        group_digits(o.entities_split),
+                        percent(o.events_at_risk_share),
+                    ]),
+                    None => row.extend([String::new(), String::new()]),
+                }
+            }
+            row.extend([
                 num(m.cv, 3),
                 num(m.gini, 3),
                 num(m.effective_parallelism, 2),
                 num(m.hot_key_floor, 2),
                 m.empty_partitions.to_string(),
-            ];
+            ]);
             if with_bytes {
                 row.push(
                     s.max_bytes_share

@@ -7,7 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::analysis::{hot_partition_keys, key_concentration, HotPartitionKey, TopKey};
+use super::analysis::{
+    hot_partition_keys, key_concentration, HotPartitionKey, OrderingReport, StrategyReport, TopKey,
+};
 use super::document::{Block, Document};
 use super::table::{Align, Table};
 use super::{percent, Provenance};
@@ -15,6 +17,7 @@ use crate::analysis::capacity::{
     self, Breach, Candidate, Capacity, Limits, Naive, SeriesPoint, Targets,
 };
 use crate::analysis::consumers::{consumer_loads, ConsumerLoad};
+use crate::analysis::ordering::KeyVsEntity;
 use crate::analysis::{LoadMetrics, Scenario, ScenarioStats};
 use crate::engine::{Exactness, Outcome};
 use crate::settings::plan::Plan;
@@ -59,6 +62,34 @@ pub struct StrategySummary {
     /// most 201 points (README, "Charts"; `analysis::concentration`). Absent when `approximate`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key_concentration: Vec<[f64; 2]>,
+    /// The salting or splitting strategy and what it did; absent for a plain key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_strategy: Option<StrategyReport>,
+}
+
+/// One strategy at the recommended (or design) partitioner and count: the skew gain next to the
+/// ordering cost. Field names are part of the JSON contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategyComparison {
+    /// Strategy name.
+    pub strategy: String,
+    /// Partitioner id.
+    pub partitioner: String,
+    /// Partition count.
+    pub partitions: u32,
+    /// Its skew.
+    pub skew: f64,
+    /// `skew / skew of the first strategy` at the same partitioner and count (below 1 is a gain).
+    pub skew_vs_first: f64,
+    /// Entities split (with `[ordering]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entities_split: Option<u64>,
+    /// Events of the split entities (with `[ordering]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_at_risk: Option<u64>,
+    /// Keys the strategy spreads over several sub-keys (each needs a merge on the consumer side);
+    /// null when not counted exactly.
+    pub split_keys: Option<u64>,
 }
 
 /// A key that alone exceeds one partition's capacity at the horizon:
@@ -119,6 +150,9 @@ pub struct PlanScenario {
     /// it hot (as in `analyze`'s report).
     #[serde(default)]
     pub hot_partition_keys: Vec<HotPartitionKey>,
+    /// Per ordering entity (`[ordering] require`): entities split and events at risk.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ordering: Vec<OrderingReport>,
 }
 
 /// The naive rule next to keyplan's answer. Field names are part of the JSON contract.
@@ -203,6 +237,11 @@ pub struct PlanReport {
     /// The design under review, when the plan has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub design: Option<DesignCheck>,
+    /// Every strategy at the recommended partitioner and count (the design's when nothing is
+    /// recommended): skew against the first strategy next to entities split. Empty with one
+    /// strategy and no `[ordering]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strategy_comparison: Vec<StrategyComparison>,
     /// Method and assumptions.
     pub method_notes: Vec<String>,
     /// How the report was made.
@@ -276,6 +315,7 @@ fn strategy_summary(plan: &Plan, index: usize, outcome: &Outcome) -> StrategySum
         top_keys: top_keys.into_iter().take(5).collect(),
         hot_keys,
         key_concentration: key_concentration(outcome),
+        key_strategy: StrategyReport::new(&s.key, &s.strategy, outcome.split),
     }
 }
 
@@ -303,6 +343,82 @@ fn plan_scenario(plan: &Plan, strategy: &str, outcome: &Outcome, s: &Scenario) -
         unlucky: None,
         unlucky_vs: None,
         hot_partition_keys: hot_partition_keys(s, false),
+        ordering: match (&outcome.ordering, s.ordering) {
+            (Some(o), Some(cost)) => vec![OrderingReport::new(o, cost, outcome.analysis.events)],
+            _ => Vec::new(),
+        },
+    }
+}
+
+/// Every strategy at the recommended partitioner and count, or the design's when nothing is
+/// recommended; empty when there is one strategy and no ordering entity.
+fn compare_strategies(
+    strategies: &[StrategySummary],
+    scenarios: &[PlanScenario],
+    at: Option<(&str, u32)>,
+) -> Vec<StrategyComparison> {
+    let Some((partitioner, partitions)) = at else {
+        return Vec::new();
+    };
+    let ordering = scenarios.iter().any(|s| !s.ordering.is_empty());
+    if strategies.len() < 2 && !ordering {
+        return Vec::new();
+    }
+    let find = |name: &str| {
+        scenarios.iter().find(|s| {
+            s.strategy == name && s.partitioner == partitioner && s.partitions == partitions
+        })
+    };
+    let first = strategies.first().and_then(|st| find(&st.name));
+    strategies
+        .iter()
+        .filter_map(|st| {
+            let s = find(&st.name)?;
+            let o = s.ordering.first();
+            Some(StrategyComparison {
+                strategy: st.name.clone(),
+                partitioner: partitioner.to_string(),
+                partitions,
+                skew: s.metrics.skew,
+                skew_vs_first: first.map_or(f64::NAN, |f| s.metrics.skew / f.metrics.skew),
+                entities_split: o.map(|o| o.entities_split),
+                events_at_risk: o.map(|o| o.events_at_risk),
+                split_keys: st.key_strategy.as_ref().map_or(Some(0), |k| k.split_keys),
+            })
+        })
+        .collect()
+}
+
+/// What a scenario does to the ordering entity, in one sentence.
+fn ordering_reason(s: &PlanScenario, o: &OrderingReport) -> String {
+    if o.entities_split == 0 {
+        format!(
+            "Ordering by {}: strategy '{}' at {} partitions keeps every one of the {} entities on \
+             one partition ({}).",
+            o.entity,
+            s.strategy,
+            s.partitions,
+            o.entities,
+            match o.key_vs_entity {
+                KeyVsEntity::Finer =>
+                    "some entities carry several keys, but those keys land together",
+                KeyVsEntity::Coarser => "the key is coarser than the entity: safe at every count",
+                KeyVsEntity::Same => "the key is the entity",
+            }
+        )
+    } else {
+        format!(
+            "Ordering breaks: strategy '{}' at {} partitions splits {} of {} entities by {} over \
+             several partitions ({} of events at risk: consumers may see them out of order); the \
+             key is {} than the entity.",
+            s.strategy,
+            s.partitions,
+            o.entities_split,
+            o.entities,
+            o.entity,
+            percent(o.events_at_risk_share),
+            o.key_vs_entity.name()
+        )
     }
 }
 
@@ -418,6 +534,12 @@ impl PlanReport {
                 .map(design_check)
         });
         let recommendation = recommend(plan, &strategies, &scenarios);
+        let at = match (recommendation.partitions, &design) {
+            (Some(n), _) => Some((recommendation.partitioner.as_str(), n)),
+            (None, Some(d)) => Some((d.partitioner.as_str(), d.partitions)),
+            (None, None) => None,
+        };
+        let strategy_comparison = compare_strategies(&strategies, &scenarios, at);
         let mean_bytes = strategies
             .first()
             .and_then(|s| s.mean_event_bytes)
@@ -441,6 +563,23 @@ impl PlanReport {
                 capacity::UNLUCKY_MARGIN * 100.0
             ),
         ];
+        if let Some(o) = scenarios.iter().find_map(|s| s.ordering.first()) {
+            method_notes.push(format!(
+                "Ordering by {}: an entity is split when its events land on more than one \
+                 partition; events_at_risk counts all events of split entities; events with an \
+                 empty entity value have no entity. Round-robin sub-keys count an entity with \
+                 several events as on every sub-key of its key (the worst case).",
+                o.entity
+            ));
+        }
+        if strategies.iter().any(|s| s.key_strategy.is_some()) {
+            method_notes.push(
+                "Salted and split keys: a key spread over D sub-keys needs its per-key aggregates \
+                 merged over up to D partitions on the consumer side, and keeps per-key order only \
+                 within a sub-key (docs/strategies.md)."
+                    .to_string(),
+            );
+        }
         if strategies.iter().any(|s| s.approximate) {
             method_notes.push(
                 "Some strategies had more distinct keys than exact counting allows: partition loads \
@@ -463,6 +602,7 @@ impl PlanReport {
             naive,
             recommendation,
             design,
+            strategy_comparison,
             method_notes,
             provenance: plan_provenance(plan, rows),
         }
@@ -499,6 +639,15 @@ impl PlanReport {
         naive.extend(n.reasons.iter().cloned());
         doc.push(Block::Notes(naive));
         doc.table("Scenarios", self.scenario_table());
+        if let Some(c) = self.strategy_comparison.first() {
+            doc.table(
+                &format!(
+                    "Strategies at {} partitions ({}): skew gain and ordering cost",
+                    c.partitions, c.partitioner
+                ),
+                self.comparison_table(),
+            );
+        }
         let shown = self
             .scenarios
             .iter()
@@ -543,6 +692,30 @@ impl PlanReport {
         doc
     }
 
+    /// Every strategy at one count: skew against the first strategy, entities split, split keys.
+    pub fn comparison_table(&self) -> Table {
+        let mut t = Table::new(&[
+            ("strategy", Align::Left),
+            ("skew", Align::Right),
+            ("skew_vs_first", Align::Right),
+            ("entities_split", Align::Right),
+            ("events_at_risk", Align::Right),
+            ("split_keys", Align::Right),
+        ]);
+        for c in &self.strategy_comparison {
+            let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+            t.push(vec![
+                c.strategy.clone(),
+                format!("{:.3}", c.skew),
+                format!("{:.3}", c.skew_vs_first),
+                opt(c.entities_split),
+                opt(c.events_at_risk),
+                opt(c.split_keys),
+            ]);
+        }
+        t
+    }
+
     /// The comparison table, one row per scenario.
     pub fn scenario_table(&self) -> Table {
         let mut t = Table::new(&[
@@ -576,6 +749,13 @@ impl PlanReport {
             }
             if s.divides_evenly && !self.consumer_counts.is_empty() {
                 notes.push("even".to_string());
+            }
+            if let Some(o) = s.ordering.first().filter(|o| o.entities_split > 0) {
+                notes.push(format!(
+                    "splits {} entities ({} of events)",
+                    o.entities_split,
+                    percent(o.events_at_risk_share)
+                ));
             }
             if let Some(j) = s.unlucky_vs {
                 // The full sentence is in `unlucky`; the table names the better neighbour.
@@ -758,6 +938,22 @@ fn recommend(
                 "{} partitions is locally unlucky: {u}.",
                 s.partitions
             ));
+        }
+        if let Some(o) = s.ordering.first() {
+            reasons.push(ordering_reason(s, o));
+        }
+    }
+    if chosen.is_none() {
+        if let Some(d) = plan.design {
+            let name = &plan.strategies[d.strategy].name;
+            let design = scenarios.iter().find(|s| {
+                &s.strategy == name
+                    && s.partitioner == d.partitioner.id()
+                    && s.partitions == d.partitions.get()
+            });
+            if let Some((s, o)) = design.and_then(|s| s.ordering.first().map(|o| (s, o))) {
+                reasons.push(ordering_reason(s, o));
+            }
         }
     }
     for st in strategies {

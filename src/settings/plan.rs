@@ -40,8 +40,15 @@ struct RawPlan {
     design: Option<RawDesign>,
     #[serde(default)]
     limits: RawLimits,
-    /// Ordering requirements come with another issue; refused with a clear message until then.
-    ordering: Option<Spanned<toml::Table>>,
+    /// The ordering entity whose events must stay in order.
+    ordering: Option<RawOrdering>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrdering {
+    /// The entity's columns (several form one composite entity), as `--order-by`.
+    require: Spanned<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,8 +129,10 @@ pub struct PlanStrategy {
     pub key: String,
     /// The template joining the columns, when given.
     pub key_template: Option<String>,
-    /// The parsed key.
+    /// The parsed key (for a salting or splitting strategy: its field).
     pub expr: KeyExpr,
+    /// The key strategy: the key as read, or `salt(...)` / `split-hot(...)`.
+    pub strategy: KeyStrategy,
 }
 
 /// The design under review (`[design]`).
@@ -180,13 +189,10 @@ impl Plan {
     pub fn parse(text: &str, name: &str, base: &Path) -> Result<Plan> {
         let src = Source { text, name };
         let raw: RawPlan = toml::from_str(text).map_err(|e| src.toml_error(&e))?;
-        if let Some(o) = &raw.ordering {
-            return Err(src.at(
-                o.span(),
-                "[ordering] is not evaluated by this keyplan version yet (it comes with ordering \
-                 analysis); remove the section to run the plan",
-            ));
-        }
+        let order_by = match &raw.ordering {
+            None => Vec::new(),
+            Some(o) => ordering(&src, &o.require)?,
+        };
         if let Some(m) = &raw.limits.max_events_moved {
             return Err(src.at(
                 m.span(),
@@ -269,6 +275,8 @@ impl Plan {
             threads: 0,
             progress: true,
             block_size: 0,
+            order_by,
+            bucket_by: None,
         };
         let strategies = strategies(&src, &raw)?;
         let targets = targets(&src, &raw.targets)?;
@@ -322,7 +330,7 @@ impl Plan {
                 key: Some(s.expr.clone()),
                 ..self.ingest.clone()
             },
-            strategies: vec![KeyStrategy::as_read(s.name.clone())],
+            strategies: vec![s.strategy.clone()],
             partitioners,
             counts,
             stats: StatsSettings {
@@ -471,28 +479,52 @@ fn resolve(base: &Path, path: &str) -> String {
     }
 }
 
-/// Refuses what-if key strategies that this version cannot evaluate, naming them.
-fn plain_key(src: &Source, key: &Spanned<String>, what: &str) -> Result<()> {
+/// Parses a strategy's key: a plain key expression, or `salt(...)` / `split-hot(...)` (no template).
+fn strategy_key(
+    src: &Source,
+    key: &Spanned<String>,
+    template: Option<&Spanned<String>>,
+    name: &str,
+) -> Result<(KeyExpr, KeyStrategy)> {
     let k = key.get_ref();
-    for (function, issue) in [("salt(", "salting"), ("split-hot(", "hot-key splitting")] {
-        if k.trim_start().starts_with(function) {
+    if let Some(strategy) =
+        KeyStrategy::parse(k, name).map_err(|e| src.at(key.span(), &e.to_string()))?
+    {
+        if let Some(t) = template {
             return Err(src.at(
-                key.span(),
-                &format!(
-                    "{what} key '{k}' uses {function}...): {issue} strategies are not evaluated by \
-                     this keyplan version yet; only plain keys (a column, or columns joined with \
-                     ',') are"
-                ),
+                t.span(),
+                "key_template applies to plain keys, not to salt(...) or split-hot(...)",
             ));
         }
+        let field = strategy.field().expect("a strategy has a field");
+        return Ok((KeyExpr::column(field), strategy));
     }
-    if k.contains('(') {
+    let expr = KeyExpr::parse(Some(k), template.map(|t| t.get_ref().as_str()))
+        .map_err(|e| src.at(key.span(), &e.to_string()))?
+        .expect("a key was given");
+    Ok((expr, KeyStrategy::as_read(name)))
+}
+
+/// `[ordering] require`: the entity's columns, at least one, none empty or twice.
+fn ordering(src: &Source, require: &Spanned<Vec<String>>) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    if require.get_ref().is_empty() {
         return Err(src.at(
-            key.span(),
-            &format!("{what} key '{k}' is not a plain key (a column, or columns joined with ',')"),
+            require.span(),
+            "ordering.require is empty: name the entity's column(s), e.g. require = [\"order_id\"]",
         ));
     }
-    Ok(())
+    for c in require.get_ref() {
+        let c = c.trim();
+        if c.is_empty() || out.iter().any(|o| o == c) {
+            return Err(src.at(
+                require.span(),
+                &format!("ordering.require: column '{c}' is empty or named twice"),
+            ));
+        }
+        out.push(c.to_string());
+    }
+    Ok(out)
 }
 
 fn strategies(src: &Source, raw: &RawPlan) -> Result<Vec<PlanStrategy>> {
@@ -504,16 +536,14 @@ fn strategies(src: &Source, raw: &RawPlan) -> Result<Vec<PlanStrategy>> {
                 "no key: add `key = \"COLUMN\"` to [input], or one [[strategy]] with `name` and `key`",
             ));
         };
-        plain_key(src, key, "input")?;
         let template = raw.input.key_template.as_ref();
-        let expr = KeyExpr::parse(Some(key.get_ref()), template.map(|t| t.get_ref().as_str()))
-            .map_err(|e| src.at(key.span(), &e.to_string()))?
-            .expect("a key was given");
+        let (expr, strategy) = strategy_key(src, key, template, key.get_ref())?;
         out.push(PlanStrategy {
             name: key.get_ref().clone(),
             key: key.get_ref().clone(),
             key_template: template.map(|t| t.get_ref().clone()),
             expr,
+            strategy,
         });
         return Ok(out);
     }
@@ -528,16 +558,13 @@ fn strategies(src: &Source, raw: &RawPlan) -> Result<Vec<PlanStrategy>> {
                 &format!("strategy name '{name}' is used twice; names must be unique"),
             ));
         }
-        plain_key(src, &s.key, &format!("strategy '{name}'"))?;
-        let template = s.key_template.as_ref().map(|t| t.get_ref().as_str());
-        let expr = KeyExpr::parse(Some(s.key.get_ref()), template)
-            .map_err(|e| src.at(s.key.span(), &e.to_string()))?
-            .expect("a key was given");
+        let (expr, strategy) = strategy_key(src, &s.key, s.key_template.as_ref(), name)?;
         out.push(PlanStrategy {
             name: name.clone(),
             key: s.key.get_ref().clone(),
-            key_template: template.map(str::to_string),
+            key_template: s.key_template.as_ref().map(|t| t.get_ref().clone()),
             expr,
+            strategy,
         });
     }
     Ok(out)
@@ -961,15 +988,33 @@ max_skew = 2.0
     }
 
     #[test]
-    fn what_if_strategies_are_refused_clearly() {
+    fn what_if_strategies_and_ordering_parse() {
         let text = format!(
-            "{PLAN}\n[[strategy]]\nname = \"salted\"\nkey = \"salt(customer, 8, by=id)\"\n"
+            "{PLAN}\n[[strategy]]\nname = \"salted\"\nkey = \"salt(customer, 8, by=id)\"\n\
+             [[strategy]]\nname = \"split\"\nkey = \"split-hot(customer, top=2, ways=4)\"\n\
+             [ordering]\nrequire = [\"id\"]\n"
         );
-        let e = error(&text);
-        assert!(e.contains("salt("), "{e}");
-        assert!(e.contains("not evaluated"), "{e}");
-        let e = error(&format!("{PLAN}\n[ordering]\nrequire = [\"id\"]\n"));
-        assert!(e.contains("[ordering]"), "{e}");
+        let p = parse(&text).unwrap();
+        assert_eq!(p.ingest.order_by, vec!["id".to_string()]);
+        assert_eq!(
+            p.strategies[0].strategy,
+            KeyStrategy::Salt {
+                name: "salted".into(),
+                field: "customer".into(),
+                buckets: 8,
+                by: Some("id".into())
+            }
+        );
+        assert_eq!(p.strategies[0].expr, KeyExpr::column("customer"));
+        let e = error(&format!(
+            "{PLAN}\n[[strategy]]\nname = \"s\"\nkey = \"salt(customer, 0)\"\n"
+        ));
+        assert!(
+            e.starts_with("plan.toml:24:") && e.contains("N must be"),
+            "{e}"
+        );
+        let e = error(&format!("{PLAN}\n[ordering]\nrequire = []\n"));
+        assert!(e.contains("ordering.require is empty"), "{e}");
     }
 
     #[test]

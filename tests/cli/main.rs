@@ -8,6 +8,7 @@ mod detect;
 mod hostile;
 mod ingest;
 mod messages;
+mod ordering;
 mod output;
 mod partitioner_properties;
 mod plan;

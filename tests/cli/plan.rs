@@ -284,14 +284,14 @@ fn plan_errors_name_file_and_line() {
         "s.toml",
         plan_text(
             "partitions = [4]\n",
-            "[[strategy]]\nname = \"salted\"\nkey = \"salt(customer, 4)\"\n",
+            "[[strategy]]\nname = \"salted\"\nkey = \"salt(customer, 0)\"\n",
         ),
     );
     wd.run(&["plan", "s.toml"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("s.toml:16:"))
-        .stderr(predicate::str::contains("salt("));
+        .stderr(predicate::str::contains("salt(customer, 0)': N must be"));
     wd.write("m.toml", "[input]\npaths = [\"e.csv\"]\n");
     wd.run(&["plan", "m.toml"])
         .assert()
