@@ -119,10 +119,11 @@ impl Figure for SkewVsPartitions {
             ))?;
         }
         for (i, s) in self.series.iter().enumerate() {
-            let color = palette::series(i);
-            let points: Vec<(f64, f64)> = s.points.iter().map(|p| (f64::from(p.0), p.1)).collect();
-            chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?;
-            chart.draw_series(points.into_iter().map(|p| style::marker::<DB>(i, p, color)))?;
+            style::series_line(
+                &mut chart,
+                i,
+                s.points.iter().map(|p| (f64::from(p.0), p.1)),
+            )?;
         }
         let mut y = 16;
         for (i, s) in self.series.iter().enumerate() {

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use plotters::chart::MeshStyle;
 use plotters::coord::ranged1d::Ranged;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
@@ -228,6 +229,28 @@ where
         .label_style(text(size::LABEL, palette::BLACK))
         .axis_desc_style(text(size::AXIS, palette::BLACK))
         .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
+}
+
+/// Past this many points a series is drawn without markers: they would merge into a thick line.
+const MAX_MARKERS: usize = 60;
+
+/// Draws series `i` (its palette colour and marker) through `points`, leaving out points that are
+/// not finite (a metric without events).
+pub fn series_line<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    i: usize,
+    points: impl IntoIterator<Item = (f64, f64)>,
+) -> DrawResult<DB> {
+    let color = palette::series(i);
+    let points: Vec<(f64, f64)> = points
+        .into_iter()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .collect();
+    chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?;
+    if points.len() <= MAX_MARKERS {
+        chart.draw_series(points.into_iter().map(|p| marker::<DB>(i, p, color)))?;
+    }
+    Ok(())
 }
 
 /// Draws lines of text from `(x, y)` (pixels in `area`), `step` pixels apart, each with its indent

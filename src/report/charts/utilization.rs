@@ -122,14 +122,11 @@ impl Figure for UtilizationRunway {
             palette::BLACK.stroke_width(3),
         ))?;
         for (i, s) in self.series.iter().enumerate() {
-            let color = palette::series(i);
-            let pts: Vec<(f64, f64)> = s
+            let pts = s
                 .points
                 .iter()
-                .map(|p| (f64::from(p.0), (p.1 * 100.0).min(ucap)))
-                .collect();
-            chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(3)))?;
-            chart.draw_series(pts.into_iter().map(|p| style::marker::<DB>(i, p, color)))?;
+                .map(|p| (f64::from(p.0), (p.1 * 100.0).min(ucap)));
+            style::series_line(&mut chart, i, pts)?;
         }
         if self.any_runway() {
             let cap = self.runway_cap();
@@ -153,14 +150,11 @@ impl Figure for UtilizationRunway {
                 palette::GREY.stroke_width(3),
             ))?;
             for (i, s) in self.series.iter().enumerate() {
-                let color = palette::series(i);
-                let pts: Vec<(f64, f64)> = s
+                let pts = s
                     .points
                     .iter()
-                    .filter_map(|p| p.2.map(|r| (f64::from(p.0), r.min(cap))))
-                    .collect();
-                chart.draw_series(LineSeries::new(pts.clone(), color.stroke_width(3)))?;
-                chart.draw_series(pts.into_iter().map(|p| style::marker::<DB>(i, p, color)))?;
+                    .filter_map(|p| p.2.map(|r| (f64::from(p.0), r.min(cap))));
+                style::series_line(&mut chart, i, pts)?;
             }
         }
         let mut y = 16;
