@@ -1,5 +1,6 @@
 //! Aggregation throughput: counting events into the exact key counter, and analysing the resulting
-//! distribution over five partition counts (hash once per family, place, metrics, statistics).
+//! distribution over five partition counts (hash once per family, place, metrics, statistics), and the
+//! two costs of a wide sweep: placement at 200 counts, and the random-placement Monte Carlo at 500.
 //!
 //! Keys follow a zipf(1.1) law over 100,000 ranks (`key-00001234`), as `keyplan synth zipf` writes them,
 //! so hot keys stay in cache and the tail does not, as in real samples. The whole-binary comparison
@@ -10,6 +11,7 @@
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use keyplan::analysis::stats::{random_skew, DEFAULT_SEED};
 use keyplan::analysis::{analyze_with, StatsSettings};
 use keyplan::ingest::counter::{Event, KeyCounter};
 use keyplan::model::PartitionCount;
@@ -77,6 +79,38 @@ fn aggregation(c: &mut Criterion) {
                 &[Partitioner::Java, Partitioner::Librdkafka],
                 &counts,
                 StatsSettings::default(),
+            ))
+        })
+    });
+    group.finish();
+
+    // A wide sweep: placement of 200 counts in one pass over the keys (no Monte Carlo), and the
+    // random-placement Monte Carlo alone at one wide count.
+    let wide: Vec<PartitionCount> = (1..=200u64)
+        .map(|n| PartitionCount::new(n).expect("valid count"))
+        .collect();
+    let mut group = c.benchmark_group("sweep");
+    group.bench_function("java_placement_200_counts", |b| {
+        b.iter(|| {
+            black_box(analyze_with(
+                &dist,
+                &[Partitioner::Java],
+                &wide,
+                StatsSettings {
+                    trials: 0,
+                    ..StatsSettings::default()
+                },
+            ))
+        })
+    });
+    group.bench_function("random_skew_500_partitions_200_trials", |b| {
+        b.iter(|| {
+            black_box(random_skew(
+                black_box(dist.weights()),
+                0,
+                500,
+                200,
+                DEFAULT_SEED,
             ))
         })
     });

@@ -6,10 +6,19 @@
 # keyplan on one worker and on all, against DuckDB: merging the workers' key tables dominates there
 # (it was quadratic once: 2.5M distinct keys took 12x longer on two threads than on one).
 #
+# Further rows: the same file gzipped (`gzip -6`), against DuckDB reading the .gz; a wide sweep
+# (`-p 1..1000` with the random-placement comparison on a 1,000,000-key key,count file), against the
+# same run at `-p 12` and a DuckDB GROUP BY of that file; and a 10-million-distinct-key input. Each row
+# gives the median wall time, the median CPU time (user + sys) and the peak RSS; runs of the tools of
+# one group alternate, so that load from elsewhere on the machine hits them alike.
+#
 # Usage: benches/ingest.sh            (from anywhere; works in ./bench-work, which git ignores)
 # Knobs (environment): EVENTS=20000000 KEYS=1000000 EXPONENT=1.1 SEED=42 RUNS=5 SLOW_RUNS=3
 #   THREADS=2 (DuckDB threads; keyplan uses one worker per core), DATA=path (use an existing CSV
-#   with a `key` header instead of generating one), DISTINCT_EVENTS=3000000 (0 skips that sample).
+#   with a `key` header instead of generating one), DISTINCT_EVENTS=3000000 (0 skips that sample),
+#   GZIP=1 (0 skips the gzip row), SWEEP_KEYS=1000000 (0 skips the sweep), MANY_EVENTS=10000000
+#   (0 skips the 10-million-distinct-key input), BASELINES=1 (0 skips sort and Python),
+#   KEYPLAN=path (time that binary instead of building this tree's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,11 +32,17 @@ SLOW_RUNS=${SLOW_RUNS:-3}
 THREADS=${THREADS:-$(nproc)}
 PARTITIONS=6,12,24,48,96
 DISTINCT_EVENTS=${DISTINCT_EVENTS:-3000000}
+GZIP=${GZIP:-1}
+SWEEP_KEYS=${SWEEP_KEYS:-1000000}
+MANY_EVENTS=${MANY_EVENTS:-10000000}
+BASELINES=${BASELINES:-1}
 mkdir -p "$WORK"
 
-echo "== build (release)" >&2
-cargo build --release --quiet
-KEYPLAN=$PWD/target/release/keyplan
+if [[ -z "${KEYPLAN:-}" ]]; then
+  echo "== build (release)" >&2
+  cargo build --release --quiet
+  KEYPLAN=$PWD/target/release/keyplan
+fi
 
 DATA=${DATA:-$WORK/zipf-$EVENTS.csv}
 if [[ ! -s "$DATA" ]]; then
@@ -42,6 +57,25 @@ if [[ "$DISTINCT_EVENTS" -gt 0 && ! -s "$DISTINCT_DATA" ]]; then
   "$KEYPLAN" synth uniform --events "$DISTINCT_EVENTS" --keys 1000000000000 --seed "$SEED" \
     --output "$DISTINCT_DATA"
 fi
+if [[ "$GZIP" -gt 0 && ! -s "$DATA.gz" ]]; then
+  echo "== compressing $DATA.gz" >&2
+  gzip -6 -c "$DATA" >"$DATA.gz"
+fi
+SWEEP_DATA=$WORK/counts-$SWEEP_KEYS.csv
+if [[ "$SWEEP_KEYS" -gt 0 && ! -s "$SWEEP_DATA" ]]; then
+  echo "== generating $SWEEP_DATA" >&2
+  # A key,count aggregate with Zipf-like counts (1.1), every key present: key-00000000 has 10^7 + 1.
+  awk -v keys="$SWEEP_KEYS" 'BEGIN { print "key,count"
+    for (i = 0; i < keys; i++) printf "key-%08d,%d\n", i, int(10000000 / ((i + 1) ^ 1.1)) + 1 }' \
+    >"$SWEEP_DATA"
+fi
+MANY_DATA=$WORK/many-$MANY_EVENTS.csv
+if [[ "$MANY_EVENTS" -gt 0 && ! -s "$MANY_DATA" ]]; then
+  echo "== generating $MANY_DATA" >&2
+  # Uniform over 10^12 keys: about MANY_EVENTS distinct keys.
+  "$KEYPLAN" synth uniform --events "$MANY_EVENTS" --keys 1000000000000 --seed "$SEED" \
+    --output "$MANY_DATA"
+fi
 
 echo "== baselines: DuckDB and kafka-python in $WORK/venv" >&2
 if [[ ! -x "$WORK/venv/bin/python" ]]; then
@@ -55,13 +89,17 @@ fi
 cat >"$WORK/duckdb_groupby.py" <<'PY'
 import sys, duckdb
 path, threads = sys.argv[1], int(sys.argv[2])
+weighted = len(sys.argv) > 3  # a key,count file: sum the counts
 con = duckdb.connect()
 con.execute(f"SET threads TO {threads}")
 # Every group is built; counting the groups forces the whole aggregation.
-groups = con.execute(
-    "SELECT count(*) FROM (SELECT key, count(*) AS events "
-    f"FROM read_csv('{path}', header = true, columns = {{'key': 'VARCHAR'}}) GROUP BY key)"
-).fetchone()[0]
+if weighted:
+    query = ("SELECT count(*) FROM (SELECT key, sum(count) AS events FROM read_csv("
+             f"'{path}', header = true, columns = {{'key': 'VARCHAR', 'count': 'BIGINT'}}) GROUP BY key)")
+else:
+    query = ("SELECT count(*) FROM (SELECT key, count(*) AS events "
+             f"FROM read_csv('{path}', header = true, columns = {{'key': 'VARCHAR'}}) GROUP BY key)")
+groups = con.execute(query).fetchone()[0]
 print(groups)
 PY
 
@@ -81,38 +119,60 @@ for n in counts:
 PY
 
 cat >"$WORK/measure.py" <<'PY'
-# Runs each command RUNS times under /usr/bin/time; prints a Markdown table of medians.
+# Runs each group's commands in turn (alternating) under /usr/bin/time; prints a Markdown table of
+# medians (wall and CPU = user + sys) with each row's ratio to its group's yardstick.
 import os, statistics, subprocess, sys, tempfile
 runs, slow_runs = int(os.environ["RUNS"]), int(os.environ["SLOW_RUNS"])
-# (name, command, runs, the DuckDB row it is compared with)
-main, distinct = "DuckDB GROUP BY", "DuckDB GROUP BY, distinct keys"
-cases = [
-    ("keyplan analyze", os.environ["KEYPLAN_CMD"], runs, main),
-    (main, os.environ["DUCKDB_CMD"], runs, main),
-    ("sort \\| uniq -c", os.environ["SORT_CMD"], slow_runs, main),
-    ("Python Counter + murmur2", os.environ["PYTHON_CMD"], slow_runs, main),
-]
-if os.environ.get("DISTINCT_KEYPLAN_CMD"):
-    cases += [
-        ("keyplan analyze, distinct keys", os.environ["DISTINCT_KEYPLAN_CMD"], runs, distinct),
-        ("keyplan analyze --threads 1, distinct keys", os.environ["DISTINCT_KEYPLAN1_CMD"], runs, distinct),
-        (distinct, os.environ["DISTINCT_DUCKDB_CMD"], runs, distinct),
-    ]
+env = os.environ.get
+# Groups of (name, command, runs); the yardstick (ratio 1) is named per group.
+groups = []
+main = "DuckDB GROUP BY"
+rows = [("keyplan analyze", env("KEYPLAN_CMD"), runs), (main, env("DUCKDB_CMD"), runs)]
+if env("SORT_CMD"):
+    rows += [("sort \\| uniq -c", env("SORT_CMD"), slow_runs),
+             ("Python Counter + murmur2", env("PYTHON_CMD"), slow_runs)]
+groups.append((main, rows))
+if env("GZ_KEYPLAN_CMD"):
+    base = "DuckDB GROUP BY, gzipped"
+    groups.append((base, [("keyplan analyze, gzipped", env("GZ_KEYPLAN_CMD"), runs),
+                          (base, env("GZ_DUCKDB_CMD"), runs)]))
+if env("DISTINCT_KEYPLAN_CMD"):
+    base = "DuckDB GROUP BY, distinct keys"
+    groups.append((base, [
+        ("keyplan analyze, distinct keys", env("DISTINCT_KEYPLAN_CMD"), runs),
+        ("keyplan analyze --threads 1, distinct keys", env("DISTINCT_KEYPLAN1_CMD"), runs),
+        (base, env("DISTINCT_DUCKDB_CMD"), runs)]))
+if env("MANY_KEYPLAN_CMD"):
+    base = "DuckDB GROUP BY, 10M distinct keys"
+    groups.append((base, [("keyplan analyze, 10M distinct keys", env("MANY_KEYPLAN_CMD"), runs),
+                          (base, env("MANY_DUCKDB_CMD"), runs)]))
+if env("SWEEP_CMD"):
+    base = "keyplan analyze -p 12, 1M-key counts"
+    groups.append((base, [("keyplan analyze -p 1..1000, 1M-key counts", env("SWEEP_CMD"), slow_runs),
+                          (base, env("SWEEP12_CMD"), slow_runs),
+                          ("DuckDB GROUP BY, 1M-key counts", env("SWEEP_DUCKDB_CMD"), slow_runs)]))
 results = {}
-for name, cmd, n, base in cases:
-    times, rss = [], []
-    for i in range(n):
-        with tempfile.NamedTemporaryFile("r") as out:
-            subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", out.name, "sh", "-c", cmd],
-                           check=True, stdout=subprocess.DEVNULL)
-            wall, kb = out.read().split()[-2:]
-        times.append(float(wall)); rss.append(int(kb))
-        print(f"  {name} run {i + 1}/{n}: {float(wall):.2f} s, {int(kb) / 1024:.0f} MB", file=sys.stderr)
-    results[name] = (statistics.median(times), max(rss), n, base)
-print("| tool | runs | median wall time (s) | ratio to DuckDB | peak RSS (MB) |")
-print("|---|---:|---:|---:|---:|")
-for name, (t, kb, n, base) in results.items():
-    print(f"| {name} | {n} | {t:.2f} | {t / results[base][0]:.2f}x | {kb / 1024:.0f} |")
+for base, rows in groups:
+    samples = {name: [] for name, _, _ in rows}
+    for i in range(max(n for _, _, n in rows)):
+        for name, cmd, n in rows:
+            if i >= n:
+                continue
+            with tempfile.NamedTemporaryFile("r") as out:
+                subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", out.name, "sh", "-c", cmd],
+                               check=True, stdout=subprocess.DEVNULL)
+                wall, user, sys_, kb = out.read().split()[-4:]
+            samples[name].append((float(wall), float(user) + float(sys_), int(kb)))
+            print(f"  {name} run {i + 1}/{n}: {float(wall):.2f} s, "
+                  f"{float(user) + float(sys_):.2f} s CPU, {int(kb) / 1024:.0f} MB", file=sys.stderr)
+    for name, _, n in rows:
+        s = samples[name]
+        results[name] = (statistics.median(w for w, _, _ in s), statistics.median(c for _, c, _ in s),
+                         max(k for _, _, k in s), n, base)
+print("| tool | runs | median wall time (s) | median CPU time (s) | ratio to yardstick | peak RSS (MB) |")
+print("|---|---:|---:|---:|---:|---:|")
+for name, (t, cpu, kb, n, base) in results.items():
+    print(f"| {name} | {n} | {t:.2f} | {cpu:.2f} | {t / results[base][0]:.2f}x | {kb / 1024:.0f} |")
 PY
 
 SIZE_MB=$(( $(stat -c %s "$DATA") / 1000000 ))
@@ -123,8 +183,26 @@ cat "$DATA" >/dev/null
 export RUNS SLOW_RUNS
 export KEYPLAN_CMD="$KEYPLAN analyze '$DATA' --key key --partitions $PARTITIONS > /dev/null"
 export DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$DATA' $THREADS"
-export SORT_CMD="LC_ALL=C sort '$DATA' | LC_ALL=C uniq -c > /dev/null"
-export PYTHON_CMD="'$WORK/venv/bin/python' '$WORK/python_counter.py' '$DATA' $PARTITIONS"
+if [[ "$BASELINES" -gt 0 ]]; then
+  export SORT_CMD="LC_ALL=C sort '$DATA' | LC_ALL=C uniq -c > /dev/null"
+  export PYTHON_CMD="'$WORK/venv/bin/python' '$WORK/python_counter.py' '$DATA' $PARTITIONS"
+fi
+if [[ "$GZIP" -gt 0 ]]; then
+  cat "$DATA.gz" >/dev/null
+  export GZ_KEYPLAN_CMD="$KEYPLAN analyze '$DATA.gz' --key key --partitions $PARTITIONS > /dev/null"
+  export GZ_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$DATA.gz' $THREADS"
+fi
+if [[ "$MANY_EVENTS" -gt 0 ]]; then
+  cat "$MANY_DATA" >/dev/null
+  export MANY_KEYPLAN_CMD="$KEYPLAN analyze '$MANY_DATA' --key key --partitions $PARTITIONS > /dev/null"
+  export MANY_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$MANY_DATA' $THREADS"
+fi
+if [[ "$SWEEP_KEYS" -gt 0 ]]; then
+  cat "$SWEEP_DATA" >/dev/null
+  export SWEEP_CMD="$KEYPLAN analyze '$SWEEP_DATA' --key key --count-col count -p 1..1000 > /dev/null"
+  export SWEEP12_CMD="$KEYPLAN analyze '$SWEEP_DATA' --key key --count-col count -p 12 > /dev/null"
+  export SWEEP_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$SWEEP_DATA' $THREADS weighted"
+fi
 if [[ "$DISTINCT_EVENTS" -gt 0 ]]; then
   cat "$DISTINCT_DATA" >/dev/null
   export DISTINCT_KEYPLAN_CMD="$KEYPLAN analyze '$DISTINCT_DATA' --key key --partitions $PARTITIONS > /dev/null"

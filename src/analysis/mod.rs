@@ -15,6 +15,7 @@ pub mod skew;
 pub mod stats;
 pub mod strategy;
 pub mod stream;
+mod sweep;
 
 use std::collections::BTreeMap;
 
@@ -388,31 +389,51 @@ pub fn analyze_full(
                 return Vec::new();
             }
             let class = &classes[c];
+            // The key weights are prepared once for every count.
+            let keys = stats::RandomPlacement::new(&class.weights, class.spread);
             counts
                 .par_iter()
-                .map(|n| {
-                    stats::random_skew(
-                        &class.weights,
-                        class.spread,
-                        n.get(),
-                        settings.trials,
-                        settings.seed,
-                    )
-                })
+                .with_max_len(1)
+                .map(|n| keys.skew(n.get(), settings.trials, settings.seed))
                 .collect()
         })
         .collect();
+    // Counts above one of a client that maps by remainder: placed in one pass over the keys
+    // (`sweep`); the others one scenario at a time.
+    let mut swept: Vec<Option<sweep::Placed>> =
+        Vec::with_capacity(partitioners.len() * counts.len());
+    for &p in partitioners {
+        let keys = sweep::SweepKeys::prepare(dist, hashes.get(p.family()), p);
+        let wide: Vec<PartitionCount> = counts.iter().copied().filter(|n| n.get() > 1).collect();
+        let mut placed = match &keys {
+            Some(keys) if !wide.is_empty() => keys.place(&wide).into_iter(),
+            _ => Vec::new().into_iter(),
+        };
+        for n in counts {
+            swept.push(if keys.is_some() && n.get() > 1 {
+                placed.next()
+            } else {
+                None
+            });
+        }
+    }
     let pairs: Vec<(usize, usize)> = (0..partitioners.len())
         .flat_map(|p| (0..counts.len()).map(move |i| (p, i)))
         .collect();
     let scenarios = pairs
         .into_par_iter()
-        .map(|(pi, i)| {
+        .zip(swept.into_par_iter())
+        .map(|((pi, i), swept)| {
             let (p, n) = (partitioners[pi], counts[i]);
             let class = &classes[class_of[pi]];
             let hashes = hashes.get(p.family());
-            let (placed, clusters) = place_with_squares(dist, hashes, p, n);
-            let byte_loads = partition_bytes(dist, hashes, p, n);
+            let ((placed, clusters), byte_loads) = match swept {
+                Some((placed, clusters, bytes)) => ((placed, clusters), bytes),
+                None => (
+                    place_with_squares(dist, hashes, p, n),
+                    partition_bytes(dist, hashes, p, n),
+                ),
+            };
             let accepted = placed.loads.iter().sum();
             let clusters =
                 (settings.interval == stats::IntervalMethod::KeyClustered).then_some(&clusters);

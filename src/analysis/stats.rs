@@ -12,7 +12,7 @@
 //!   seeded Monte Carlo. If the real hash's skew is above the random p95, this key set is unlucky under
 //!   this hash; if it is near the random mean, the skew is what any hash would give.
 
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
@@ -285,6 +285,8 @@ pub struct RandomSkew {
 /// hash). Runs `trials` trials, then batches of [`DEFAULT_TRIALS`] until the p95's standard error is
 /// below [`P95_RELATIVE_SE`] of it or [`max_trials`] is reached. Deterministic for a given `seed`,
 /// whatever the thread count. `None` when disabled (`trials == 0`) or when no event is hashed.
+///
+/// The one-count form of [`RandomPlacement::skew`]; a sweep over many counts prepares the weights once.
 pub fn random_skew(
     weights: &[u64],
     spread: u64,
@@ -292,61 +294,319 @@ pub fn random_skew(
     trials: u32,
     seed: u64,
 ) -> Option<RandomSkew> {
-    let hashed: u64 = weights.iter().sum();
-    let total = hashed + spread;
-    if trials == 0 || hashed == 0 {
-        return None;
-    }
-    if n == 1 {
-        return Some(RandomSkew {
-            mean: 1.0,
-            p95: 1.0,
-            p95_se: 0.0,
-            trials,
-        });
-    }
-    let nf = f64::from(n);
-    let exact = &weights[..weights.len().min(EXACT_KEYS)];
-    let tail = &weights[exact.len()..];
-    let tail_total: f64 = tail.iter().map(|&w| w as f64).sum();
-    let tail_sq: f64 = tail.iter().map(|&w| (w as f64) * (w as f64)).sum();
-    // Each tail key lands on a given partition with probability 1/n: the partition's tail load has
-    // mean tail_total/n and variance sum(w^2) (1/n)(1 - 1/n). Spread events add spread/n everywhere.
-    let base = tail_total / nf + spread as f64 / nf;
-    let tail_sd = (tail_sq * (1.0 / nf) * (1.0 - 1.0 / nf)).sqrt();
-    let mut rng =
-        ChaCha8Rng::seed_from_u64(seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    let mut loads = vec![0f64; n as usize];
-    let mut trial = |rng: &mut ChaCha8Rng| {
-        loads.fill(base);
-        if tail_sd > 0.0 {
-            for load in loads.iter_mut() {
-                *load = (*load + tail_sd * standard_normal(rng)).max(0.0);
-            }
+    RandomPlacement::new(weights, spread).skew(n, trials, seed)
+}
+
+/// The key weights of the random-placement expectation, prepared once for every partition count: the
+/// heaviest [`EXACT_KEYS`] keys placed one by one, the sums over the lighter ones for their normal
+/// approximation.
+#[derive(Debug, Clone)]
+pub struct RandomPlacement<'a> {
+    exact: &'a [u64],
+    tail_total: f64,
+    tail_sq: f64,
+    spread: u64,
+    hashed: u64,
+}
+
+impl<'a> RandomPlacement<'a> {
+    /// Prepares `weights` (heaviest first) and `spread` events the client spreads evenly.
+    pub fn new(weights: &'a [u64], spread: u64) -> RandomPlacement<'a> {
+        let exact = &weights[..weights.len().min(EXACT_KEYS)];
+        let tail = &weights[exact.len()..];
+        RandomPlacement {
+            exact,
+            tail_total: tail.iter().map(|&w| w as f64).sum(),
+            tail_sq: tail.iter().map(|&w| (w as f64) * (w as f64)).sum(),
+            spread,
+            hashed: weights.iter().sum(),
         }
-        for &w in exact {
-            loads[rng.gen_range(0..n as usize)] += w as f64;
+    }
+
+    /// The Monte Carlo of [`random_skew`] at `n` partitions.
+    ///
+    /// Each trial draws, in this order from one ChaCha8 stream seeded by `seed` and `n`: a standard
+    /// normal per partition for the light keys (Box-Muller, two uniforms each), then a uniform
+    /// partition per heavy key; its skew is the largest partition load. Only the largest load matters,
+    /// so a trial ([`Trial::max_load`]) draws every uniform but evaluates the logarithm and cosine of
+    /// Box-Muller, and sums the heavy keys in floating point, only for the partitions whose load could
+    /// be the largest: the same draws and the same floating-point operations as evaluating every
+    /// partition, at a fraction of the cost on wide partition counts.
+    pub fn skew(&self, n: u32, trials: u32, seed: u64) -> Option<RandomSkew> {
+        let total = self.hashed + self.spread;
+        if trials == 0 || self.hashed == 0 {
+            return None;
         }
-        let max = loads.iter().copied().fold(0.0, f64::max);
-        max * nf / total as f64
-    };
-    let cap = max_trials(trials).max(trials);
-    let mut skews: Vec<f64> = (0..trials).map(|_| trial(&mut rng)).collect();
-    loop {
-        skews.sort_by(f64::total_cmp);
-        let (p95, se) = quantile_with_se(&skews, 0.95);
-        let done = se <= P95_RELATIVE_SE * p95 || skews.len() >= cap as usize;
-        if done {
-            let mean = skews.iter().sum::<f64>() / skews.len() as f64;
+        if n == 1 {
             return Some(RandomSkew {
-                mean,
-                p95,
-                p95_se: se,
-                trials: skews.len() as u32,
+                mean: 1.0,
+                p95: 1.0,
+                p95_se: 0.0,
+                trials,
             });
         }
-        let more = DEFAULT_TRIALS.min(cap - skews.len() as u32);
-        skews.extend((0..more).map(|_| trial(&mut rng)));
+        let mut trial = Trial::new(self, n, seed);
+        let nf = f64::from(n);
+        let run = |trial: &mut Trial| trial.max_load() * nf / total as f64;
+        let cap = max_trials(trials).max(trials);
+        let mut skews: Vec<f64> = (0..trials).map(|_| run(&mut trial)).collect();
+        loop {
+            skews.sort_by(f64::total_cmp);
+            let (p95, se) = quantile_with_se(&skews, 0.95);
+            let done = se <= P95_RELATIVE_SE * p95 || skews.len() >= cap as usize;
+            if done {
+                let mean = skews.iter().sum::<f64>() / skews.len() as f64;
+                return Some(RandomSkew {
+                    mean,
+                    p95,
+                    p95_se: se,
+                    trials: skews.len() as u32,
+                });
+            }
+            let more = DEFAULT_TRIALS.min(cap - skews.len() as u32);
+            skews.extend((0..more).map(|_| run(&mut trial)));
+        }
+    }
+}
+
+/// The random stream and scratch space of one [`RandomPlacement::skew`] run: one trial after another.
+///
+/// A partition's load in a trial is `max(base + tail_sd * z, 0)` (the light keys, `z` a standard
+/// normal; just `base` without light keys) plus, in draw order, the weight of every heavy key drawn
+/// onto it. `z = sqrt(-2 ln u1) cos(2 pi u2)` is bracketed from the leading bits of `u1` and `u2`
+/// ([`BoxMullerBounds`]) and the heavy keys' sum is exact in integers, which brackets every load; a
+/// partition whose upper bound is below the largest lower bound cannot hold the maximum, so only the
+/// others are evaluated exactly as the plain computation would.
+struct Trial<'a> {
+    rng: ChaCha8Rng,
+    n: usize,
+    exact: &'a [u64],
+    base: f64,
+    tail_sd: f64,
+    /// The stream's next 64-bit draws, fetched in one call per trial phase (`rand` reads a 64-bit value
+    /// as two consecutive 32-bit words, low first, as filling an `u64` slice does).
+    words: Vec<u64>,
+    /// Per partition: the Box-Muller uniforms `u1`, `u2` of this trial.
+    u1: Vec<f64>,
+    u2: Vec<f64>,
+    /// Per partition: the heavy keys' weight drawn onto it (exact).
+    heavy: Vec<u64>,
+    /// Per heavy key: the partition it was drawn onto.
+    drawn: Vec<u32>,
+    /// Per partition: whether its load is evaluated exactly, and that load.
+    candidate: Vec<bool>,
+    load: Vec<f64>,
+}
+
+impl<'a> Trial<'a> {
+    fn new(keys: &RandomPlacement<'a>, n: u32, seed: u64) -> Trial<'a> {
+        let nf = f64::from(n);
+        // Each tail key lands on a given partition with probability 1/n: the partition's tail load has
+        // mean tail_total/n and variance sum(w^2) (1/n)(1 - 1/n). Spread events add spread/n everywhere.
+        let base = keys.tail_total / nf + keys.spread as f64 / nf;
+        let tail_sd = (keys.tail_sq * (1.0 / nf) * (1.0 - 1.0 / nf)).sqrt();
+        let rng =
+            ChaCha8Rng::seed_from_u64(seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let n = n as usize;
+        Trial {
+            rng,
+            n,
+            exact: keys.exact,
+            base,
+            tail_sd,
+            words: Vec::new(),
+            u1: vec![0.0; n],
+            u2: vec![0.0; n],
+            heavy: vec![0; n],
+            drawn: vec![0; keys.exact.len()],
+            candidate: vec![false; n],
+            load: vec![0.0; n],
+        }
+    }
+
+    /// The largest partition load of the next trial: bit for bit what placing every light key's normal
+    /// and every heavy key on its own partition, then taking the maximum, gives.
+    fn max_load(&mut self) -> f64 {
+        let n = self.n;
+        let normals = self.tail_sd > 0.0;
+        if normals {
+            // Two 64-bit draws per partition: `gen_range(f64::MIN_POSITIVE..1.0)` then `gen::<f64>()`,
+            // neither of which rejects (see `uniform_open`).
+            self.words.resize(2 * n, 0);
+            self.rng.fill(&mut self.words[..]);
+            for (j, pair) in self.words.chunks_exact(2).enumerate() {
+                self.u1[j] = uniform_open(pair[0]);
+                self.u2[j] = uniform_half_open(pair[1]);
+            }
+        }
+        self.heavy.fill(0);
+        // One 64-bit draw per heavy key, `gen_range(0..n)`, unless one is rejected (probability below
+        // n / 2^64): then the stream itself continues.
+        self.words.resize(self.exact.len(), 0);
+        self.rng.fill(&mut self.words[..]);
+        let range = n as u64;
+        let zone = (range << range.leading_zeros()).wrapping_sub(1);
+        let mut next = 0;
+        for (slot, &w) in self.drawn.iter_mut().zip(self.exact) {
+            let p = loop {
+                let v = match self.words.get(next) {
+                    Some(&v) => v,
+                    None => self.rng.next_u64(),
+                };
+                next += 1;
+                let wide = u128::from(v) * u128::from(range);
+                if wide as u64 <= zone {
+                    break (wide >> 64) as usize;
+                }
+            };
+            *slot = p as u32;
+            self.heavy[p] += w;
+        }
+        // Bracket every load; the largest lower bound is a floor for the maximum.
+        let bounds = BoxMullerBounds::get();
+        let mut floor = 0.0f64;
+        for j in 0..n {
+            let heavy = self.heavy[j] as f64;
+            let (low, high) = if normals {
+                let (zl, zh) = bounds.z(self.u1[j], self.u2[j]);
+                let slack =
+                    BOUND_SLACK * (self.base + self.tail_sd * zl.abs().max(zh.abs()) + heavy);
+                (
+                    (self.base + self.tail_sd * zl).max(0.0) + heavy - slack,
+                    (self.base + self.tail_sd * zh).max(0.0) + heavy + slack,
+                )
+            } else {
+                let slack = BOUND_SLACK * (self.base + heavy);
+                (self.base + heavy - slack, self.base + heavy + slack)
+            };
+            floor = floor.max(low);
+            // Kept for the second pass: the partition is a candidate when this reaches the floor.
+            self.load[j] = high;
+        }
+        // Exact loads of the candidates, with the plain computation's operations in its order.
+        for j in 0..n {
+            let candidate = self.load[j] >= floor;
+            self.candidate[j] = candidate;
+            if candidate {
+                self.load[j] = if normals {
+                    (self.base + self.tail_sd * box_muller(self.u1[j], self.u2[j])).max(0.0)
+                } else {
+                    self.base
+                };
+            }
+        }
+        for (&p, &w) in self.drawn.iter().zip(self.exact) {
+            if self.candidate[p as usize] {
+                self.load[p as usize] += w as f64;
+            }
+        }
+        let mut max = 0.0f64;
+        for j in 0..n {
+            if self.candidate[j] {
+                max = max.max(self.load[j]);
+            }
+        }
+        max
+    }
+}
+
+/// `rng.gen_range(f64::MIN_POSITIVE..1.0)` from its 64-bit draw `v`, as `rand` 0.8 computes it: 52
+/// random bits as a value in `[0, 1)`, scaled by `1 - MIN_POSITIVE` (which rounds to 1) and offset by
+/// `MIN_POSITIVE`. The largest result is `1 - 2^-52` (the offset vanishes in the addition), below
+/// the bound, so the draw is never rejected and takes exactly one 64-bit value.
+#[inline]
+fn uniform_open(v: u64) -> f64 {
+    const LOW: f64 = f64::MIN_POSITIVE;
+    let value1_2 = f64::from_bits((v >> 12) | (1023u64 << 52));
+    let value = (value1_2 - 1.0) * (1.0 - LOW) + LOW;
+    debug_assert!(value < 1.0);
+    value
+}
+
+/// `rng.gen::<f64>()` from its 64-bit draw `v`, as `rand` 0.8 computes it: the top 53 bits scaled to
+/// `[0, 1)`.
+#[inline]
+fn uniform_half_open(v: u64) -> f64 {
+    (1.0 / (1u64 << 53) as f64) * (v >> 11) as f64
+}
+
+/// Relative (and absolute, in events) slack on every bound: far above the rounding of the few
+/// thousand floating-point operations behind a load (about 1e-13 relative), far below the gaps
+/// between loads that decide the maximum.
+const BOUND_SLACK: f64 = 1e-9;
+
+/// Box-Muller: a standard normal from two uniforms, `u1` in `(0, 1)` and `u2` in `[0, 1)`.
+fn box_muller(u1: f64, u2: f64) -> f64 {
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// Bounds of the Box-Muller factors over buckets of their uniforms: `r = sqrt(-2 ln u1)` over buckets of
+/// `u1`'s exponent and leading mantissa bits, `c = cos(2 pi u2)` over `u2` in steps of 1/1024.
+struct BoxMullerBounds {
+    /// `(low, high)` of `r` per `u1` bucket.
+    r: Vec<(f64, f64)>,
+    /// `(low, high)` of `c` per `u2` bucket.
+    c: Vec<(f64, f64)>,
+}
+
+/// Leading mantissa bits of `u1` in its bucket index.
+const R_MANTISSA_BITS: u32 = 6;
+/// The smallest binary exponent of `u1` with a bucket; smaller `u1` (probability 2^-32) are evaluated
+/// exactly.
+const R_MIN_EXPONENT: u64 = 1023 - 32;
+/// `u2` buckets.
+const C_BUCKETS: usize = 1024;
+
+impl BoxMullerBounds {
+    fn get() -> &'static BoxMullerBounds {
+        static BOUNDS: std::sync::OnceLock<BoxMullerBounds> = std::sync::OnceLock::new();
+        BOUNDS.get_or_init(BoxMullerBounds::new)
+    }
+
+    fn new() -> BoxMullerBounds {
+        let shift = 52 - R_MANTISSA_BITS;
+        let first = R_MIN_EXPONENT << R_MANTISSA_BITS;
+        let buckets = (1023 - R_MIN_EXPONENT) << R_MANTISSA_BITS;
+        let radius = |u: f64| (-2.0 * u.ln()).sqrt();
+        // r falls as u1 grows: its largest value is at the bucket's low end.
+        let r = (first..first + buckets)
+            .map(|key| {
+                let (lo, hi) = (
+                    f64::from_bits(key << shift),
+                    f64::from_bits((key + 1) << shift),
+                );
+                let high = radius(lo) * (1.0 + BOUND_SLACK) + BOUND_SLACK;
+                let low = (radius(hi) * (1.0 - BOUND_SLACK) - BOUND_SLACK).max(0.0);
+                (low, high)
+            })
+            .collect();
+        // cos(2 pi u) is monotone between 0, 1/2 and 1, which are bucket edges: extremes at the edges.
+        let cos = |u: f64| (2.0 * std::f64::consts::PI * u).cos();
+        let c = (0..C_BUCKETS)
+            .map(|b| {
+                let a = cos(b as f64 / C_BUCKETS as f64);
+                let z = cos((b + 1) as f64 / C_BUCKETS as f64);
+                (a.min(z) - BOUND_SLACK, a.max(z) + BOUND_SLACK)
+            })
+            .collect();
+        BoxMullerBounds { r, c }
+    }
+
+    /// `(low, high)` bracketing [`box_muller`]`(u1, u2)`.
+    fn z(&self, u1: f64, u2: f64) -> (f64, f64) {
+        let bits = u1.to_bits();
+        if bits >> 52 < R_MIN_EXPONENT {
+            let z = box_muller(u1, u2);
+            let slack = BOUND_SLACK * (1.0 + z.abs());
+            return (z - slack, z + slack);
+        }
+        let (rl, rh) = self.r
+            [((bits >> (52 - R_MANTISSA_BITS)) - (R_MIN_EXPONENT << R_MANTISSA_BITS)) as usize];
+        // u2 * 1024 is exact (a power of two), so the bucket is exact too.
+        let (cl, ch) = self.c[((u2 * C_BUCKETS as f64) as usize).min(C_BUCKETS - 1)];
+        let high = if ch >= 0.0 { rh * ch } else { rl * ch };
+        let low = if cl >= 0.0 { rl * cl } else { rh * cl };
+        (low, high)
     }
 }
 
@@ -363,7 +623,8 @@ pub fn quantile_with_se(sorted: &[f64], q: f64) -> (f64, f64) {
     (value, se)
 }
 
-/// A standard normal draw (Box-Muller).
+/// A standard normal draw (Box-Muller), as the plain Monte Carlo in the tests draws it.
+#[cfg(test)]
 fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
     let u1: f64 = rng.gen_range(f64::MIN_POSITIVE..1.0);
     let u2: f64 = rng.gen();
@@ -373,6 +634,77 @@ fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plain Monte Carlo that [`random_skew`] must reproduce bit for bit: every partition evaluated.
+    /// Monte Carlo estimate of the skew when the keys with `weights` (heaviest first) are placed uniformly
+    /// at random on `n` partitions, plus `spread` events the client spreads evenly (keys it does not
+    /// hash). Runs `trials` trials, then batches of [`DEFAULT_TRIALS`] until the p95's standard error is
+    /// below [`P95_RELATIVE_SE`] of it or [`max_trials`] is reached. Deterministic for a given `seed`,
+    /// whatever the thread count. `None` when disabled (`trials == 0`) or when no event is hashed.
+    fn random_skew_reference(
+        weights: &[u64],
+        spread: u64,
+        n: u32,
+        trials: u32,
+        seed: u64,
+    ) -> Option<RandomSkew> {
+        let hashed: u64 = weights.iter().sum();
+        let total = hashed + spread;
+        if trials == 0 || hashed == 0 {
+            return None;
+        }
+        if n == 1 {
+            return Some(RandomSkew {
+                mean: 1.0,
+                p95: 1.0,
+                p95_se: 0.0,
+                trials,
+            });
+        }
+        let nf = f64::from(n);
+        let exact = &weights[..weights.len().min(EXACT_KEYS)];
+        let tail = &weights[exact.len()..];
+        let tail_total: f64 = tail.iter().map(|&w| w as f64).sum();
+        let tail_sq: f64 = tail.iter().map(|&w| (w as f64) * (w as f64)).sum();
+        // Each tail key lands on a given partition with probability 1/n: the partition's tail load has
+        // mean tail_total/n and variance sum(w^2) (1/n)(1 - 1/n). Spread events add spread/n everywhere.
+        let base = tail_total / nf + spread as f64 / nf;
+        let tail_sd = (tail_sq * (1.0 / nf) * (1.0 - 1.0 / nf)).sqrt();
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let mut loads = vec![0f64; n as usize];
+        let mut trial = |rng: &mut ChaCha8Rng| {
+            loads.fill(base);
+            if tail_sd > 0.0 {
+                for load in loads.iter_mut() {
+                    *load = (*load + tail_sd * standard_normal(rng)).max(0.0);
+                }
+            }
+            for &w in exact {
+                loads[rng.gen_range(0..n as usize)] += w as f64;
+            }
+            let max = loads.iter().copied().fold(0.0, f64::max);
+            max * nf / total as f64
+        };
+        let cap = max_trials(trials).max(trials);
+        let mut skews: Vec<f64> = (0..trials).map(|_| trial(&mut rng)).collect();
+        loop {
+            skews.sort_by(f64::total_cmp);
+            let (p95, se) = quantile_with_se(&skews, 0.95);
+            let done = se <= P95_RELATIVE_SE * p95 || skews.len() >= cap as usize;
+            if done {
+                let mean = skews.iter().sum::<f64>() / skews.len() as f64;
+                return Some(RandomSkew {
+                    mean,
+                    p95,
+                    p95_se: se,
+                    trials: skews.len() as u32,
+                });
+            }
+            let more = DEFAULT_TRIALS.min(cap - skews.len() as u32);
+            skews.extend((0..more).map(|_| trial(&mut rng)));
+        }
+    }
 
     #[test]
     fn clopper_pearson_known_values() {
@@ -395,6 +727,61 @@ mod tests {
         }
         assert!(small.sample_too_small);
         assert!(!large.sample_too_small);
+    }
+
+    /// The bounded evaluation gives exactly the plain Monte Carlo's numbers: same draws, same
+    /// floating-point operations for the partition that holds the maximum.
+    #[test]
+    fn random_skew_matches_plain_monte_carlo() {
+        let zipf: Vec<u64> = (1..=30_000u64).map(|r| 1 + 5_000_000 / r.pow(1)).collect();
+        let flat: Vec<u64> = (0..5_000u64).map(|i| 10 + i % 3).collect();
+        let few: Vec<u64> = vec![900, 500, 500, 20, 7, 7, 1];
+        let steep: Vec<u64> = (1..=4_000u64)
+            .map(|r| 1 + 1_000_000_000 / (r * r))
+            .collect();
+        for (weights, spread) in [
+            (&zipf, 0),
+            (&zipf, 123_456),
+            (&flat, 0),
+            (&few, 3),
+            (&steep, 0),
+        ] {
+            for n in [2, 3, 7, 12, 64, 100, 499, 1000] {
+                for seed in [1, 42] {
+                    let fast = random_skew(weights, spread, n, 20, seed);
+                    let plain = random_skew_reference(weights, spread, n, 20, seed);
+                    assert_eq!(fast, plain, "n={n} seed={seed} keys={}", weights.len());
+                }
+            }
+        }
+    }
+
+    /// Every Box-Muller bracket holds its value, on the edges of the buckets too.
+    #[test]
+    fn box_muller_bounds_hold() {
+        let bounds = BoxMullerBounds::get();
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let edges = [
+            f64::MIN_POSITIVE,
+            1e-300,
+            2f64.powi(-32),
+            0.5,
+            0.25,
+            1.0 - f64::EPSILON,
+        ];
+        let check = |u1: f64, u2: f64| {
+            let z = box_muller(u1, u2);
+            let (lo, hi) = bounds.z(u1, u2);
+            assert!(lo <= z && z <= hi, "u1={u1} u2={u2}: {lo} <= {z} <= {hi}");
+        };
+        for &u1 in &edges {
+            for u2 in [0.0, 0.25, 0.5, 0.75, 1.0 - f64::EPSILON / 2.0] {
+                check(u1, u2);
+            }
+        }
+        for _ in 0..200_000 {
+            check(rng.gen_range(f64::MIN_POSITIVE..1.0), rng.gen());
+        }
     }
 
     #[test]

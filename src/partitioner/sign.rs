@@ -25,6 +25,16 @@ impl SignRule {
         }
     }
 
+    /// The rule's value before the remainder: `apply(h, n) == reduce(h) % n` for every `h` and `n`, so
+    /// a sweep over many counts reduces each hash once.
+    pub fn reduce(self, h: u32) -> u32 {
+        match self {
+            SignRule::Mask => h & 0x7fff_ffff,
+            SignRule::Neg => (h as i32).unsigned_abs(),
+            SignRule::Unsigned => h,
+        }
+    }
+
     /// The formula, as `keyplan partitioners` prints it.
     pub fn formula(self) -> &'static str {
         match self {
@@ -61,6 +71,32 @@ mod tests {
         assert_eq!(mask(h, 10), 0x7fff_fffe % 10);
         assert_eq!(neg(h, 10), 2);
         assert_eq!(unsigned(h, 10), 0xffff_fffe % 10);
+    }
+
+    #[test]
+    fn reduce_then_remainder_is_apply() {
+        let hashes = [
+            0,
+            1,
+            2,
+            0x7fff_ffff,
+            0x8000_0000,
+            0x8000_0001,
+            0xffff_fffe,
+            0xffff_ffff,
+        ];
+        let counts = [1, 2, 3, 7, 10, 1000, 0x7fff_ffff, 0x8000_0000, u32::MAX];
+        for rule in [SignRule::Mask, SignRule::Neg, SignRule::Unsigned] {
+            for &h in &hashes {
+                for &n in &counts {
+                    assert_eq!(
+                        rule.apply(h, n),
+                        rule.reduce(h) % n,
+                        "{rule:?} {h:#x} % {n}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

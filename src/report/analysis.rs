@@ -225,8 +225,8 @@ impl OrderingReport {
             }
         };
         format!(
-            "ordering by {}: {} entities; {what} ({} keys hold several entities, {} entities carry \
-             several keys with {} events); {} events have no entity",
+            "ordering by {}: {} entities; {what} ({} keys hold several entities, {} entities with \
+             {} events carry several keys); {} events have no entity",
             self.entity,
             group_digits(self.entities),
             group_digits(self.keys_with_several_entities),
