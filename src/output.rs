@@ -1,5 +1,6 @@
 //! Writing results: to standard output, or atomically to a file (temp file in the same directory, then
-//! rename), so a report on disk is either complete or absent, never half-written.
+//! rename) or a directory ([`AtomicDir`]: temp directory beside it, then swapped into place), so a
+//! report on disk is either complete or absent, never half-written.
 //!
 //! Hostile directories and environments are expected (issue #13):
 //! - the temporary file is created exclusively (`O_CREAT | O_EXCL`, which never follows a symlink)
@@ -326,6 +327,229 @@ impl Drop for AtomicFile {
     }
 }
 
+/// A directory written through a temporary sibling and swapped into place by
+/// [`commit`](Self::commit), for outputs of several files (the report bundle of `plan --out DIR`).
+///
+/// The files go to `.NAME.RANDOM.keyplan-tmp` beside `DIR` (created exclusively, so never a planted
+/// one), each synced; `commit` then swaps it with an existing `DIR` in one step (`renameat2` with
+/// `RENAME_EXCHANGE` on Linux; elsewhere, or on a filesystem without it, two renames with the old
+/// directory moved back if the second fails) and removes the previous contents. Until that swap
+/// `DIR` holds the previous output untouched: a failed or interrupted run (dropped without `commit`,
+/// or stopped by SIGINT, SIGTERM or SIGHUP, see [`cleanup`]) leaves it as it was and removes its
+/// temporary directory.
+///
+/// Which directories may be replaced is the caller's decision: this type replaces whatever
+/// directory is at `DIR`. A symbolic link at `DIR`, or a file that is not a directory, is refused.
+pub struct AtomicDir {
+    path: PathBuf,
+    tmp: Option<PathBuf>,
+    /// Signal-cleanup slots of the temporary directory, its subdirectories and files.
+    registered: Vec<Option<usize>>,
+}
+
+impl fmt::Debug for AtomicDir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AtomicDir")
+            .field("path", &self.path)
+            .field("tmp", &self.tmp)
+            .finish()
+    }
+}
+
+impl AtomicDir {
+    /// Checks `path` and creates the temporary directory beside it (and `path`'s missing parents).
+    pub fn create(path: &Path) -> Result<AtomicDir> {
+        let io_err = |e| Error::io(path, e);
+        let existing = match fs::symlink_metadata(path) {
+            Ok(m) => Some(m),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io_err(e)),
+        };
+        if let Some(m) = &existing {
+            if m.file_type().is_symlink() {
+                return Err(io_err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "is a symbolic link; name the directory itself",
+                )));
+            }
+            if !m.is_dir() {
+                return Err(io_err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "exists and is not a directory",
+                )));
+            }
+        }
+        let parent = parent_dir(path);
+        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let name = path
+            .file_name()
+            .map(|n| short_name(&n.to_string_lossy()))
+            .unwrap_or_else(|| "output".into());
+        cleanup::install();
+        let mut last_error = None;
+        for _ in 0..CREATE_ATTEMPTS {
+            let tmp = parent.join(format!(
+                ".{name}.{:016x}.keyplan-tmp",
+                rand::random::<u64>()
+            ));
+            let registered = cleanup::register(&tmp);
+            // create_dir fails on anything already there, a planted link included.
+            match fs::create_dir(&tmp) {
+                Ok(()) => {
+                    #[cfg(unix)]
+                    if let Some(m) = &existing {
+                        use std::os::unix::fs::PermissionsExt;
+                        let mode = fs::Permissions::from_mode(m.permissions().mode() & 0o7777);
+                        if let Err(e) = fs::set_permissions(&tmp, mode) {
+                            let _ = fs::remove_dir(&tmp);
+                            cleanup::deregister(registered);
+                            return Err(io_err(e));
+                        }
+                    }
+                    return Ok(AtomicDir {
+                        path: path.to_path_buf(),
+                        tmp: Some(tmp),
+                        registered: vec![registered],
+                    });
+                }
+                Err(e) => {
+                    cleanup::deregister(registered);
+                    if e.kind() != io::ErrorKind::AlreadyExists {
+                        return Err(io_err(e));
+                    }
+                    last_error = Some(e);
+                }
+            }
+        }
+        Err(io_err(last_error.unwrap_or_else(|| {
+            io::Error::other("could not create a temporary directory")
+        })))
+    }
+
+    /// The target directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `bytes` to `relative` (a `/`-separated path of plain names, e.g. `charts/load.svg`)
+    /// inside the temporary directory, creating its subdirectories.
+    pub fn write(&mut self, relative: &str, bytes: &[u8]) -> Result<()> {
+        let target = self.path.join(relative);
+        let io_err = |e| Error::io(&target, e);
+        let tmp = self
+            .tmp
+            .clone()
+            .ok_or_else(|| io_err(io::Error::other("output already committed")))?;
+        let parts: Vec<&str> = relative.split('/').collect();
+        if parts
+            .iter()
+            .any(|p| p.is_empty() || *p == "." || *p == ".." || p.contains('\\'))
+        {
+            return Err(io_err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a plain relative path",
+            )));
+        }
+        let mut dir = tmp;
+        for part in &parts[..parts.len() - 1] {
+            dir.push(part);
+            if !dir.is_dir() {
+                self.registered.push(cleanup::register(&dir));
+                fs::create_dir(&dir).map_err(io_err)?;
+            }
+        }
+        let file_path = dir.join(parts[parts.len() - 1]);
+        self.registered.push(cleanup::register(&file_path));
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file_path)
+            .map_err(io_err)?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(io_err)
+    }
+
+    /// Swaps the written directory into place and removes the previous one.
+    pub fn commit(mut self) -> Result<()> {
+        let Some(tmp) = self.tmp.take() else {
+            return Ok(());
+        };
+        let path = self.path.clone();
+        let result = swap_into_place(&tmp, &path);
+        // Whatever is left at the temporary name now is the previous output (or, after a failure,
+        // the new one): removed either way.
+        let _ = fs::remove_dir_all(&tmp);
+        for slot in self.registered.drain(..) {
+            cleanup::deregister(slot);
+        }
+        result.map_err(|e| Error::io(&path, e))
+    }
+}
+
+/// Moves directory `tmp` to `path`, replacing a directory there; afterwards `tmp` holds the previous
+/// directory (or nothing).
+fn swap_into_place(tmp: &Path, path: &Path) -> io::Result<()> {
+    if fs::symlink_metadata(path).is_err() {
+        return fs::rename(tmp, path);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &Path| {
+            std::ffi::CString::new(p.as_os_str().as_bytes())
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+        };
+        let (from, to) = (c(tmp)?, c(path)?);
+        // SAFETY: two valid NUL-terminated paths, resolved against the current directory.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        if !matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS)) {
+            return Err(e);
+        }
+        // The filesystem cannot exchange: fall back to two renames.
+    }
+    let old = tmp.with_extension("keyplan-old");
+    fs::rename(path, &old)?;
+    if let Err(e) = fs::rename(tmp, path) {
+        let _ = fs::rename(&old, path);
+        return Err(e);
+    }
+    fs::rename(&old, tmp)
+}
+
+impl Drop for AtomicDir {
+    fn drop(&mut self) {
+        // Still holding the temporary directory means `commit` did not run: discard it.
+        if let Some(tmp) = self.tmp.take() {
+            let _ = fs::remove_dir_all(&tmp);
+        }
+        for slot in self.registered.drain(..) {
+            cleanup::deregister(slot);
+        }
+    }
+}
+
+/// `name` cut to [`MAX_NAME_IN_TMP`] bytes (on a character boundary).
+fn short_name(name: &str) -> String {
+    let mut cut = name.len().min(MAX_NAME_IN_TMP);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    name[..cut].to_string()
+}
+
 /// Refuses an output path that is one of the inputs (the same file, also through links or another
 /// spelling of the path): writing the report would destroy the sample it is computed from.
 pub fn refuse_input_as_output(output: &Path, inputs: &[String]) -> Result<()> {
@@ -457,8 +681,9 @@ pub mod cleanup {
     use std::path::Path;
     use std::sync::atomic::{AtomicPtr, Ordering};
 
-    /// Live temporary files tracked at once; more are still removed on drop, just not on a signal.
-    const SLOTS: usize = 32;
+    /// Live temporary files and directories tracked at once (a report bundle registers each of its
+    /// files); more are still removed on drop, just not on a signal.
+    const SLOTS: usize = 128;
 
     #[allow(clippy::declare_interior_mutable_const)]
     const EMPTY: AtomicPtr<libc::c_char> = AtomicPtr::new(std::ptr::null_mut());
@@ -541,18 +766,47 @@ pub mod cleanup {
             .count()
     }
 
+    /// Removes the registered paths whose slot `pick` accepts: files first, then the (now empty)
+    /// temporary directories, innermost first. Async-signal-safe (atomic loads, `unlink`, `rmdir`)
+    /// as long as `pick` is.
     #[cfg(unix)]
-    extern "C" fn on_signal(sig: libc::c_int) {
-        for slot in &LIVE {
+    fn sweep(pick: impl Fn(usize) -> bool) {
+        for (i, slot) in LIVE.iter().enumerate() {
             let p = slot.load(Ordering::Acquire);
-            if !p.is_null() {
+            if !p.is_null() && pick(i) {
                 // SAFETY: registered pointers are NUL-terminated strings that are never freed;
-                // unlink, signal and raise are async-signal-safe.
+                // unlink is async-signal-safe and fails harmlessly on a directory.
                 unsafe {
                     libc::unlink(p);
                 }
             }
         }
+        // A directory registered after its parent sits in a later slot (or an earlier freed
+        // one): a few passes in both directions empty any nesting a bundle has.
+        for _ in 0..4 {
+            for (i, slot) in LIVE.iter().enumerate().rev() {
+                let p = slot.load(Ordering::Acquire);
+                if !p.is_null() && pick(i) {
+                    // SAFETY: as above; rmdir is async-signal-safe and fails harmlessly on files
+                    // and on directories that are not empty.
+                    unsafe {
+                        libc::rmdir(p);
+                    }
+                }
+            }
+        }
+    }
+
+    /// What the signal handler does to `slots` only (the handler sweeps every slot), so a test can
+    /// check an interrupted [`super::AtomicDir`] without stopping the test process.
+    #[cfg(all(unix, test))]
+    pub(super) fn sweep_slots(slots: &[Option<usize>]) {
+        sweep(|i| slots.contains(&Some(i)));
+    }
+
+    #[cfg(unix)]
+    extern "C" fn on_signal(sig: libc::c_int) {
+        sweep(|_| true);
         // SAFETY: as above; restoring the default action and re-raising ends the process by the
         // signal once this handler returns (the signal is blocked while it runs).
         unsafe {
@@ -648,6 +902,72 @@ mod tests {
             Some(Stream::Stderr)
         );
         assert_eq!(standard_stream(Path::new("./-x")), None);
+    }
+
+    #[test]
+    fn a_directory_is_replaced_whole_or_not_at_all() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("review");
+        let mut d = AtomicDir::create(&dir).unwrap();
+        d.write("report.json", b"one").unwrap();
+        d.write("charts/a.svg", b"<svg/>").unwrap();
+        d.commit().unwrap();
+        assert_eq!(fs::read(dir.join("charts/a.svg")).unwrap(), b"<svg/>");
+        // A second run that fails halfway leaves the first intact and no temporary directory.
+        let mut d = AtomicDir::create(&dir).unwrap();
+        d.write("report.json", b"two").unwrap();
+        assert!(d.write("../escape", b"x").is_err());
+        drop(d);
+        assert_eq!(fs::read(dir.join("report.json")).unwrap(), b"one");
+        let names = |p: &Path| -> Vec<String> {
+            let mut v: Vec<String> = fs::read_dir(p)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(root.path()), vec!["review"]);
+        // A committed run replaces everything, files the new run does not write included.
+        let mut d = AtomicDir::create(&dir).unwrap();
+        d.write("report.json", b"three").unwrap();
+        d.commit().unwrap();
+        assert_eq!(fs::read(dir.join("report.json")).unwrap(), b"three");
+        assert_eq!(names(&dir), vec!["report.json"]);
+        assert_eq!(names(root.path()), vec!["review"]);
+    }
+
+    #[test]
+    fn a_signal_removes_an_unfinished_directory_and_keeps_the_previous_one() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("review");
+        let mut d = AtomicDir::create(&dir).unwrap();
+        d.write("report.json", b"old").unwrap();
+        d.commit().unwrap();
+        let mut d = AtomicDir::create(&dir).unwrap();
+        d.write("report.json", b"new").unwrap();
+        d.write("charts/a.svg", b"<svg/>").unwrap();
+        d.write("charts/a.png", b"png").unwrap();
+        // What SIGINT/SIGTERM/SIGHUP do to the live paths, before the process dies of it.
+        cleanup::sweep_slots(&d.registered);
+        let names: Vec<String> = fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["review"], "the temporary directory is gone");
+        assert_eq!(fs::read(dir.join("report.json")).unwrap(), b"old");
+        drop(d);
+    }
+
+    #[test]
+    fn a_link_or_file_is_not_a_report_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("f");
+        fs::write(&file, b"x").unwrap();
+        assert!(AtomicDir::create(&file).is_err());
+        let link = root.path().join("l");
+        std::os::unix::fs::symlink(root.path(), &link).unwrap();
+        assert!(AtomicDir::create(&link).is_err());
     }
 
     #[test]

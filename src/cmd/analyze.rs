@@ -14,6 +14,7 @@ use crate::ingest::{IngestOptions, InputFormat};
 use crate::model::{FacetsSpec, KeyStrategy};
 use crate::output;
 use crate::partitioner::Partitioner;
+use crate::report::bundle::{self, Bundle};
 use crate::report::{AnalysisReport, Format, Provenance, Report};
 
 /// Compare candidate partition counts for a sample of message keys.
@@ -26,7 +27,15 @@ use crate::report::{AnalysisReport, Format, Provenance, Report};
   kcat -C -t orders -J -e | keyplan analyze - --input-format kcat-json --partitions 12
   kcat -C -t orders -f '%k\\n' -e | keyplan analyze - --input-format lines --partitions 12
   keyplan analyze orders.csv --key 'salt(customer, 8, by=order_id)' --order-by order_id -p 12,24
-  keyplan analyze orders.csv --key 'split-hot(customer, top=3, ways=4)' --order-by order_id -p 24")]
+  keyplan analyze orders.csv --key 'split-hot(customer, top=3, ways=4)' --order-by order_id -p 24
+  keyplan analyze events.csv --key user -p 12,24 --format html -o review.html
+  keyplan analyze events.csv --key user -p 12,24 --format html --out review/
+
+--format html writes one self-contained page (styles and charts inline, no network). --out DIR
+(with --format html or markdown) writes the report bundle instead: report.md, report.html,
+report.json (keyplan.analysis/v1), scenarios.csv, partitions.csv, top-keys.csv and charts/, written
+to a temporary directory beside DIR and swapped into place. DIR must be missing, empty, or a
+previous keyplan report directory.")]
 pub struct AnalyzeArgs {
     /// Input files, plain or gzip (detected by content); `-` reads standard input. Several inputs
     /// form one sample.
@@ -140,8 +149,13 @@ pub struct AnalyzeArgs {
     pub trials: u32,
 
     /// Write the result to this file (atomically) instead of standard output.
-    #[arg(long, short = 'o', value_name = "PATH")]
+    #[arg(long, short = 'o', value_name = "PATH", conflicts_with = "out")]
     pub output: Option<PathBuf>,
+
+    /// Write the report bundle (report.md, report.html, report.json, CSV tables, charts/) to this
+    /// directory; needs --format html or markdown. A previous report there is replaced as a whole.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 
     /// Peak events per second the topic must take (all partitions together). With --consumer-rate,
     /// adds capacity columns: hot-partition utilization, at the horizon, headroom, runway.
@@ -184,6 +198,16 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
         output::check_writable(path)?;
         output::refuse_input_as_output(path, &args.inputs)?;
     }
+    if let Some(dir) = &args.out {
+        if !matches!(args.format, Format::Html | Format::Markdown) {
+            return Err(Error::Usage(
+                "--out DIR writes the report bundle: use it with --format html or markdown (or \
+                 -o FILE for one file in another format)"
+                    .into(),
+            ));
+        }
+        bundle::check_out_dir(dir)?;
+    }
     let settings = settings(&args)?;
     let targets = targets(&args)?;
     let outcome = engine::run(&settings)?;
@@ -203,12 +227,19 @@ pub fn run(args: AnalyzeArgs) -> Result<Exit> {
         analysis.add_capacity(t);
     }
     analysis.set_strategy(&settings.strategies[0], outcome.split);
-    let report = Report::Analysis(Box::new(analysis));
     engine::release_at_exit(outcome);
-    output::emit_bytes(
-        args.output.as_deref(),
-        &report.render_wide(args.format, args.wide),
-    )?;
+    if let Some(dir) = &args.out {
+        Bundle::analysis(&analysis)?.write(dir)?;
+        return Ok(Exit::Ok);
+    }
+    let bytes = if args.format == Format::Html {
+        // The bundle's page: the review document with its charts inline.
+        let bundle = Bundle::analysis(&analysis)?;
+        bundle.file("report.html").unwrap_or_default().to_vec()
+    } else {
+        Report::Analysis(Box::new(analysis)).render_wide(args.format, args.wide)
+    };
+    output::emit_bytes(args.output.as_deref(), &bytes)?;
     Ok(Exit::Ok)
 }
 

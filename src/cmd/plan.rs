@@ -1,13 +1,14 @@
 //! `keyplan plan`: the design review of a plan file. One engine run per key strategy evaluates every
 //! partitioner x partition count; the [`PlanReport`] adds capacity, consumer loads, the naive rule and
-//! a recommendation, and is written as DIR/report.json and DIR/report.md (atomically) with a readable
-//! summary on standard output.
+//! a recommendation, and is written as the report bundle to DIR (report.md, report.html,
+//! report.json, CSV tables, charts; all or nothing) with a readable summary on standard output.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::engine::{self, Outcome};
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::output;
+use crate::report::bundle::{self, Bundle};
 use crate::report::{Format, PlanReport, Report};
 use crate::settings::plan::Plan;
 
@@ -15,16 +16,30 @@ use crate::settings::plan::Plan;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   keyplan plan samples/flights/plan.toml --out review/
-  keyplan init events.csv.gz --key customer_id -o plan.toml && keyplan plan plan.toml")]
+  keyplan plan plan.toml --out review/ --redact-keys      # a bundle that can leave the team
+  keyplan init events.csv.gz --key customer_id -o plan.toml && keyplan plan plan.toml
+
+--out DIR writes the report bundle: report.md (charts linked from charts/), report.html (one
+self-contained page: styles and charts inline, no network), report.json (keyplan.report/v1),
+scenarios.csv, partitions.csv, top-keys.csv, consumers.csv, and charts/NAME.svg + NAME.png.
+CSV text cells that a spreadsheet would run as a formula (starting with = + - @ TAB CR) get a
+leading '. The bundle is written to a temporary directory beside DIR and swapped into place, so
+DIR holds either the previous report or the new one. DIR must be missing, empty, or a previous
+keyplan report directory (it is replaced as a whole); anything else is refused.")]
 pub struct PlanArgs {
     /// The plan file (TOML; README, \"Planning capacity\"). Paths in it are relative to it.
     #[arg(value_name = "PLAN.toml")]
     pub plan: PathBuf,
 
-    /// Directory to write report.json and report.md to (created when missing). Without it, only the
-    /// summary is printed.
+    /// Directory to write the report bundle to (created when missing; a previous report there is
+    /// replaced as a whole). Without it, only the summary is printed.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Replace every key in every output (summary, bundle files, charts) by `<key #RANK>`, its rank
+    /// in its strategy's sample, for reports that leave the team.
+    #[arg(long)]
+    pub redact_keys: bool,
 
     /// Show every column of the summary's tables, however wide (by default they fit 120 columns).
     #[arg(long)]
@@ -35,24 +50,20 @@ pub struct PlanArgs {
 pub fn run(args: PlanArgs) -> Result<Exit> {
     let plan = Plan::load(&args.plan)?;
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        output::check_writable(&dir.join("report.json"))?;
+        // Before the long run: a directory that must not be replaced fails now, not after.
+        bundle::check_out_dir(dir)?;
     }
     let outcomes = evaluate(&plan)?;
-    let report = Report::Plan(Box::new(PlanReport::new(&plan, &outcomes)));
+    let plan_report = PlanReport::new(&plan, &outcomes, args.redact_keys);
     for outcome in outcomes {
         engine::release_at_exit(outcome);
     }
     if let Some(dir) = &args.out {
-        write(dir, "report.json", &report.render(Format::Json))?;
-        write(dir, "report.md", &report.render(Format::Markdown))?;
+        Bundle::plan(&plan_report)?.write(dir)?;
     }
+    let report = Report::Plan(Box::new(plan_report));
     output::emit_bytes(None, &report.render_wide(Format::Table, args.wide))?;
     Ok(Exit::Ok)
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    output::write_atomic(&dir.join(name), bytes)
 }
 
 /// One engine run per strategy, over the candidates plus the design's partitioner and count for the

@@ -1,7 +1,25 @@
-//! A report as a document: a title and a sequence of blocks that the text and Markdown writers lay out
-//! each in their own way, so the two formats cannot drift apart.
+//! A report as a document: a title and a sequence of blocks that the text, Markdown and HTML writers
+//! lay out each in their own way, so the formats cannot drift apart.
+//!
+//! Block text is plain text, never markup: each writer escapes it for its format (Markdown escapes
+//! the characters that would start HTML, links, emphasis or code; HTML escapes `& < > " '`), so a key
+//! such as `<script>` is shown, never run.
 
 use super::table::Table;
+
+/// A chart shown in a document: the Markdown writer links `charts/NAME.svg`, the HTML writer inlines
+/// the SVG, the text writer names the file.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// File stem of the chart (`charts/NAME.svg`, `charts/NAME.png`).
+    pub name: String,
+    /// The chart's title, shown as its caption.
+    pub title: String,
+    /// A one-sentence text alternative.
+    pub alt: String,
+    /// The chart as a standalone SVG document.
+    pub svg: String,
+}
 
 /// One piece of a document.
 #[derive(Debug, Clone)]
@@ -14,6 +32,10 @@ pub enum Block {
     Notes(Vec<String>),
     /// A list of short explanations (of markers used in the table above).
     Bullets(Vec<String>),
+    /// A section heading: what follows belongs to it.
+    Heading(String),
+    /// A chart with its caption.
+    Figure(Figure),
     /// A table; the heading is shown above it when present.
     Table {
         /// The table's heading (a section title in Markdown).
@@ -80,6 +102,16 @@ impl Document {
                         out.push('\n');
                     }
                 }
+                Block::Heading(text) => {
+                    if i > 0 {
+                        out.push('\n');
+                    }
+                    out.push_str(&text.to_uppercase());
+                    out.push('\n');
+                }
+                Block::Figure(f) => {
+                    out.push_str(&format!("chart: {} (charts/{}.svg)\n", f.title, f.name));
+                }
                 Block::Table { heading, table } => {
                     if i > 0 {
                         out.push('\n');
@@ -112,25 +144,67 @@ impl Document {
         out
     }
 
-    /// The document as GitHub-flavoured Markdown.
+    /// The document as GitHub-flavoured Markdown; every text is escaped ([`markdown_text`]), and
+    /// figures link `charts/NAME.svg` (with the PNG beside it).
     pub fn to_markdown(&self) -> String {
-        let mut chunks = vec![format!("# {}\n", self.title)];
+        let md = markdown_text;
+        let mut chunks = vec![format!("# {}\n", md(&self.title))];
+        // Tables under a section heading get a third-level heading of their own.
+        let mut in_section = false;
         for block in &self.blocks {
             chunks.push(match block {
-                Block::Summary(text) => format!("{text}.\n"),
-                Block::Callout(text) => format!("> {text}\n"),
+                Block::Summary(text) => format!("{}.\n", md(text)),
+                Block::Callout(text) => format!("> {}\n", md(text)),
                 Block::Notes(lines) => lines
                     .iter()
-                    .map(|l| format!("{l}\n"))
+                    .filter(|l| !l.is_empty())
+                    .map(|l| format!("{}\n", md(l)))
                     .collect::<Vec<_>>()
                     .join("\n"),
-                Block::Bullets(lines) => lines.iter().map(|l| format!("- {l}\n")).collect(),
+                Block::Bullets(lines) => lines.iter().map(|l| format!("- {}\n", md(l))).collect(),
+                Block::Heading(text) => {
+                    in_section = true;
+                    format!("## {}\n", md(text))
+                }
+                Block::Figure(f) => format!(
+                    "![{}](charts/{name}.svg)\n\n*{}* ([PNG](charts/{name}.png))\n",
+                    md(&f.alt),
+                    md(&f.title),
+                    name = f.name
+                ),
                 Block::Table { heading, table } => match heading {
-                    Some(h) => format!("## {h}\n\n{}", table.to_markdown()),
+                    Some(h) => format!(
+                        "{} {}\n\n{}",
+                        if in_section { "###" } else { "##" },
+                        md(h),
+                        table.to_markdown()
+                    ),
                     None => table.to_markdown(),
                 },
             });
         }
         chunks.join("\n")
     }
+}
+
+/// Text made inert in Markdown: the characters that start HTML (`<`, `>`, `&`), links and images
+/// (`[`, `]`), code spans and emphasis (`` ` ``, `*`) and the escape character itself are escaped,
+/// so a key or a name shows as typed and is never interpreted (a key `<script>` stays text).
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '[' | ']' | '`' | '*' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // A line break inside a text would end a table row or a list item.
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
 }

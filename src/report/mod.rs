@@ -7,13 +7,17 @@
 //! its [`Provenance`] and nothing time-dependent, so the same input and flags give the same bytes.
 
 pub mod analysis;
+pub mod bundle;
 pub mod charts;
+pub mod csvsafe;
 pub mod detect;
 pub mod document;
+pub mod html;
 pub mod keys;
 pub mod partitioners;
 pub mod plan;
 pub mod remap;
+pub mod review;
 pub mod table;
 pub mod which;
 pub mod writer;
@@ -23,6 +27,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use analysis::{AnalysisReport, Approximation, ScenarioReport, TopKey, ANALYSIS_SCHEMA};
+pub use bundle::Bundle;
 pub use detect::{DetectReport, DETECT_SCHEMA};
 pub use document::{Block, Document};
 pub use partitioners::{PartitionerRow, PartitionersReport, PARTITIONERS_SCHEMA};
@@ -42,6 +47,8 @@ pub enum Format {
     Csv,
     /// The tables and notes as Markdown.
     Markdown,
+    /// One self-contained HTML page (inline stylesheet, no network, no script).
+    Html,
 }
 
 /// Output formats of the listing commands (`which`, `partitioners`).

@@ -277,7 +277,7 @@ pub fn plan_provenance(plan: &Plan, rows: u64) -> Provenance {
     p
 }
 
-fn strategy_summary(plan: &Plan, index: usize, outcome: &Outcome) -> StrategySummary {
+fn strategy_summary(plan: &Plan, index: usize, outcome: &Outcome, redact: bool) -> StrategySummary {
     let s = &plan.strategies[index];
     let events = outcome.analysis.events;
     let targets = &plan.targets;
@@ -287,7 +287,7 @@ fn strategy_summary(plan: &Plan, index: usize, outcome: &Outcome) -> StrategySum
         .enumerate()
         .map(|(rank, k)| TopKey {
             max_error: k.max_error,
-            ..TopKey::new(&k.key, rank + 1, k.events, events, false)
+            ..TopKey::new(&k.key, rank + 1, k.events, events, redact)
         })
         .collect();
     let hot_keys = top_keys
@@ -507,13 +507,15 @@ pub fn describe_breach(b: &Breach) -> String {
 
 impl PlanReport {
     /// Builds the review from one outcome per strategy (in plan order), each evaluated over the
-    /// candidate partitioners and counts (plus the design's, for its strategy).
-    pub fn new(plan: &Plan, outcomes: &[Outcome]) -> PlanReport {
+    /// candidate partitioners and counts (plus the design's, for its strategy). With `redact`, every
+    /// key is replaced by `<key #RANK>` (its rank in its strategy's sample) before any text that
+    /// names it is built, so no writer or chart can show a key.
+    pub fn new(plan: &Plan, outcomes: &[Outcome], redact: bool) -> PlanReport {
         let targets = &plan.targets;
         let strategies: Vec<StrategySummary> = outcomes
             .iter()
             .enumerate()
-            .map(|(i, o)| strategy_summary(plan, i, o))
+            .map(|(i, o)| strategy_summary(plan, i, o, redact))
             .collect();
         let mut scenarios = Vec::new();
         for (i, o) in outcomes.iter().enumerate() {
@@ -552,8 +554,8 @@ impl PlanReport {
                  consumer_events_per_sec; at the horizon it is multiplied by (1 + {})^{} = {:.4}.",
                 targets.growth_per_month, targets.horizon_months, targets.growth_factor()
             ),
-            "The _upper figures use the upper end of the 95% (Bonferroni-corrected Clopper-Pearson) \
-             interval of max_share: the sample is a random draw of events."
+            "The _upper figures use the upper end of the 95% interval of max_share (key-clustered: \
+             keys are the sampling units; multinomial for a strategy counted in bounded memory)."
                 .to_string(),
             ASSIGNOR_NOTE.to_string(),
             format!(
@@ -604,7 +606,11 @@ impl PlanReport {
             design,
             strategy_comparison,
             method_notes,
-            provenance: plan_provenance(plan, rows),
+            provenance: {
+                let mut p = plan_provenance(plan, rows);
+                p.set("redact_keys", redact);
+                p
+            },
         }
     }
 

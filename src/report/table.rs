@@ -1,4 +1,7 @@
-//! A plain table shared by the text, Markdown and CSV writers, so every format shows the same columns.
+//! A plain table shared by the text, Markdown, HTML and CSV writers, so every format shows the same
+//! columns.
+
+use super::document::markdown_text;
 
 /// Column alignment in text and Markdown output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,16 @@ impl Table {
             .collect()
     }
 
+    /// The column headers and their alignment.
+    pub fn headers(&self) -> &[(String, Align)] {
+        &self.headers
+    }
+
+    /// The rows of cells.
+    pub fn rows(&self) -> &[Vec<String>] {
+        &self.rows
+    }
+
     /// Appends a row; it must have one cell per header.
     pub fn push(&mut self, row: Vec<String>) {
         debug_assert_eq!(row.len(), self.headers.len());
@@ -115,7 +128,7 @@ impl Table {
         out
     }
 
-    /// A GitHub-flavoured Markdown table; `|` in cells is escaped.
+    /// A GitHub-flavoured Markdown table; cells are escaped ([`markdown_text`]) and so is `|`.
     pub fn to_markdown(&self) -> String {
         let widths = self.widths();
         let mut out = String::new();
@@ -124,7 +137,7 @@ impl Table {
             self.headers
                 .iter()
                 .zip(&widths)
-                .map(|((h, a), &w)| pad(h, w, *a))
+                .map(|((h, a), &w)| pad(&markdown_cell(h), w, *a))
                 .collect(),
         ));
         out.push_str(&line(
@@ -142,7 +155,7 @@ impl Table {
                 row.iter()
                     .zip(&widths)
                     .zip(&self.headers)
-                    .map(|((c, &w), (_, a))| pad(&c.replace('|', "\\|"), w, *a))
+                    .map(|((c, &w), (_, a))| pad(&markdown_cell(c), w, *a))
                     .collect(),
             ));
         }
@@ -164,6 +177,10 @@ impl Table {
         let bytes = writer.into_inner().expect("writing to memory cannot fail");
         String::from_utf8(bytes).expect("cells are strings")
     }
+}
+
+fn markdown_cell(cell: &str) -> String {
+    markdown_text(cell).replace('|', "\\|")
 }
 
 fn pad(cell: &str, width: usize, align: Align) -> String {

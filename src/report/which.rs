@@ -185,7 +185,8 @@ impl<W: Write> WhichStream<W> {
                     json(&r.key_encoding)
                 )?;
             }
-            super::Format::Table | super::Format::Markdown => {}
+            // `which` takes table, csv or json (`ListFormat`); the others never reach it.
+            super::Format::Table | super::Format::Markdown | super::Format::Html => {}
         }
         Ok(stream)
     }
@@ -215,7 +216,8 @@ impl<W: Write> WhichStream<W> {
                     self.out.write_all(line.as_bytes())?;
                 }
             }
-            super::Format::Table | super::Format::Markdown => {
+            // `which` takes table, csv or json (`ListFormat`); the others never reach it.
+            super::Format::Table | super::Format::Markdown | super::Format::Html => {
                 if self.key_width.is_none() {
                     self.pending.push(key);
                     if self.pending.len() >= TABLE_WIDTH_SAMPLE {

@@ -68,6 +68,16 @@ impl Writer for MarkdownWriter {
     }
 }
 
+/// The document as one self-contained HTML page.
+#[derive(Debug, Clone, Copy)]
+pub struct HtmlWriter;
+
+impl Writer for HtmlWriter {
+    fn write(&self, report: &Report) -> Vec<u8> {
+        report.document().to_html().into_bytes()
+    }
+}
+
 /// The writer for `format`; `wide` keeps every column of text tables.
 pub fn writer(format: Format, wide: bool) -> Box<dyn Writer> {
     match format {
@@ -75,5 +85,6 @@ pub fn writer(format: Format, wide: bool) -> Box<dyn Writer> {
         Format::Json => Box::new(JsonWriter),
         Format::Csv => Box::new(CsvWriter),
         Format::Markdown => Box::new(MarkdownWriter),
+        Format::Html => Box::new(HtmlWriter),
     }
 }

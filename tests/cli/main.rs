@@ -4,6 +4,7 @@
 mod common;
 
 mod analyze;
+mod bundle;
 mod detect;
 mod hostile;
 mod ingest;
@@ -14,6 +15,7 @@ mod partitioner_properties;
 mod plan;
 mod properties;
 mod remap;
+mod reports;
 mod synth_bounded;
 mod vectors;
 mod which;
