@@ -319,7 +319,14 @@ fn strategy_summary(plan: &Plan, index: usize, outcome: &Outcome, redact: bool) 
     }
 }
 
-fn plan_scenario(plan: &Plan, strategy: &str, outcome: &Outcome, s: &Scenario) -> PlanScenario {
+/// One scenario of the review; `redact` hides the names of its hottest partition's keys.
+fn plan_scenario(
+    plan: &Plan,
+    strategy: &str,
+    outcome: &Outcome,
+    s: &Scenario,
+    redact: bool,
+) -> PlanScenario {
     let targets = &plan.targets;
     let capacity =
         capacity::scenario_capacity(s, outcome.analysis.events, outcome.total_bytes, targets);
@@ -342,7 +349,7 @@ fn plan_scenario(plan: &Plan, strategy: &str, outcome: &Outcome, s: &Scenario) -
         divides_evenly: capacity::divides_evenly(n, &plan.consumers),
         unlucky: None,
         unlucky_vs: None,
-        hot_partition_keys: hot_partition_keys(s, false),
+        hot_partition_keys: hot_partition_keys(s, redact),
         ordering: match (&outcome.ordering, s.ordering) {
             (Some(o), Some(cost)) => vec![OrderingReport::new(o, cost, outcome.analysis.events)],
             _ => Vec::new(),
@@ -448,7 +455,7 @@ impl CheckReport {
         Some(CheckReport {
             schema: CHECK_SCHEMA.to_string(),
             plan: plan.path.clone(),
-            design: design_check(&plan_scenario(plan, name, outcome, s)),
+            design: design_check(&plan_scenario(plan, name, outcome, s, false)),
             provenance: plan_provenance(plan, outcome.read.rows),
         })
     }
@@ -520,7 +527,7 @@ impl PlanReport {
         let mut scenarios = Vec::new();
         for (i, o) in outcomes.iter().enumerate() {
             for s in &o.analysis.scenarios {
-                scenarios.push(plan_scenario(plan, &plan.strategies[i].name, o, s));
+                scenarios.push(plan_scenario(plan, &plan.strategies[i].name, o, s, redact));
             }
         }
         mark_unlucky(&mut scenarios);

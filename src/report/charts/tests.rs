@@ -81,6 +81,11 @@ key = "region"
 
 /// A plan review with two strategies and two partitioners over the hostile sample.
 fn plan_report() -> PlanReport {
+    plan_report_with(false)
+}
+
+/// As [`plan_report`], with keys redacted when `redact`.
+fn plan_report_with(redact: bool) -> PlanReport {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("keys.csv"), csv()).unwrap();
     let plan = Plan::parse(PLAN, "plan.toml", dir.path()).unwrap();
@@ -90,7 +95,7 @@ fn plan_report() -> PlanReport {
             engine::run(&settings).unwrap()
         })
         .collect();
-    PlanReport::new(&plan, &outcomes)
+    PlanReport::new(&plan, &outcomes, redact)
 }
 
 /// An analysis of the hostile sample with capacity targets.
@@ -419,4 +424,22 @@ fn hottest_partition_over_time_is_valid() {
         ..input
     };
     assert!(timeline::hottest_over_time("x", &empty).unwrap().is_none());
+}
+
+#[test]
+fn redacted_plans_give_charts_without_keys() {
+    let charts = plan_charts(&plan_report_with(true)).unwrap();
+    for c in &charts {
+        for key in [
+            "script",
+            "HYPERLINK",
+            "img src",
+            "bad\\x",
+            "a-very-long-key",
+        ] {
+            assert!(!c.svg.contains(key), "{}: {key}", c.name);
+            assert!(!c.alt.contains(key), "{}: {key}", c.name);
+        }
+    }
+    assert!(charts[0].svg.contains("&lt;key #1&gt;"));
 }
