@@ -127,6 +127,33 @@ pub enum Error {
     /// The sample's facets (entities, windows, observed partitions) outgrew their bound.
     #[error(transparent)]
     Facets(#[from] crate::model::FacetError),
+    /// A report chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+}
+
+/// Why a chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// The bundled font did not load (a broken build).
+    #[error("the bundled chart font could not be loaded")]
+    Font,
+    /// A backend refused to draw.
+    #[error("chart '{chart}': drawing failed: {message}")]
+    Draw {
+        /// The chart's name.
+        chart: String,
+        /// The backend's message.
+        message: String,
+    },
+    /// The PNG encoder failed.
+    #[error("chart '{chart}': PNG encoding failed: {message}")]
+    Png {
+        /// The chart's name.
+        chart: String,
+        /// The encoder's message.
+        message: String,
+    },
 }
 
 impl Error {

@@ -4,6 +4,7 @@
 //! ([`KeyHashes`]), in parallel; each scenario then only maps hashes to partitions and adds weights.
 
 pub mod capacity;
+pub mod concentration;
 pub mod consumers;
 pub mod detect;
 pub mod ordering;

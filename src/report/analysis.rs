@@ -10,12 +10,13 @@ use super::keys::{self, KeyLabel};
 use super::table::{Align, Table};
 use super::{group_digits, percent, plural, Provenance};
 use crate::analysis::capacity::{self, ByteLoad, Capacity, Targets};
+use crate::analysis::concentration;
 use crate::analysis::ordering::{KeyVsEntity, OrderingCost};
 use crate::analysis::placeholder::is_placeholder;
 use crate::analysis::stats::IntervalMethod;
 use crate::analysis::strategy::SplitSummary;
 use crate::analysis::time::TimeProfile;
-use crate::analysis::{LoadMetrics, ScenarioStats};
+use crate::analysis::{LoadMetrics, Scenario, ScenarioStats};
 use crate::engine::{Exactness, OrderingOutcome, Outcome};
 use crate::model::KeyStrategy;
 use crate::partitioner::Partitioner;
@@ -117,6 +118,33 @@ impl TopKey {
             placeholder: is_placeholder(key),
         }
     }
+}
+
+/// The heaviest keys on `scenario`'s hottest partition as reports list them; `redact` hides key names.
+pub(crate) fn hot_partition_keys(scenario: &Scenario, redact: bool) -> Vec<HotPartitionKey> {
+    scenario
+        .hot_keys
+        .iter()
+        .map(|k| {
+            let label = KeyLabel::new(&k.key, k.rank, redact);
+            HotPartitionKey {
+                key: label.text,
+                key_hex: label.hex,
+                events: k.events,
+                share_of_partition: k.events as f64
+                    / scenario.metrics.max_partition_events.max(1) as f64,
+                placeholder: is_placeholder(&k.key),
+            }
+        })
+        .collect()
+}
+
+/// The key concentration curve of an exact outcome (empty in bounded mode, which keeps no per-key
+/// counts): see [`crate::analysis::concentration`].
+pub(crate) fn key_concentration(outcome: &Outcome) -> Vec<[f64; 2]> {
+    outcome.distribution.as_ref().map_or_else(Vec::new, |d| {
+        concentration::concentration_curve(d.weights(), concentration::CONCENTRATION_POINTS)
+    })
 }
 
 /// How a bounded-memory report is approximate (`analyze --max-keys`). Absent from exact reports.
@@ -365,6 +393,14 @@ pub struct AnalysisReport {
     /// How the report was made: keyplan version, inputs, settings that change results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
+    /// Key concentration curve, `[share of keys, share of events]` with the heaviest keys first, at
+    /// most 201 points (README, "Charts"; `analysis::concentration`). Absent in bounded-memory mode.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_concentration: Vec<[f64; 2]>,
+    /// The capacity targets of `--peak-rate`/`--consumer-rate` (set with the scenarios' capacity
+    /// figures); absent without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Targets>,
     /// The salting or splitting strategy of `--key` and what it did; absent for a plain key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Box<StrategyReport>>,
@@ -413,21 +449,7 @@ impl AnalysisReport {
                 partition_bytes: s.byte_loads.clone(),
                 max_bytes_share: s.byte_metrics.as_ref().map(|m| m.max_share),
                 bytes_skew: s.byte_metrics.as_ref().map(|m| m.skew),
-                hot_partition_keys: s
-                    .hot_keys
-                    .iter()
-                    .map(|k| {
-                        let label = KeyLabel::new(&k.key, k.rank, redact);
-                        HotPartitionKey {
-                            key: label.text,
-                            key_hex: label.hex,
-                            events: k.events,
-                            share_of_partition: k.events as f64
-                                / s.metrics.max_partition_events.max(1) as f64,
-                            placeholder: is_placeholder(&k.key),
-                        }
-                    })
-                    .collect(),
+                hot_partition_keys: hot_partition_keys(s, redact),
                 capacity: None,
                 time: None,
                 ordering: match (&outcome.ordering, s.ordering) {
@@ -453,6 +475,8 @@ impl AnalysisReport {
             )),
             approximate,
             provenance: Some(provenance),
+            key_concentration: key_concentration(outcome),
+            targets: None,
             strategy: None,
         }
     }
@@ -465,6 +489,7 @@ impl AnalysisReport {
     /// Adds the capacity figures of every scenario for `targets` (`analyze --peak-rate ...`). Byte
     /// figures use the sample's sizes when it has them, otherwise `targets.mean_event_bytes`.
     pub fn add_capacity(&mut self, targets: &Targets) {
+        self.targets = Some(targets.clone());
         let mean_bytes = self
             .total_bytes
             .filter(|_| self.events > 0)

@@ -7,7 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::analysis::{OrderingReport, StrategyReport, TopKey};
+use super::analysis::{
+    hot_partition_keys, key_concentration, HotPartitionKey, OrderingReport, StrategyReport, TopKey,
+};
 use super::document::{Block, Document};
 use super::table::{Align, Table};
 use super::{group_digits, percent, Provenance};
@@ -59,6 +61,10 @@ pub struct StrategySummary {
     pub top_keys: Vec<TopKey>,
     /// Keys that alone exceed one partition's capacity at the horizon (see `HotKey`).
     pub hot_keys: Vec<HotKey>,
+    /// Key concentration curve, `[share of keys, share of events]` with the heaviest keys first, at
+    /// most 201 points (README, "Charts"; `analysis::concentration`). Absent when `approximate`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_concentration: Vec<[f64; 2]>,
     /// The salting or splitting strategy and what it did; absent for a plain key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_strategy: Option<StrategyReport>,
@@ -143,6 +149,10 @@ pub struct PlanScenario {
     /// Index into `scenarios` of that better neighbour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlucky_vs: Option<usize>,
+    /// The heaviest keys on the hottest partition (`hottest_partition`), heaviest first: what makes
+    /// it hot (as in `analyze`'s report).
+    #[serde(default)]
+    pub hot_partition_keys: Vec<HotPartitionKey>,
     /// Per ordering entity (`[ordering] require`): entities split and events at risk.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ordering: Vec<OrderingReport>,
@@ -352,11 +362,19 @@ fn strategy_summary(plan: &Plan, index: usize, outcome: &Outcome, redact: bool) 
             .map(|b| b as f64 / events as f64),
         top_keys: top_keys.into_iter().take(5).collect(),
         hot_keys,
+        key_concentration: key_concentration(outcome),
         key_strategy: StrategyReport::new(&s.key, &s.strategy, outcome.split),
     }
 }
 
-fn plan_scenario(plan: &Plan, strategy: &str, outcome: &Outcome, s: &Scenario) -> PlanScenario {
+/// One scenario of the review; `redact` hides the names of its hottest partition's keys.
+fn plan_scenario(
+    plan: &Plan,
+    strategy: &str,
+    outcome: &Outcome,
+    s: &Scenario,
+    redact: bool,
+) -> PlanScenario {
     let targets = &plan.targets;
     let capacity =
         capacity::scenario_capacity(s, outcome.analysis.events, outcome.total_bytes, targets);
@@ -396,6 +414,7 @@ fn plan_scenario(plan: &Plan, strategy: &str, outcome: &Outcome, s: &Scenario) -
         unlucky_vs: None,
         remap_from_current,
         time: None,
+        hot_partition_keys: hot_partition_keys(s, redact),
         ordering: match (&outcome.ordering, s.ordering) {
             (Some(o), Some(cost)) => vec![OrderingReport::new(o, cost, outcome.analysis.events)],
             _ => Vec::new(),
@@ -502,7 +521,7 @@ impl CheckReport {
         Some(CheckReport {
             schema: CHECK_SCHEMA.to_string(),
             plan: plan.path.clone(),
-            design: design_check(&plan_scenario(plan, name, outcome, s)),
+            design: design_check(&plan_scenario(plan, name, outcome, s, false)),
             provenance: plan_provenance(plan, outcome.read.rows),
         })
     }
@@ -579,7 +598,7 @@ impl PlanReport {
         for (i, o) in outcomes.iter().enumerate() {
             let times = engine::time_profiles(o, Some(lag));
             for (s, time) in o.analysis.scenarios.iter().zip(times) {
-                let mut scenario = plan_scenario(plan, &plan.strategies[i].name, o, s);
+                let mut scenario = plan_scenario(plan, &plan.strategies[i].name, o, s, redact);
                 scenario.time = time;
                 scenarios.push(scenario);
             }
