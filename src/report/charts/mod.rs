@@ -239,8 +239,40 @@ pub fn plan_charts(report: &PlanReport) -> Result<Vec<Chart>> {
         if let Some(c) = consumers::consumer_loads("consumer-load", &input)? {
             charts.push(c);
         }
+        if let Some(t) = &s.time {
+            let subject = format!(
+                "{} ({})",
+                scenario_words(&s.strategy, &s.partitioner, s.partitions),
+                focus_role(report, s)
+            );
+            let consumer = report.targets.consumer_events_per_sec;
+            if let Some(c) = timeline_chart(subject, t, consumer)? {
+                charts.push(c);
+            }
+        }
     }
     Ok(charts)
+}
+
+/// The hottest partition over time of one scenario's time profile, scaled to production when the
+/// lag simulation ran (it knows the factor that brings the sample's busiest window to the target).
+fn timeline_chart(
+    subject: String,
+    t: &crate::analysis::time::TimeProfile,
+    consumer_events_per_sec: f64,
+) -> Result<Option<Chart>> {
+    Ok(timeline::hottest_over_time(
+        "partition-over-time",
+        &timeline::HottestOverTime {
+            subject,
+            partition: t.series.partition,
+            first_window_start_ms: t.first_window_start_ms,
+            window_seconds: t.window_seconds,
+            windows_per_point: t.series.windows_per_point,
+            events: &t.series.events,
+            scaled: t.lag.as_ref().map(|l| (l.scale, consumer_events_per_sec)),
+        },
+    )?)
 }
 
 /// What the skew chart needs of one scenario (plan and analysis scenarios differ in type).
@@ -402,6 +434,33 @@ pub fn analysis_charts(report: &AnalysisReport) -> Result<Vec<Chart>> {
                     growth_per_month: t.growth_per_month,
                 },
             )?);
+        }
+    }
+    // The hottest partition over time, for the scenario with the busiest window of all (the first
+    // such scenario on ties).
+    let busiest = report
+        .scenarios
+        .iter()
+        .filter_map(|s| s.time.as_ref().map(|t| (s, t)))
+        .reduce(|a, b| {
+            if b.1.max_peak_window_events > a.1.max_peak_window_events {
+                b
+            } else {
+                a
+            }
+        });
+    if let Some((s, t)) = busiest {
+        let subject = format!(
+            "{}, {} partitions (the busiest window)",
+            style::label(&s.partitioner, style::MAX_LABEL_CHARS),
+            s.partitions
+        );
+        let consumer = report
+            .targets
+            .as_ref()
+            .map_or(0.0, |t| t.consumer_events_per_sec);
+        if let Some(c) = timeline_chart(subject, t, consumer)? {
+            charts.push(c);
         }
     }
     Ok(charts)
