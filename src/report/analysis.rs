@@ -841,6 +841,17 @@ impl AnalysisReport {
         if with_ordering {
             header.extend(["entities", "entities_split", "events_at_risk"]);
         }
+        let with_time = self.scenarios.iter().any(|s| s.time.is_some());
+        if with_time {
+            header.extend([
+                "window_seconds",
+                "max_peak_window_events",
+                "peak_partition",
+                "burst_factor",
+                "max_lag_events",
+                "max_lag_seconds",
+            ]);
+        }
         w.write_record(&header)
             .expect("writing to memory cannot fail");
         let opt = |v: Option<f64>| {
@@ -887,6 +898,22 @@ impl AnalysisReport {
                         o.events_at_risk.to_string(),
                     ]),
                     None => row.extend([String::new(), String::new(), String::new()]),
+                }
+            }
+            if with_time {
+                match &s.time {
+                    Some(t) => {
+                        let lag = t.lag.as_ref();
+                        row.extend([
+                            val(t.window_seconds),
+                            t.max_peak_window_events.to_string(),
+                            t.peak_partition.to_string(),
+                            opt(t.burst_factor),
+                            opt(lag.map(|l| l.max_lag_events)),
+                            opt(lag.map(|l| l.max_lag_seconds)),
+                        ]);
+                    }
+                    None => row.extend(vec![String::new(); 6]),
                 }
             }
             w.write_record(&row).expect("writing to memory cannot fail");

@@ -460,3 +460,48 @@ fn plan_time_and_remap_settings_are_validated() {
         "targets.retention_hours",
     );
 }
+
+#[test]
+fn csv_carries_the_time_columns_of_the_json() {
+    let wd = Workdir::new();
+    wd.write("e.csv", csv(&rows()));
+    let args = [
+        "e.csv",
+        "--key",
+        "key",
+        "--time-col",
+        "ts",
+        "--window",
+        "30s",
+        "-p",
+        "3,5",
+        "--peak-rate",
+        "500",
+        "--consumer-rate",
+        "60",
+    ];
+    let report = analyze_json(&wd, &args);
+    let mut all = vec!["analyze"];
+    all.extend_from_slice(&args);
+    all.extend(["--format", "csv", "--trials", "0"]);
+    let out = wd.run(&all).assert().success().get_output().stdout.clone();
+    let mut reader = csv::Reader::from_reader(out.as_slice());
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), report.scenarios.len());
+    for (row, s) in rows.iter().zip(&report.scenarios) {
+        let t = s.time.as_ref().unwrap();
+        let lag = t.lag.as_ref().unwrap();
+        let num = |name: &str| row[col(name)].parse::<f64>().unwrap();
+        assert_eq!(num("window_seconds"), 30.0);
+        assert_eq!(
+            num("max_peak_window_events"),
+            t.max_peak_window_events as f64
+        );
+        assert_eq!(num("peak_partition"), f64::from(t.peak_partition));
+        assert!(close(num("burst_factor"), t.burst_factor.unwrap()));
+        assert!(close(num("max_lag_events"), lag.max_lag_events));
+        assert!(close(num("max_lag_seconds"), lag.max_lag_seconds));
+    }
+}
