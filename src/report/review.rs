@@ -221,26 +221,6 @@ fn client_mismatch_text(pairs: &[(String, String)], n: Option<u32>) -> String {
 // ---- plan ------------------------------------------------------------------------------------
 
 impl PlanReport {
-    /// The recommended scenario, or the design's when nothing is recommended.
-    pub fn focus_scenario(&self) -> Option<&PlanScenario> {
-        let r = &self.recommendation;
-        self.scenarios
-            .iter()
-            .find(|s| {
-                Some(s.partitions) == r.partitions
-                    && s.strategy == r.strategy
-                    && s.partitioner == r.partitioner
-            })
-            .or_else(|| {
-                let d = self.design.as_ref()?;
-                self.scenarios.iter().find(|s| {
-                    s.partitions == d.partitions
-                        && s.strategy == d.strategy
-                        && s.partitioner == d.partitioner
-                })
-            })
-    }
-
     /// Every risk of [`PLAN_RISKS`], in order.
     pub fn risks(&self) -> Vec<Risk> {
         PLAN_RISKS.iter().flat_map(|f| f(self)).collect()
@@ -249,7 +229,7 @@ impl PlanReport {
     /// The review checklist.
     pub fn checklist(&self) -> Vec<CheckItem> {
         let t = &self.targets;
-        let focus = self.focus_scenario();
+        let focus = self.recommended_or_design();
         let mut items = Vec::new();
         // The key as an entity: placeholders say it is not one; ordering needs [ordering].
         let placeholders: Vec<String> = self
@@ -537,7 +517,7 @@ impl PlanReport {
         doc.table("Every scenario", self.scenario_table());
         doc.push(Block::Heading("Evidence".into()));
         figures(&mut doc, charts);
-        if let Some(s) = self.focus_scenario() {
+        if let Some(s) = self.recommended_or_design() {
             doc.table(
                 &format!(
                     "Partition loads at {} partitions ({}, {})",
@@ -790,7 +770,7 @@ fn split_entities(ordering: &[OrderingReport], scenario: &str, partitions: u32) 
 }
 
 fn plan_ordering_breaks(r: &PlanReport) -> Vec<Risk> {
-    let mut out: Vec<Risk> = match r.focus_scenario() {
+    let mut out: Vec<Risk> = match r.recommended_or_design() {
         Some(s) => split_entities(
             &s.ordering,
             &format!("'{}', {}", s.strategy, s.partitioner),
@@ -819,7 +799,7 @@ fn plan_count_change(r: &PlanReport) -> Vec<Risk> {
 
 fn plan_sample_too_small(r: &PlanReport) -> Vec<Risk> {
     let mut out = Vec::new();
-    if let Some(s) = r.focus_scenario() {
+    if let Some(s) = r.recommended_or_design() {
         if s.stats.sample_too_small {
             out.push(Risk {
                 kind: "sample too small",

@@ -44,20 +44,6 @@ pub struct Chart {
 /// recommended, the design under review; else the candidate with the lowest utilization at the
 /// horizon (the one the recommendation names as closest); else the first.
 fn focus(report: &PlanReport) -> Option<&PlanScenario> {
-    let r = &report.recommendation;
-    let recommended = r.partitions.and_then(|n| {
-        report.scenarios.iter().find(|s| {
-            s.partitions == n && s.strategy == r.strategy && s.partitioner == r.partitioner
-        })
-    });
-    let design = || {
-        let d = report.design.as_ref()?;
-        report.scenarios.iter().find(|s| {
-            s.partitions == d.partitions
-                && s.strategy == d.strategy
-                && s.partitioner == d.partitioner
-        })
-    };
     let closest = || {
         report
             .scenarios
@@ -69,8 +55,8 @@ fn focus(report: &PlanReport) -> Option<&PlanScenario> {
                     .total_cmp(&b.capacity.utilization_at_horizon)
             })
     };
-    recommended
-        .or_else(design)
+    report
+        .recommended_or_design()
         .or_else(closest)
         .or(report.scenarios.first())
 }
