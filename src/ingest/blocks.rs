@@ -376,7 +376,7 @@ fn sum_lines(stats: &[Option<BlockStats>]) -> u64 {
 }
 
 /// Adds `offset` to the line of an input error (block-relative -> file line).
-fn shift_line(error: Error, offset: u64) -> Error {
+pub(crate) fn shift_line(error: Error, offset: u64) -> Error {
     match error {
         Error::Input {
             mut location,

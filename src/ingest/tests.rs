@@ -110,7 +110,16 @@ proptest! {
         rows in prop::collection::vec(
             (
                 prop::collection::vec(prop::sample::select(b"ab1 \xff\t-".to_vec()), 0..6),
-                prop_oneof![8 => (0u32..50).prop_map(|c| c.to_string()), 1 => Just("x".to_string())],
+                prop_oneof![
+                    8 => (0u32..50).prop_map(|c| c.to_string()),
+                    1 => Just("x".to_string()),
+                    // Counts the key-only loop leaves to the general parser: spaces, decimals,
+                    // exponents, 20 digits, empty, a second comma (one field too many).
+                    1 => prop::sample::select(vec![
+                        " 5", "5.0", "1e3", "99999999999999999999", "",
+                        "007", "2,3",
+                    ]).prop_map(str::to_string),
+                ],
                 prop_oneof![6 => Just(&b"\n"[..]), 1 => Just(&b"\r\n"[..])],
             ),
             0..120,
