@@ -17,7 +17,7 @@
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
-use memchr::{memchr, memchr2, memchr3_iter};
+use memchr::{memchr, memchr2};
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::{
@@ -27,6 +27,7 @@ use crate::ingest::counter::{EventSink, KeyTag};
 use crate::ingest::encoding::MAX_KEY_BYTES;
 use crate::ingest::progress::Progress;
 use crate::ingest::row::{overflow, Columns, Fields, KeyOnly, RowSpec};
+use crate::ingest::scan::Hits3;
 use crate::ingest::source::Source;
 use crate::ingest::{IngestOptions, InputFormat, ReadStats};
 
@@ -84,9 +85,12 @@ pub(crate) fn read<S: EventSink>(
     let columns = Columns::from_fields(head.split(|&b| b == delimiter));
     let spec = RowSpec::new(&name, columns, options, format)?;
     let notes = spec.notes();
-    let finish_at = engine.run(Vec::new(), source.reader, sink, |block, sink| {
-        fast_block(block, delimiter, &spec, sink)
-    })?;
+    let parse = |block: &[u8], sink: &mut S| fast_block(block, delimiter, &spec, sink);
+    let map = source.map_rest();
+    let finish_at = match &map {
+        Some((map, from)) => engine.run_mapped(map.bytes(), *from, source.reader, sink, parse)?,
+        None => engine.run(Vec::new(), source.reader, sink, parse)?,
+    };
     let stats = match finish_at {
         Finish::Done(t) => ReadStats {
             rows: t.rows,
@@ -97,8 +101,12 @@ pub(crate) fn read<S: EventSink>(
             totals,
             pending,
             rest,
+            resume,
         } => {
-            let input = BufReader::new(Cursor::new(pending).chain(rest));
+            let input: Box<dyn BufRead> = match (&map, resume) {
+                (Some((map, _)), Some(at)) => Box::new(Cursor::new(&map.bytes()[at..])),
+                _ => Box::new(BufReader::new(Cursor::new(pending).chain(rest))),
+            };
             let more = read_quoted(
                 &name,
                 gzip,
@@ -420,7 +428,7 @@ fn key_only_block<S: EventSink>(
     let mut field_start = 0usize;
     let mut record_start = 0usize;
     let mut taken = true;
-    for hit in memchr3_iter(b'\n', b'\r', delimiter, block) {
+    for hit in Hits3::new(b'\n', b'\r', delimiter, block) {
         let b = block[hit];
         if b == delimiter {
             rows_state.field(field, (field_start, hit));
@@ -487,7 +495,7 @@ fn any_block<S: EventSink>(
     let mut rows = 0u64;
     let mut field_start = 0usize;
     let mut record_start = 0usize; // index in `batch.spans` of the current record's first field
-    for hit in memchr3_iter(b'\n', b'\r', delimiter, block) {
+    for hit in Hits3::new(b'\n', b'\r', delimiter, block) {
         let b = block[hit];
         if b == delimiter {
             batch.push_field((field_start, hit), record_start, width);

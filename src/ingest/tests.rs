@@ -141,6 +141,36 @@ proptest! {
         prop_assert_eq!(&fast, &read_bytes(&input, &csv_options(count, 3, block_size)));
     }
 
+    /// A file read through a memory map (blocks parsed in place, a divert resuming in the map) gives
+    /// the same sample, or the same error to the line, as the same bytes read through a reader.
+    #[test]
+    fn mapped_file_equals_reader(
+        header in prop::sample::select(vec!["k", "k,c", "c,k", "\r\nk\r"]),
+        body in tricky_bytes(300),
+        count in any::<bool>(),
+        block_size in 1usize..64,
+    ) {
+        let count = count && header.contains('c');
+        let mut input = header.as_bytes().to_vec();
+        input.push(b'\n');
+        input.extend_from_slice(&body);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        std::fs::write(&path, &input).unwrap();
+        let name = path.to_str().unwrap();
+        let options = csv_options(count, 2, block_size);
+        let read = |source: Source| {
+            let mut counter = KeyCounter::new();
+            read_source(source, &options, &Progress::new(false), &mut counter)
+                .map(|stats| (counter.finish(), stats))
+                .map_err(|e| e.to_string())
+        };
+        prop_assert!(Source::open(name).unwrap().map_rest().is_some());
+        let mapped = read(Source::open(name).unwrap());
+        let reader = Source::from_reader(name, Box::new(Cursor::new(input.clone()))).unwrap();
+        prop_assert_eq!(&mapped, &read(reader));
+    }
+
     /// No byte sequence makes any reader panic.
     #[test]
     fn readers_never_panic(input in tricky_bytes(400), block_size in 1usize..32) {
