@@ -116,15 +116,26 @@ impl Default for KeyTable {
 }
 
 /// `n` empty slots, on huge pages when large (see [`HUGE_PAGE`]).
+///
+/// An empty slot is all zero bytes, so the array comes from `alloc_zeroed`: fresh memory from the
+/// kernel is zero already, and the allocator then skips the pass that writing `EMPTY_SLOT` into
+/// every slot would make over tens of megabytes (the kernel zeroes each page on first touch anyway).
 fn empty_slots(n: usize) -> Vec<Slot> {
-    let mut slots = Vec::with_capacity(n);
-    let size = n * std::mem::size_of::<Slot>();
-    if size >= HUGE_PAGE {
-        advise_huge_pages(slots.as_mut_ptr() as usize, size);
+    const _: () = assert!(EMPTY_SLOT.tag == 0 && EMPTY_SLOT.len == 0 && EMPTY_SLOT.events == 0);
+    assert!(n > 0, "a table has at least one slot");
+    let layout = std::alloc::Layout::array::<Slot>(n).expect("a slot array fits in memory");
+    // SAFETY: `layout` has a non-zero size; the pointer is checked for null.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut Slot;
+    if ptr.is_null() {
+        std::alloc::handle_alloc_error(layout);
     }
-    // Filled after the advice, so that the first touch of each page already gets a huge page.
-    slots.resize(n, EMPTY_SLOT);
-    slots
+    if layout.size() >= HUGE_PAGE {
+        advise_huge_pages(ptr as usize, layout.size());
+    }
+    // SAFETY: `ptr` holds `n` slots allocated by the global allocator with `Slot`'s layout, all
+    // zero bytes, which is a valid (empty) `Slot` (integers only); the Vec frees it with that
+    // same allocator and layout.
+    unsafe { Vec::from_raw_parts(ptr, n, n) }
 }
 
 /// Asks the kernel to back `[start, start + size)` with transparent huge pages. Advice only: where

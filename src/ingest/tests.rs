@@ -171,6 +171,32 @@ proptest! {
         prop_assert_eq!(&mapped, &read(reader));
     }
 
+    /// The same for line-oriented inputs (keys per line, kcat envelopes).
+    #[test]
+    fn mapped_lines_equal_reader(input in tricky_bytes(300), block_size in 1usize..32) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, &input).unwrap();
+        let name = path.to_str().unwrap();
+        for format in [InputFormat::Lines, InputFormat::KcatJson] {
+            let options = IngestOptions {
+                format,
+                threads: 2,
+                block_size,
+                ..IngestOptions::default()
+            };
+            let read = |source: Source| {
+                let mut counter = KeyCounter::new();
+                read_source(source, &options, &Progress::new(false), &mut counter)
+                    .map(|stats| (counter.finish(), stats))
+                    .map_err(|e| e.to_string())
+            };
+            let mapped = read(Source::open(name).unwrap());
+            let reader = Source::from_reader(name, Box::new(Cursor::new(input.clone()))).unwrap();
+            prop_assert_eq!(&mapped, &read(reader));
+        }
+    }
+
     /// No byte sequence makes any reader panic.
     #[test]
     fn readers_never_panic(input in tricky_bytes(400), block_size in 1usize..32) {
