@@ -12,6 +12,7 @@ pub mod delimited;
 pub mod encoding;
 pub mod facets;
 pub mod field;
+pub mod gzip;
 pub mod kcat;
 pub mod keyexpr;
 pub mod keytable;

@@ -5,14 +5,13 @@
 //! read lock inflates the next block while the others parse theirs, so inflating already overlaps
 //! parsing (a dedicated inflating thread measured slower on two cores: one more thread, one more
 //! copy). Every member of a multi-member file (`pigz`, `bgzip`, concatenated `.gz` files) is read, in
-//! order.
+//! order; BGZF members (`bgzip`) are inflated in parallel batches ([`super::gzip`]).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
-use flate2::read::MultiGzDecoder;
-
 use crate::error::{Error, Result};
+use crate::ingest::gzip::GzipDecoder;
 
 /// Read buffer size: large enough that a 250 MB input costs few system calls.
 const BUF_SIZE: usize = 1 << 18;
@@ -69,7 +68,7 @@ impl Source {
         let reader: Box<dyn BufRead + Send> = if gzip {
             Box::new(BufReader::with_capacity(
                 BUF_SIZE,
-                GzipReader(MultiGzDecoder::new(buffered)),
+                GzipReader(GzipDecoder::new(buffered)),
             ))
         } else {
             Box::new(buffered)
@@ -84,9 +83,9 @@ impl Source {
 
 /// A gzip decoder whose errors say that the compressed data is at fault, so a truncated download
 /// reads as "truncated or corrupt gzip data" rather than a bare "incomplete deflate stream".
-struct GzipReader<R>(MultiGzDecoder<R>);
+struct GzipReader<R>(R);
 
-impl<R: BufRead> Read for GzipReader<R> {
+impl<R: Read> Read for GzipReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.read(buf).map_err(|e| {
             let kind = match e.kind() {
