@@ -5,7 +5,8 @@
 //! specification, section 4.1) and its inflated size in the trailer. Members can therefore be cut out
 //! of the stream without inflating them: [`GzipDecoder`] reads a batch of them, inflates the batch on
 //! rayon's pool, checks each member's CRC-32 and length, and hands the output out in member order.
-//! Read-ahead is bounded by one batch ([`BATCH_OUT`] of output and the members behind it).
+//! Read-ahead is bounded by one batch ([`BATCH_OUT`] of output and the members behind it). With
+//! `--threads 1` the batch is inflated in the reading thread instead.
 //!
 //! Any other gzip (a single `gzip` or `pigz` member, `cat a.gz b.gz`, or a BGZF member that fails a
 //! check) has no index to split on: from the first member that is not a complete, valid BGZF member
@@ -61,11 +62,14 @@ pub struct GzipDecoder<R: BufRead> {
     /// Inflated bytes of the current batch's valid members, and how many of them were handed out.
     out: Vec<u8>,
     pos: usize,
+    /// Whether batches are inflated on rayon's pool (false: in the reading thread).
+    parallel: bool,
 }
 
 impl<R: BufRead + Send> GzipDecoder<R> {
-    /// A decoder of `raw`, which starts with the first gzip member.
-    pub fn new(raw: R) -> GzipDecoder<R> {
+    /// A decoder of `raw`, which starts with the first gzip member, inflating BGZF members on
+    /// rayon's pool unless `threads` is 1 (`--threads 1`: everything in the reading thread).
+    pub fn new(raw: R, threads: usize) -> GzipDecoder<R> {
         GzipDecoder {
             raw: Some(raw),
             sequential: None,
@@ -73,6 +77,7 @@ impl<R: BufRead + Send> GzipDecoder<R> {
             members: Vec::new(),
             out: Vec::new(),
             pos: 0,
+            parallel: threads != 1,
         }
     }
 
@@ -113,17 +118,23 @@ impl<R: BufRead + Send> GzipDecoder<R> {
             rest = tail;
         }
         let packed = &self.packed;
-        let ok: Vec<bool> = self
-            .members
-            .par_iter()
-            .zip(slices.into_par_iter())
-            .map_init(
-                || Decompress::new(false),
-                |inflater, (member, out)| {
-                    inflate(inflater, &packed[member.deflate.clone()], out, member.crc)
-                },
-            )
-            .collect();
+        let one = |inflater: &mut Decompress, (member, out): (&Member, &mut [u8])| {
+            inflate(inflater, &packed[member.deflate.clone()], out, member.crc)
+        };
+        let ok: Vec<bool> = if self.parallel && self.members.len() > 1 {
+            self.members
+                .par_iter()
+                .zip(slices.into_par_iter())
+                .map_init(|| Decompress::new(false), one)
+                .collect()
+        } else {
+            let mut inflater = Decompress::new(false);
+            self.members
+                .iter()
+                .zip(slices)
+                .map(|pair| one(&mut inflater, pair))
+                .collect()
+        };
         // Output stops before the first member that failed; the sequential decoder reads it again
         // and reports its error as it always has.
         if let Some(bad) = ok.iter().position(|ok| !ok) {
@@ -297,7 +308,7 @@ mod tests {
     /// Reads `bytes` through a [`GzipDecoder`] with a small input buffer, in reads of `step` bytes.
     fn decode(bytes: &[u8], step: usize) -> io::Result<Vec<u8>> {
         let raw = BufReader::with_capacity(1000, Cursor::new(bytes.to_vec()));
-        let mut decoder = GzipDecoder::new(raw);
+        let mut decoder = GzipDecoder::new(raw, 0);
         let mut out = Vec::new();
         let mut buf = vec![0u8; step];
         loop {
@@ -329,11 +340,14 @@ mod tests {
         for step in [1 << 20, 4093] {
             assert!(decode(&bytes, step).unwrap() == text);
         }
-        // All of it on the parallel path: the sequential decoder never took over.
-        let mut decoder = GzipDecoder::new(BufReader::new(Cursor::new(bytes)));
-        let mut out = Vec::new();
-        decoder.read_to_end(&mut out).unwrap();
-        assert!(out == text && decoder.sequential.is_none());
+        // All of it on the BGZF path (the sequential decoder never took over), on the pool and in
+        // the reading thread alike.
+        for threads in [0, 1] {
+            let mut decoder = GzipDecoder::new(BufReader::new(Cursor::new(bytes.clone())), threads);
+            let mut out = Vec::new();
+            decoder.read_to_end(&mut out).unwrap();
+            assert!(out == text && decoder.sequential.is_none());
+        }
         // Members of a few bytes, and a file of nothing but the end-of-file member.
         assert_eq!(decode(&bgzf(b"a\nbc\n", 2), 7).unwrap(), b"a\nbc\n");
         assert_eq!(decode(&bgzf(b"", 10), 7).unwrap(), b"");
@@ -362,7 +376,7 @@ mod tests {
             let mut bad = bytes.clone();
             bad[at] ^= 0x55;
             let raw = BufReader::new(Cursor::new(bad));
-            let mut decoder = GzipDecoder::new(raw);
+            let mut decoder = GzipDecoder::new(raw, 0);
             let mut out = Vec::new();
             let err = decoder.read_to_end(&mut out).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");

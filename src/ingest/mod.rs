@@ -187,7 +187,7 @@ pub fn read_into<S: EventSink>(
     let progress = Progress::new(options.progress);
     let mut total = ReadStats::default();
     for input in inputs {
-        let source = Source::open(input)?;
+        let source = Source::open_with_threads(input, options.thread_count())?;
         let result = read_source(source, options, &progress, sink);
         progress.finish();
         let stats = result?;

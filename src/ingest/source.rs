@@ -32,6 +32,12 @@ pub struct Source {
 impl Source {
     /// Opens `name`: a file path, or `-` for standard input.
     pub fn open(name: &str) -> Result<Source> {
+        Source::open_with_threads(name, 0)
+    }
+
+    /// [`Source::open`], inflating BGZF members on at most `threads` threads (0: every core; 1: in
+    /// the reading thread, as `--threads 1` asks).
+    pub fn open_with_threads(name: &str, threads: usize) -> Result<Source> {
         let raw: Box<dyn Read + Send> = if name == "-" {
             Box::new(io::stdin())
         } else {
@@ -44,14 +50,23 @@ impl Source {
             }
             Box::new(file)
         };
-        Source::from_reader(name, raw)
+        Source::from_reader_with_threads(name, raw, threads)
     }
 
     /// Wraps any reader, detecting gzip by its first bytes.
     ///
     /// The magic is read until both bytes are in or the input ends: a pipe's first read may return a
     /// single byte, and one byte cannot tell gzip from text.
-    pub fn from_reader(name: &str, mut raw: Box<dyn Read + Send>) -> Result<Source> {
+    pub fn from_reader(name: &str, raw: Box<dyn Read + Send>) -> Result<Source> {
+        Source::from_reader_with_threads(name, raw, 0)
+    }
+
+    /// [`Source::from_reader`], inflating BGZF members on at most `threads` threads (0: every core).
+    pub fn from_reader_with_threads(
+        name: &str,
+        mut raw: Box<dyn Read + Send>,
+        threads: usize,
+    ) -> Result<Source> {
         let mut head = [0u8; GZIP_MAGIC.len()];
         let mut got = 0;
         while got < head.len() {
@@ -68,7 +83,7 @@ impl Source {
         let reader: Box<dyn BufRead + Send> = if gzip {
             Box::new(BufReader::with_capacity(
                 BUF_SIZE,
-                GzipReader(GzipDecoder::new(buffered)),
+                GzipReader(GzipDecoder::new(buffered, threads)),
             ))
         } else {
             Box::new(buffered)
