@@ -94,7 +94,8 @@ impl<R: BufRead + Send> GzipDecoder<R> {
         let mut total = 0;
         // The compressed bytes from which the sequential decoder takes over, if it must.
         let mut hand_over = None;
-        while total < BATCH_OUT {
+        // Bounded by compressed bytes too: a run of empty members adds no output.
+        while total < BATCH_OUT && self.packed.len() < BATCH_OUT {
             let start = self.packed.len();
             match read_member(raw, &mut self.packed)? {
                 Next::End => break,
@@ -351,6 +352,10 @@ mod tests {
         // Members of a few bytes, and a file of nothing but the end-of-file member.
         assert_eq!(decode(&bgzf(b"a\nbc\n", 2), 7).unwrap(), b"a\nbc\n");
         assert_eq!(decode(&bgzf(b"", 10), 7).unwrap(), b"");
+        // More empty members than fit in a batch's compressed bytes, then text.
+        let empties = bgzf_member(b"").repeat(BATCH_OUT / 28 + 100);
+        let bytes = [empties, bgzf(b"k\n", 1)].concat();
+        assert_eq!(decode(&bytes, 5).unwrap(), b"k\n");
     }
 
     /// BGZF followed by plain gzip members and back: the rest is read sequentially, in order.
