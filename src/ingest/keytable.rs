@@ -15,6 +15,8 @@ use std::hash::BuildHasher;
 
 use rayon::prelude::*;
 
+use crate::model::sample::KeyList;
+
 /// Keys up to this many bytes live inside the slot. Most Kafka keys are ids (`user-1234`,
 /// `acme:17`) or binary UUIDs (16 bytes); 16 keeps a slot at 32 bytes, so that two slots share a
 /// 64-byte cache line and none straddles two lines.
@@ -86,7 +88,7 @@ fn home(tag: u32, mask: usize) -> usize {
 #[derive(Debug, Default)]
 pub struct SortedColumns {
     /// Key bytes, heaviest first, ties by key bytes.
-    pub keys: Vec<Box<[u8]>>,
+    pub keys: KeyList,
     /// Events of each key (all at least 1).
     pub events: Vec<u64>,
     /// Payload bytes of each key (0 when sizes are unknown).
@@ -440,10 +442,15 @@ impl KeyTable {
             pairs.par_sort_unstable_by(|a, b| order(&a.0, &b.0));
             pairs.into_iter().unzip()
         };
-        let keys = slots
+        // One buffer for every key's bytes (no box per key).
+        let total_len = slots
             .par_iter()
-            .map(|s| -> Box<[u8]> { stored_key(s, &long_keys).into() })
-            .collect();
+            .map(|s| stored_key(s, &long_keys).len())
+            .sum();
+        let mut keys = KeyList::with_capacity(slots.len(), total_len);
+        for s in &slots {
+            keys.push(stored_key(s, &long_keys));
+        }
         let events = slots.par_iter().map(|s| s.events).collect();
         SortedColumns {
             keys,

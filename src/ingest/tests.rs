@@ -226,7 +226,7 @@ fn crlf_gives_the_same_keys_as_lf() {
     let lf = read_bytes(b"k,c\na,1\nb,2\n", &csv_options(true, 2, 4)).unwrap();
     let crlf = read_bytes(b"k,c\r\na,1\r\nb,2\r\n", &csv_options(true, 2, 4)).unwrap();
     assert_eq!(lf, crlf);
-    assert_eq!(lf.0.keys()[0].as_ref(), b"b");
+    assert_eq!(&lf.0.keys()[0], b"b");
 }
 
 #[test]
@@ -269,7 +269,7 @@ fn compound_keys_sizes_and_times() {
     let input =
         b"t,o,s,ts\nacme,1,10,1714564800\nacme,1,5,2024-05-01T12:00:01Z\nbeta,2,1,1714564802000\n";
     let (dist, _) = read_bytes(input, &options).unwrap();
-    assert_eq!(dist.keys()[0].as_ref(), b"acme:1");
+    assert_eq!(&dist.keys()[0], b"acme:1");
     assert_eq!(dist.weights(), &[2, 1]);
     assert_eq!(dist.bytes(), Some(&[15, 1][..]));
     assert_eq!(
