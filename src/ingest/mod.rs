@@ -24,6 +24,7 @@ pub mod row;
 pub(crate) mod scan;
 pub mod source;
 pub mod time;
+pub(crate) mod zeroed;
 
 use std::path::Path;
 
