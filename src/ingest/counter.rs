@@ -30,6 +30,9 @@ pub struct Event<'a> {
     pub partition: Option<u32>,
     /// The ordering entity's value (the `--order-by` columns), when asked for; empty is no entity.
     pub entity: Option<&'a [u8]>,
+    /// The key's tag when a sink's [`EventSink::prefetch`] already computed it for exactly these
+    /// key bytes, so that the key is hashed once; [`KeyTag::NONE`] otherwise.
+    pub tag: KeyTag,
 }
 
 impl<'a> Event<'a> {
@@ -42,6 +45,7 @@ impl<'a> Event<'a> {
             time_ms: None,
             partition: None,
             entity: None,
+            tag: KeyTag::NONE,
         }
     }
 }
@@ -170,7 +174,7 @@ impl KeyCounter {
             self.time_range = Some(widen(self.time_range, (t, t)));
         }
         // Per-key sums cannot overflow: the totals above were checked.
-        self.counts.add(event.key, event.weight, bytes);
+        self.counts.add(event.tag, event.key, event.weight, bytes);
         Ok(())
     }
 

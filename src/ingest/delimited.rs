@@ -233,11 +233,11 @@ impl Fields for Spans<'_> {
 /// batch overlap (see [`crate::ingest::keytable`]). 16 rows keep the spans in L1 and cover memory latency.
 pub(crate) const BATCH: usize = 32;
 
-/// Rows of a block waiting to be added: each row's line, the end of its spans and its fields past
-/// the header's width (counted, not kept).
+/// Rows of a block waiting to be added: each row's line, the end of its spans, its fields past
+/// the header's width (counted, not kept) and its key's tag from the prefetch.
 struct Batch {
     spans: Vec<(usize, usize)>,
-    rows: Vec<(u64, usize, usize)>,
+    rows: Vec<(u64, usize, usize, KeyTag)>,
     /// Fields of the current row past the header's width plus one.
     extra: usize,
 }
@@ -254,14 +254,15 @@ impl Batch {
         spec: &RowSpec,
         sink: &S,
     ) {
+        let mut tag = KeyTag::NONE;
         if let Some(k) = spec.raw_key_column() {
             if self.spans.len() - record_start == spec.width() {
                 let (a, b) = self.spans[record_start + k];
-                sink.prefetch(&block[a..b]);
+                tag = sink.prefetch(&block[a..b]);
             }
         }
         self.rows
-            .push((line, self.spans.len(), std::mem::take(&mut self.extra)));
+            .push((line, self.spans.len(), std::mem::take(&mut self.extra), tag));
     }
 
     /// Ends a field of the current row (which starts at `record_start` in `spans`). Past the
@@ -283,13 +284,13 @@ impl Batch {
         sink: &mut S,
     ) -> Result<()> {
         let mut start = 0;
-        for &(line, end, extra) in &self.rows {
+        for &(line, end, extra, tag) in &self.rows {
             let fields = Spans {
                 block,
                 spans: &self.spans[start..end],
                 extra,
             };
-            spec.apply(&fields, line, scratch, sink)?;
+            spec.apply(&fields, line, tag, scratch, sink)?;
             start = end;
         }
         self.spans.clear();
@@ -638,7 +639,7 @@ pub(crate) fn read_quoted<S: EventSink>(
                 spec = Some(RowSpec::new(name, columns, options, format)?);
             }
             Some(spec) => {
-                spec.apply(&fields, record_line, &mut scratch, sink)?;
+                spec.apply(&fields, record_line, KeyTag::NONE, &mut scratch, sink)?;
                 rows += 1;
             }
         }

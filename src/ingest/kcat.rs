@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
-use crate::ingest::counter::{Event, EventSink};
+use crate::ingest::counter::{Event, EventSink, KeyTag};
 use crate::ingest::encoding::{check_key_len, encode, KeyEncoding};
 use crate::ingest::row::{check_partition_limit, overflow};
 use crate::ingest::time::check_range;
@@ -147,6 +147,7 @@ fn envelope<S: EventSink>(
         time_ms,
         partition,
         entity: None,
+        tag: KeyTag::NONE,
     };
     sink.add_event(event)
         .map_err(|total| overflow(name, line, total))?;

@@ -197,21 +197,28 @@ impl KeyTable {
     /// returned for `key` ([`KeyTag::NONE`]: computed here).
     #[inline]
     pub fn add_tagged(&mut self, tag: KeyTag, key: &[u8], events: u64) {
-        let tag = if tag == KeyTag::NONE {
+        let i = self.index_for(Self::tag_of(tag, key), key);
+        self.slots[i].events += events;
+    }
+
+    /// The slot tag of `key`: `tag` when it was computed (by [`prefetch`](Self::prefetch)), else
+    /// hashed now.
+    #[inline(always)]
+    fn tag_of(tag: KeyTag, key: &[u8]) -> u32 {
+        if tag == KeyTag::NONE {
             hash_key(key)
         } else {
             debug_assert_eq!(tag.0, hash_key(key));
             tag.0
-        };
-        let i = self.index_for(tag, key);
-        self.slots[i].events += events;
+        }
     }
 
-    /// Adds `events` and `bytes` to `key`'s entry, inserting it if new. Lookups of known keys do not
-    /// allocate.
+    /// Adds `events` and `bytes` to `key`'s entry, inserting it if new, with the tag
+    /// [`prefetch`](Self::prefetch) returned for `key` ([`KeyTag::NONE`]: computed here). Lookups of
+    /// known keys do not allocate.
     #[inline]
-    pub fn add(&mut self, key: &[u8], events: u64, bytes: u64) {
-        let i = self.index_for(hash_key(key), key);
+    pub fn add(&mut self, tag: KeyTag, key: &[u8], events: u64, bytes: u64) {
+        let i = self.index_for(Self::tag_of(tag, key), key);
         self.slots[i].events += events;
         self.add_bytes(i, bytes);
     }
@@ -699,11 +706,11 @@ mod tests {
         let n = 1_100_000u64;
         let mut table = KeyTable::new();
         for i in 0..n {
-            table.add(&numbered(i), 1 + i % 3, 10 * i + 1);
+            table.add(KeyTag::NONE, &numbered(i), 1 + i % 3, 10 * i + 1);
         }
         // Second visit of every key: counts and bytes must add up across all the grows.
         for i in 0..n {
-            table.add(&numbered(i), 1, 1);
+            table.add(KeyTag::NONE, &numbered(i), 1, 1);
         }
         assert_eq!(table.len(), n as usize);
         let mut seen = 0u64;
@@ -724,11 +731,11 @@ mod tests {
         let (mut a, mut b) = (KeyTable::new(), KeyTable::new());
         for i in 0..2 * n {
             let table = if i % 2 == 0 { &mut a } else { &mut b };
-            table.add(&numbered(i), 1 + i % 5, i);
+            table.add(KeyTag::NONE, &numbered(i), 1 + i % 5, i);
         }
         // A few shared keys too, so both merge paths (existing and new keys) run.
         for i in 0..1000 {
-            b.add(&numbered(2 * i), 1, 7);
+            b.add(KeyTag::NONE, &numbered(2 * i), 1, 7);
         }
         let before = a.probes;
         a.merge(b);
@@ -769,7 +776,7 @@ mod tests {
             let mut expected = std::collections::BTreeMap::<Vec<u8>, u64>::new();
             for (i, k) in keys.iter().enumerate() {
                 table.prefetch(k);
-                if i % 3 == 0 { other.add(k, 2, 1) } else { table.add(k, 2, 1) }
+                if i % 3 == 0 { other.add(KeyTag::NONE, k, 2, 1) } else { table.add(KeyTag::NONE, k, 2, 1) }
                 *expected.entry(k.clone()).or_default() += 2;
             }
             table.merge(other);
@@ -791,7 +798,7 @@ mod tests {
             let sized = keys.iter().any(|k| k.2);
             for (k, events, _) in &keys {
                 let bytes = if sized { 3 } else { 0 };
-                table.add(k, *events, bytes);
+                table.add(KeyTag::NONE, k, *events, bytes);
                 let e = expected.entry(k.clone()).or_default();
                 e.0 += events;
                 e.1 += bytes;

@@ -5,7 +5,7 @@
 //! `RowSpec::apply`, so they cannot disagree about what a row means or how an error is worded.
 
 use crate::error::{Error, Location, Result};
-use crate::ingest::counter::{Event, EventSink, Overflow};
+use crate::ingest::counter::{Event, EventSink, KeyTag, Overflow};
 use crate::ingest::encoding::{self, KeyEncoding};
 use crate::ingest::field::FieldError;
 use crate::ingest::keyexpr::{KeyExpr, ResolvedKey};
@@ -353,12 +353,15 @@ impl RowSpec {
     }
 
     /// Turns one row at `line` into an event and adds it to `sink`. `scratch` is reused between rows
-    /// for compound keys, so steady-state rows do not allocate.
+    /// for compound keys, so steady-state rows do not allocate. `tag` is what `sink`'s prefetch
+    /// returned for the [`raw_key_column`](Self::raw_key_column)'s bytes ([`KeyTag::NONE`] when
+    /// not prefetched); it is passed on only when those bytes are the event's key.
     #[inline]
     pub(crate) fn apply<F: Fields, S: EventSink>(
         &self,
         fields: &F,
         line: u64,
+        tag: KeyTag,
         scratch: &mut Vec<u8>,
         sink: &mut S,
     ) -> Result<()> {
@@ -452,6 +455,10 @@ impl RowSpec {
                 time_ms,
                 partition,
                 entity,
+                tag: match self.bucket_by {
+                    None if self.raw_key_column().is_some() => tag,
+                    _ => KeyTag::NONE,
+                },
             };
             sink.add_event(event)
                 .map_err(|total| overflow(&self.path, line, total))
