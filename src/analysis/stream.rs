@@ -45,7 +45,7 @@ use std::sync::Arc;
 
 use crate::analysis::sketch::{key_hash, Counter, HyperLogLog, SpaceSaving};
 use crate::analysis::{stats, Analysis, LoadAccumulator, Scenario};
-use crate::ingest::counter::{Event, EventSink, KeyCounter, Overflow};
+use crate::ingest::counter::{Event, EventSink, KeyCounter, KeyTag, Overflow};
 use crate::model::PartitionCount;
 use crate::partitioner::{HashFamily, Partitioner};
 
@@ -429,9 +429,28 @@ impl EventSink for AdaptiveSink {
         }
     }
 
-    fn prefetch(&self, key: &[u8]) {
-        if let State::Exact(c) = &self.state {
-            EventSink::prefetch(c, key);
+    #[inline]
+    fn prefetch(&self, key: &[u8]) -> KeyTag {
+        match &self.state {
+            State::Exact(c) => EventSink::prefetch(c, key),
+            _ => KeyTag::NONE,
+        }
+    }
+
+    /// [`add_event`](EventSink::add_event) of a key-only row, with the exact table's tag reused.
+    #[inline]
+    fn add_key(&mut self, key: &[u8], weight: u64, tag: KeyTag) -> Result<(), Overflow> {
+        match &mut self.state {
+            State::Exact(c) => {
+                if weight > 0 {
+                    c.add_key(key, weight, tag)?;
+                    if self.root && c.distinct() as u64 > self.plan.max_keys {
+                        return self.switch();
+                    }
+                }
+                Ok(())
+            }
+            _ => self.add_streamed(Event::new(key, weight)),
         }
     }
 

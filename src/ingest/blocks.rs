@@ -28,10 +28,11 @@ use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use memchr::{memrchr, memrchr2};
+use memchr::{memchr, memchr2, memrchr, memrchr2};
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::counter::{EventSink, Overflow};
+use crate::ingest::mapped;
 use crate::ingest::progress::Progress;
 
 /// Target block size: large enough that locking and merging are noise, small enough that a few blocks
@@ -98,14 +99,16 @@ pub(crate) enum Finish<R> {
     /// The whole input was read.
     Done(Totals),
     /// A block failed the divert check: `pending` (starting at a line boundary, after `totals.lines`
-    /// lines) and then `rest` are still to be read.
+    /// lines) and then `rest` are still to be read; for a mapped input, the map from `resume` on.
     Diverted {
         /// Everything before the diverted block.
         totals: Totals,
-        /// The diverted block and any bytes read after it.
+        /// The diverted block and any bytes read after it (empty for a mapped input).
         pending: Vec<u8>,
-        /// The unread input.
+        /// The unread input (unused for a mapped input).
         rest: R,
+        /// For a mapped input: the offset in the map where the diverted block starts.
+        resume: Option<usize>,
     },
 }
 
@@ -147,9 +150,49 @@ impl Engine<'_> {
         S: EventSink,
         P: Fn(&[u8], &mut S) -> Result<BlockStats> + Sync,
     {
+        self.run_input(start, reader, None, sink, parse)
+    }
+
+    /// [`run`](Self::run) over a whole input in memory (a [`crate::ingest::mapped::Map`]) from byte
+    /// `from` on: blocks are ranges of `map`, parsed where they lie, and each block's pages are
+    /// [released](crate::ingest::mapped::release) once parsed. `rest` is only handed back by a
+    /// divert (with `resume`, where the sequential reader is to go on in `map`).
+    pub(crate) fn run_mapped<R, S, P>(
+        &self,
+        map: &[u8],
+        from: usize,
+        rest: R,
+        sink: &mut S,
+        parse: P,
+    ) -> Result<Finish<R>>
+    where
+        R: Read + Send,
+        S: EventSink,
+        P: Fn(&[u8], &mut S) -> Result<BlockStats> + Sync,
+    {
+        self.run_input(Vec::new(), rest, Some((map, from)), sink, parse)
+    }
+
+    fn run_input<R, S, P>(
+        &self,
+        start: Vec<u8>,
+        reader: R,
+        mapped: Option<(&[u8], usize)>,
+        sink: &mut S,
+        parse: P,
+    ) -> Result<Finish<R>>
+    where
+        R: Read + Send,
+        S: EventSink,
+        P: Fn(&[u8], &mut S) -> Result<BlockStats> + Sync,
+    {
         let threads = self.threads.max(1);
+        let map = mapped.map_or(&[][..], |(map, _)| map);
         let feed = Mutex::new(Feed {
             reader,
+            map,
+            mapped: mapped.is_some(),
+            pos: mapped.map_or(0, |(_, from)| from),
             carry: start,
             next: 0,
             eof: false,
@@ -184,6 +227,7 @@ impl Engine<'_> {
                 let (locals, root) = (&locals, &root);
                 scope.spawn(move || {
                     let mut buf = Vec::new();
+                    let mut range = None;
                     loop {
                         let (index, ordered) = {
                             let mut f = lock(feed);
@@ -198,10 +242,14 @@ impl Engine<'_> {
                             let next = if f.done {
                                 None
                             } else {
-                                f.next_block(&mut buf, self)
+                                f.next_block(&mut buf, &mut range, self)
                             };
                             f.done |= next.is_none();
-                            f.in_flight[worker] = buf.len() as u64;
+                            let block: &[u8] = match range {
+                                Some((a, b)) => &map[a..b],
+                                None => &buf,
+                            };
+                            f.in_flight[worker] = block.len() as u64;
                             let ordered = f.ordered;
                             turn.notify_all();
                             match next {
@@ -209,21 +257,28 @@ impl Engine<'_> {
                                 None => break,
                             }
                         };
+                        let block: &[u8] = match range {
+                            Some((a, b)) => &map[a..b],
+                            None => &buf,
+                        };
                         let (outcome, held) = if ordered {
                             // After the switch: the block gets a fork of its own, placed here in
                             // parallel and added to the run's sink in block order.
-                            let mut block = lock(&locals[worker].0).fork();
-                            let outcome = parse(&buf, &mut block);
+                            let mut fork = lock(&locals[worker].0).fork();
+                            let outcome = parse(block, &mut fork);
                             if outcome.is_ok() {
-                                block.seal();
-                                lock(root).push(index, block);
+                                fork.seal();
+                                lock(root).push(index, fork);
                             }
                             (outcome, 0)
                         } else {
                             let mut local = lock(&locals[worker].0);
-                            let outcome = parse(&buf, &mut local);
+                            let outcome = parse(block, &mut local);
                             (outcome, local.held_keys())
                         };
+                        if range.is_some() {
+                            mapped::release(block);
+                        }
                         let mut f = lock(feed);
                         f.finished += 1;
                         f.in_flight[worker] = 0;
@@ -260,12 +315,14 @@ impl Engine<'_> {
             rows: stats.iter().flatten().map(|s| s.rows).sum(),
             skipped: stats.iter().flatten().map(|s| s.skipped).sum(),
         };
+        let resume = feed.mapped.then_some(feed.pos);
         Ok(match feed.diverted {
             None => Finish::Done(done(&feed.stats)),
             Some((index, pending)) => Finish::Diverted {
                 totals: done(&feed.stats[..index]),
                 pending,
                 rest: feed.reader,
+                resume,
             },
         })
     }
@@ -277,16 +334,16 @@ impl Engine<'_> {
     /// It is skipped at once when the keys held by the run's sink and the workers' forks, plus one
     /// key per byte of each block still being parsed, cannot pass `limit`. Otherwise it waits until
     /// every earlier block is done and lets the run's sink decide with all forks in hand.
-    fn checkpoint<'f, R, S: EventSink>(
+    fn checkpoint<'f, 'm, R, S: EventSink>(
         &self,
-        mut f: MutexGuard<'f, Feed<R>>,
+        mut f: MutexGuard<'f, Feed<'m, R>>,
         turn: &Condvar,
         limit: u64,
         locals: &[Padded<Mutex<S>>],
         root: &Mutex<Ordered<'_, S>>,
-    ) -> MutexGuard<'f, Feed<R>> {
+    ) -> MutexGuard<'f, Feed<'m, R>> {
         // A block cannot add more distinct keys than it has rows, nor more rows than bytes.
-        let bound = |f: &Feed<R>| {
+        let bound = |f: &Feed<'_, R>| {
             f.held
                 .iter()
                 .chain(&f.in_flight)
@@ -376,7 +433,7 @@ fn sum_lines(stats: &[Option<BlockStats>]) -> u64 {
 }
 
 /// Adds `offset` to the line of an input error (block-relative -> file line).
-fn shift_line(error: Error, offset: u64) -> Error {
+pub(crate) fn shift_line(error: Error, offset: u64) -> Error {
     match error {
         Error::Input {
             mut location,
@@ -393,8 +450,13 @@ fn shift_line(error: Error, offset: u64) -> Error {
 
 /// The sequential side of the engine: the input, the bytes after the last handed-out block, and the
 /// per-block results.
-struct Feed<R> {
+struct Feed<'m, R> {
     reader: R,
+    /// A mapped input (empty otherwise): blocks are ranges of it, from `pos` on.
+    map: &'m [u8],
+    mapped: bool,
+    /// The offset in `map` of the next block (of the diverted block after a divert).
+    pos: usize,
     /// Bytes read past the last newline of the previous block (the start of its next line).
     carry: Vec<u8>,
     next: usize,
@@ -422,12 +484,21 @@ struct Feed<R> {
 /// Bytes asked of the reader per call.
 const READ_CHUNK: usize = 1 << 20;
 
-impl<R: Read> Feed<R> {
-    /// Fills `buf` with the next block of whole lines and returns its index, or `None` when there is
-    /// nothing (more) to hand out.
-    fn next_block(&mut self, buf: &mut Vec<u8>, engine: &Engine<'_>) -> Option<usize> {
+impl<R: Read> Feed<'_, R> {
+    /// Fills `buf` with the next block of whole lines, or for a mapped input sets `range` to it, and
+    /// returns its index, or `None` when there is nothing (more) to hand out.
+    fn next_block(
+        &mut self,
+        buf: &mut Vec<u8>,
+        range: &mut Option<(usize, usize)>,
+        engine: &Engine<'_>,
+    ) -> Option<usize> {
         if self.diverted.is_some() || self.next > self.stop_at {
             return None;
+        }
+        if self.mapped {
+            *range = self.next_range(engine);
+            return range.map(|_| self.next - 1);
         }
         buf.clear();
         std::mem::swap(buf, &mut self.carry);
@@ -500,6 +571,51 @@ impl<R: Read> Feed<R> {
             return None;
         }
         Some(index)
+    }
+
+    /// The next block of a mapped input: from `pos` to the last line end within the block size (or,
+    /// for a line longer than a block, to its end), with the reader's checks: a line longer than
+    /// [`MAX_LINE_BYTES`] fails, and a block that fails the divert check ends the run.
+    fn next_range(&mut self, engine: &Engine<'_>) -> Option<(usize, usize)> {
+        let (map, start) = (self.map, self.pos);
+        if start >= map.len() {
+            return None;
+        }
+        let line_end = |bytes: &[u8]| match engine.cr_ends_lines {
+            true => memchr2(b'\n', b'\r', bytes),
+            false => memchr(b'\n', bytes),
+        };
+        let last_line_end = |bytes: &[u8]| match engine.cr_ends_lines {
+            true => memrchr2(b'\n', b'\r', bytes),
+            false => memrchr(b'\n', bytes),
+        };
+        let want = start.saturating_add(engine.block_size.max(1));
+        let end = if want >= map.len() {
+            map.len()
+        } else if let Some(i) = last_line_end(&map[start..want]) {
+            start + i + 1
+        } else {
+            // One line longer than a block: it ends the block, unless it is too long to hold.
+            let limit = map.len().min(start.saturating_add(MAX_LINE_BYTES + 1));
+            match line_end(&map[want..limit]) {
+                Some(i) => want + i + 1,
+                None if limit == map.len() => limit,
+                None => {
+                    self.pos = map.len();
+                    self.fail(self.next, line_too_long(engine.name, 1));
+                    return None;
+                }
+            }
+        };
+        let index = self.next;
+        self.next += 1;
+        engine.progress.add_bytes(end - start);
+        if (engine.divert)(&map[start..end]) {
+            self.diverted = Some((index, Vec::new()));
+            return None;
+        }
+        self.pos = end;
+        Some((start, end))
     }
 
     fn slot(&mut self, index: usize) -> &mut Option<BlockStats> {

@@ -2,6 +2,7 @@
 //! write to, and the [`KeyCounter`] that reduces them to distinct keys (a [`KeyDistribution`]).
 
 use crate::ingest::keytable::KeyTable;
+pub use crate::ingest::keytable::KeyTag;
 
 /// The sample's total event (or byte) count would pass `u64::MAX`: the one error a sink can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -57,10 +58,21 @@ pub trait EventSink: Send + Sized {
     /// Adds everything `other` has seen. Returns `Err` with the running total on overflow.
     fn merge(&mut self, other: Self) -> Result<(), Overflow>;
     /// A hint that `key` will be added soon: readers call it for a batch of rows before adding them,
-    /// so a sink backed by a large table can start loading the memory those rows will touch. The
-    /// default does nothing.
-    fn prefetch(&self, key: &[u8]) {
+    /// so a sink backed by a large table can start loading the memory those rows will touch. Returns
+    /// the key's [`KeyTag`] when computing it was part of the hint, for [`add_key`](Self::add_key)
+    /// to reuse: each key is hashed once from reading to counting. The default does nothing and
+    /// returns [`KeyTag::NONE`].
+    fn prefetch(&self, key: &[u8]) -> KeyTag {
         let _ = key;
+        KeyTag::NONE
+    }
+    /// Takes one row that is only a key and a weight (no size, time, partition or entity), with the
+    /// tag [`prefetch`](Self::prefetch) returned for it: the same as `add_event(Event::new(key,
+    /// weight))`, which is the default.
+    #[inline]
+    fn add_key(&mut self, key: &[u8], weight: u64, tag: KeyTag) -> Result<(), Overflow> {
+        let _ = tag;
+        self.add_event(Event::new(key, weight))
     }
     /// The distinct-key limit at which this sink changes how it counts, for a sink whose result
     /// depends on where in the input that happens ([`crate::analysis::stream::AdaptiveSink`]). For
@@ -92,8 +104,14 @@ impl EventSink for KeyCounter {
         KeyCounter::add_event(self, event)
     }
 
-    fn prefetch(&self, key: &[u8]) {
-        self.counts.prefetch(key);
+    #[inline]
+    fn prefetch(&self, key: &[u8]) -> KeyTag {
+        self.counts.prefetch(key)
+    }
+
+    #[inline]
+    fn add_key(&mut self, key: &[u8], weight: u64, tag: KeyTag) -> Result<(), Overflow> {
+        KeyCounter::add_key(self, key, weight, tag)
     }
 
     fn fork(&self) -> Self {
@@ -153,6 +171,17 @@ impl KeyCounter {
         }
         // Per-key sums cannot overflow: the totals above were checked.
         self.counts.add(event.key, event.weight, bytes);
+        Ok(())
+    }
+
+    /// Adds `weight` events of `key` from a row with nothing else, reusing the `tag` the table's
+    /// prefetch computed ([`KeyTag::NONE`]: hashed here). The same as `add(key, weight)`.
+    #[inline]
+    pub fn add_key(&mut self, key: &[u8], weight: u64, tag: KeyTag) -> Result<(), Overflow> {
+        let total = self.total;
+        self.total = total.checked_add(weight).ok_or(Overflow { total })?;
+        self.rows += 1;
+        self.counts.add_tagged(tag, key, weight);
         Ok(())
     }
 

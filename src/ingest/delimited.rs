@@ -17,15 +17,17 @@
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
-use memchr::{memchr, memchr2, memchr3_iter};
+use memchr::{memchr, memchr2};
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::{
-    line_too_long, read_failure, BlockStats, Engine, Finish, MAX_LINE_BYTES,
+    line_too_long, read_failure, shift_line, BlockStats, Engine, Finish, MAX_LINE_BYTES,
 };
-use crate::ingest::counter::EventSink;
+use crate::ingest::counter::{EventSink, KeyTag};
+use crate::ingest::encoding::MAX_KEY_BYTES;
 use crate::ingest::progress::Progress;
-use crate::ingest::row::{Columns, Fields, RowSpec};
+use crate::ingest::row::{overflow, Columns, Fields, KeyOnly, RowSpec};
+use crate::ingest::scan::Hits3;
 use crate::ingest::source::Source;
 use crate::ingest::{IngestOptions, InputFormat, ReadStats};
 
@@ -83,9 +85,12 @@ pub(crate) fn read<S: EventSink>(
     let columns = Columns::from_fields(head.split(|&b| b == delimiter));
     let spec = RowSpec::new(&name, columns, options, format)?;
     let notes = spec.notes();
-    let finish_at = engine.run(Vec::new(), source.reader, sink, |block, sink| {
-        fast_block(block, delimiter, &spec, sink)
-    })?;
+    let parse = |block: &[u8], sink: &mut S| fast_block(block, delimiter, &spec, sink);
+    let map = source.map_rest();
+    let finish_at = match &map {
+        Some((map, from)) => engine.run_mapped(map.bytes(), *from, source.reader, sink, parse)?,
+        None => engine.run(Vec::new(), source.reader, sink, parse)?,
+    };
     let stats = match finish_at {
         Finish::Done(t) => ReadStats {
             rows: t.rows,
@@ -96,8 +101,12 @@ pub(crate) fn read<S: EventSink>(
             totals,
             pending,
             rest,
+            resume,
         } => {
-            let input = BufReader::new(Cursor::new(pending).chain(rest));
+            let input: Box<dyn BufRead> = match (&map, resume) {
+                (Some((map, _)), Some(at)) => Box::new(Cursor::new(&map.bytes()[at..])),
+                _ => Box::new(BufReader::new(Cursor::new(pending).chain(rest))),
+            };
             let more = read_quoted(
                 &name,
                 gzip,
@@ -296,6 +305,185 @@ pub(crate) fn fast_block<S: EventSink>(
     spec: &RowSpec,
     sink: &mut S,
 ) -> Result<BlockStats> {
+    match spec.key_only() {
+        Some(shape) => key_only_block(block, delimiter, spec, shape, sink),
+        None => any_block(block, delimiter, spec, sink),
+    }
+}
+
+/// A row of [`key_only_block`] waiting for its add: its key's tag, key span, weight and line.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    tag: KeyTag,
+    key: (usize, usize),
+    weight: u64,
+    line: u64,
+}
+
+/// The state of [`key_only_block`]'s scan: the current record's key and count spans, and the rows
+/// prefetched but not yet added.
+struct KeyOnlyRows<'a> {
+    block: &'a [u8],
+    shape: KeyOnly,
+    path: &'a str,
+    key: (usize, usize),
+    count: (usize, usize),
+    queue: Vec<Pending>,
+}
+
+impl KeyOnlyRows<'_> {
+    /// Notes field `field` of the current record, `span` in the block.
+    #[inline(always)]
+    fn field(&mut self, field: usize, span: (usize, usize)) {
+        if field == self.shape.key {
+            self.key = span;
+        }
+        if Some(field) == self.shape.count {
+            self.count = span;
+        }
+    }
+
+    /// Ends the current record, whose last field is `field`, at `line`: queues its row and returns
+    /// true, or returns false when the general path must read it (see [`key_only_block`]).
+    #[inline(always)]
+    fn end<S: EventSink>(&mut self, field: usize, line: u64, sink: &mut S) -> Result<bool> {
+        if field + 1 != self.shape.width || self.key.1 - self.key.0 > MAX_KEY_BYTES {
+            return Ok(false);
+        }
+        let weight = match self.shape.count {
+            None => 1,
+            Some(_) => match plain_count(&self.block[self.count.0..self.count.1]) {
+                Some(w) => w,
+                None => return Ok(false),
+            },
+        };
+        let tag = sink.prefetch(&self.block[self.key.0..self.key.1]);
+        self.queue.push(Pending {
+            tag,
+            key: self.key,
+            weight,
+            line,
+        });
+        if self.queue.len() == BATCH {
+            self.flush(sink)?;
+        }
+        Ok(true)
+    }
+
+    /// Adds every queued row.
+    #[inline]
+    fn flush<S: EventSink>(&mut self, sink: &mut S) -> Result<()> {
+        for p in &self.queue {
+            sink.add_key(&self.block[p.key.0..p.key.1], p.weight, p.tag)
+                .map_err(|total| overflow(self.path, p.line, total))?;
+        }
+        self.queue.clear();
+        Ok(())
+    }
+}
+
+/// A count of plain ASCII digits that fits in 64 bits; anything else (spaces, signs, decimals,
+/// exponents, overflow) is `None`, for [`crate::ingest::row::parse_weight`] on the general path.
+#[inline(always)]
+fn plain_count(field: &[u8]) -> Option<u64> {
+    if field.is_empty() || field.len() > 19 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in field {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(d);
+    }
+    Some(n)
+}
+
+/// [`fast_block`] for rows of the [`KeyOnly`] shape (the key is one column's bytes, plus an optional
+/// count: the common machine export). Each row's key is hashed once, when its slot is prefetched,
+/// and added [`BATCH`] rows later with that hash, without building an
+/// [`Event`](crate::ingest::counter::Event). The first row this loop does not take as it is (a
+/// wrong field count, a key over the length limit, a count that is not plain digits) ends it: the
+/// rows before are added and the rest of the block, from that row on, goes to [`any_block`], so
+/// results and messages are the general path's to the byte.
+fn key_only_block<S: EventSink>(
+    block: &[u8],
+    delimiter: u8,
+    spec: &RowSpec,
+    shape: KeyOnly,
+    sink: &mut S,
+) -> Result<BlockStats> {
+    let mut rows_state = KeyOnlyRows {
+        block,
+        shape,
+        path: spec.path(),
+        key: (0, 0),
+        count: (0, 0),
+        queue: Vec::with_capacity(BATCH),
+    };
+    let mut line = 1u64;
+    let mut rows = 0u64;
+    let mut field = 0usize; // the current field's index in its record
+    let mut field_start = 0usize;
+    let mut record_start = 0usize;
+    let mut taken = true;
+    for hit in Hits3::new(b'\n', b'\r', delimiter, block) {
+        let b = block[hit];
+        if b == delimiter {
+            rows_state.field(field, (field_start, hit));
+            field += 1;
+            field_start = hit + 1;
+            continue;
+        }
+        // A line end: `\n`, or `\r` (alone or before `\n`). Empty records are skipped, like csv-core.
+        if !(field == 0 && field_start == hit) {
+            rows_state.field(field, (field_start, hit));
+            if !rows_state.end(field, line, sink)? {
+                taken = false;
+                break;
+            }
+            rows += 1;
+        }
+        field = 0;
+        field_start = hit + 1;
+        record_start = hit + 1;
+        line += u64::from(b == b'\n');
+    }
+    if taken && (field_start < block.len() || field > 0) {
+        rows_state.field(field, (field_start, block.len()));
+        if rows_state.end(field, line, sink)? {
+            rows += 1;
+        } else {
+            taken = false;
+        }
+    }
+    rows_state.flush(sink)?;
+    if taken {
+        return Ok(BlockStats {
+            lines: line - 1,
+            rows,
+            skipped: 0,
+        });
+    }
+    // The general path reads the rest, its line 1 being this record's line.
+    let rest = any_block(&block[record_start..], delimiter, spec, sink)
+        .map_err(|e| shift_line(e, line - 1))?;
+    Ok(BlockStats {
+        lines: line - 1 + rest.lines,
+        rows: rows + rest.rows,
+        skipped: 0,
+    })
+}
+
+/// [`fast_block`] for any row shape: rows are parsed into field spans and handed to
+/// [`RowSpec::apply`].
+fn any_block<S: EventSink>(
+    block: &[u8],
+    delimiter: u8,
+    spec: &RowSpec,
+    sink: &mut S,
+) -> Result<BlockStats> {
     let mut batch = Batch {
         spans: Vec::with_capacity(BATCH * (spec.width() + 1)),
         rows: Vec::with_capacity(BATCH),
@@ -307,7 +495,7 @@ pub(crate) fn fast_block<S: EventSink>(
     let mut rows = 0u64;
     let mut field_start = 0usize;
     let mut record_start = 0usize; // index in `batch.spans` of the current record's first field
-    for hit in memchr3_iter(b'\n', b'\r', delimiter, block) {
+    for hit in Hits3::new(b'\n', b'\r', delimiter, block) {
         let b = block[hit];
         if b == delimiter {
             batch.push_field((field_start, hit), record_start, width);

@@ -29,6 +29,18 @@ const INITIAL_SLOTS: usize = 1 << 10;
 /// about a tenth less CPU time.
 const HUGE_PAGE: usize = 2 << 20;
 
+/// A key's table hash as [`KeyTable::prefetch`] computed it, handed back to
+/// [`KeyTable::add_tagged`] so that a key read once is hashed once. The seed is fixed, so a tag is
+/// valid in every table. [`KeyTag::NONE`] (never a real tag: tags have their low bit set) means
+/// "not computed".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyTag(u32);
+
+impl KeyTag {
+    /// No tag: the table hashes the key itself.
+    pub const NONE: KeyTag = KeyTag(0);
+}
+
 /// What is counted per distinct key.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KeyStats {
@@ -205,11 +217,27 @@ impl KeyTable {
         self.slots.len() - 1
     }
 
-    /// Hints the CPU to load the slot where `key` would be, ahead of an [`add`](Self::add).
+    /// Hints the CPU to load the slot where `key` would be, ahead of an [`add_tagged`](Self::add_tagged),
+    /// and returns the key's tag for it.
     #[inline]
-    pub fn prefetch(&self, key: &[u8]) {
-        let i = home(hash_key(key), self.mask());
-        prefetch_read(&self.slots[i]);
+    pub fn prefetch(&self, key: &[u8]) -> KeyTag {
+        let tag = hash_key(key);
+        prefetch_read(&self.slots[home(tag, self.mask())]);
+        KeyTag(tag)
+    }
+
+    /// Adds `events` to `key`'s entry, inserting it if new, with the tag [`prefetch`](Self::prefetch)
+    /// returned for `key` ([`KeyTag::NONE`]: computed here).
+    #[inline]
+    pub fn add_tagged(&mut self, tag: KeyTag, key: &[u8], events: u64) {
+        let tag = if tag == KeyTag::NONE {
+            hash_key(key)
+        } else {
+            debug_assert_eq!(tag.0, hash_key(key));
+            tag.0
+        };
+        let i = self.index_for(tag, key);
+        self.slots[i].events += events;
     }
 
     /// Adds `events` and `bytes` to `key`'s entry, inserting it if new. Lookups of known keys do not

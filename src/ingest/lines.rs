@@ -9,7 +9,7 @@ use memchr::memchr_iter;
 
 use crate::error::{Error, Location, Result};
 use crate::ingest::blocks::BlockStats;
-use crate::ingest::counter::{Event, EventSink};
+use crate::ingest::counter::{EventSink, KeyTag};
 use crate::ingest::delimited::BATCH;
 use crate::ingest::encoding::{check_key_len, encode, KeyEncoding};
 use crate::ingest::row::overflow;
@@ -30,16 +30,17 @@ pub(crate) fn lines_block<S: EventSink>(
     sink: &mut S,
 ) -> Result<BlockStats> {
     // Keys are prefetched as their lines are found and added a batch later (see `delimited::BATCH`).
-    let mut batch: Vec<&[u8]> = Vec::with_capacity(BATCH);
+    let mut batch: Vec<(&[u8], KeyTag)> = Vec::with_capacity(BATCH);
     let mut line = 1u64; // the line of the batch's first key
     let mut start = 0;
     for end in memchr_iter(b'\n', block) {
         let raw = &block[start..end];
         let key = line_key(raw);
-        if encoding == KeyEncoding::Utf8 {
-            sink.prefetch(key);
-        }
-        batch.push(key);
+        let tag = match encoding {
+            KeyEncoding::Utf8 => sink.prefetch(key),
+            _ => KeyTag::NONE,
+        };
+        batch.push((key, tag));
         start = end + 1;
         if batch.len() == BATCH {
             add_keys(&mut batch, &mut line, name, encoding, sink)?;
@@ -48,7 +49,7 @@ pub(crate) fn lines_block<S: EventSink>(
     let newlines = line - 1 + batch.len() as u64;
     if start < block.len() {
         let raw = &block[start..];
-        batch.push(line_key(raw));
+        batch.push((line_key(raw), KeyTag::NONE));
     }
     let rows = newlines + u64::from(start < block.len());
     add_keys(&mut batch, &mut line, name, encoding, sink)?;
@@ -61,17 +62,17 @@ pub(crate) fn lines_block<S: EventSink>(
 
 /// Adds a batch of keys, the first at `line`, and empties the batch.
 fn add_keys<S: EventSink>(
-    batch: &mut Vec<&[u8]>,
+    batch: &mut Vec<(&[u8], KeyTag)>,
     line: &mut u64,
     name: &str,
     encoding: KeyEncoding,
     sink: &mut S,
 ) -> Result<()> {
-    for raw in batch.drain(..) {
+    for (raw, tag) in batch.drain(..) {
         let key = encode(raw, encoding)
             .and_then(|key| check_key_len(&key).map(|()| key))
             .map_err(|m| Error::input(Location::line(name, *line), m))?;
-        sink.add_event(Event::new(&key, 1))
+        sink.add_key(&key, 1, tag)
             .map_err(|total| overflow(name, *line, total))?;
         *line += 1;
     }

@@ -16,9 +16,11 @@ pub mod kcat;
 pub mod keyexpr;
 pub mod keytable;
 pub mod lines;
+pub mod mapped;
 pub mod number;
 pub mod progress;
 pub mod row;
+pub(crate) mod scan;
 pub mod source;
 pub mod time;
 

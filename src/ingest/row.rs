@@ -175,6 +175,17 @@ pub(crate) struct RowSpec {
     bucket_by: Option<(usize, u32)>,
 }
 
+/// See [`RowSpec::key_only`]: the key's column, the count's column and the row width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyOnly {
+    /// The key column.
+    pub key: usize,
+    /// The count column, if any (else every row is one event).
+    pub count: Option<usize>,
+    /// The fields every row has.
+    pub width: usize,
+}
+
 impl RowSpec {
     /// Resolves every column the options name against `columns`.
     pub(crate) fn new(
@@ -308,6 +319,27 @@ impl RowSpec {
             KeyEncoding::Utf8 => self.key.single_column(),
             _ => None,
         }
+    }
+
+    /// The row shape of the key-only fast loop ([`crate::ingest::delimited`]), when this spec reads
+    /// nothing but one key column's exact bytes and, optionally, a count column: then a row's event
+    /// is `Event::new(key, count or 1)`, and the loop can add it without building an [`Event`].
+    pub(crate) fn key_only(&self) -> Option<KeyOnly> {
+        let plain = self.size.is_none()
+            && self.time.is_none()
+            && self.partition.is_none()
+            && self.entity.is_empty()
+            && self.bucket_by.is_none();
+        Some(KeyOnly {
+            key: self.raw_key_column().filter(|_| plain)?,
+            count: self.count,
+            width: self.columns.len(),
+        })
+    }
+
+    /// The input's name, for messages.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
     }
 
     /// Number of fields every row must have.

@@ -13,6 +13,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use flate2::read::MultiGzDecoder;
 
 use crate::error::{Error, Result};
+use crate::ingest::mapped::Map;
 
 /// Read buffer size: large enough that a 250 MB input costs few system calls.
 const BUF_SIZE: usize = 1 << 18;
@@ -28,24 +29,48 @@ pub struct Source {
     pub gzip: bool,
     /// The decompressed content.
     pub reader: Box<dyn BufRead + Send>,
+    /// The file behind `reader` when it is a plain (not compressed) file opened by path, which
+    /// [`map_rest`](Self::map_rest) can map instead of reading.
+    file: Option<File>,
 }
 
 impl Source {
     /// Opens `name`: a file path, or `-` for standard input.
     pub fn open(name: &str) -> Result<Source> {
+        let mut file = None;
         let raw: Box<dyn Read + Send> = if name == "-" {
             Box::new(io::stdin())
         } else {
-            let file = File::open(name).map_err(|e| Error::io(name, e))?;
-            if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            let opened = File::open(name).map_err(|e| Error::io(name, e))?;
+            if opened.metadata().map(|m| m.is_dir()).unwrap_or(false) {
                 return Err(Error::io(
                     name,
                     io::Error::new(io::ErrorKind::InvalidInput, "is a directory, not a file"),
                 ));
             }
-            Box::new(file)
+            // A second handle shares the file offset, which tells how far `reader` has read.
+            file = opened.try_clone().ok();
+            Box::new(opened)
         };
-        Source::from_reader(name, raw)
+        let mut source = Source::from_reader(name, raw)?;
+        if !source.gzip {
+            source.file = file;
+        }
+        Ok(source)
+    }
+
+    /// A [`Map`] of a plain file and the offset in it of the first byte `reader` has not handed
+    /// out yet, so that the rest can be parsed in place; `None` for anything that is not a plain
+    /// regular file, or that cannot be mapped (then `reader` reads on as before).
+    pub fn map_rest(&mut self) -> Option<(Map, usize)> {
+        let file = self.file.as_ref()?;
+        let map = Map::new(file, &self.name)?;
+        // Bytes the reader took from the file minus those it still holds (filling the buffer when it
+        // is empty moves both alike).
+        let buffered = self.reader.fill_buf().ok()?.len() as u64;
+        let taken = io::Seek::stream_position(&mut &*file).ok()?;
+        let from = usize::try_from(taken.checked_sub(buffered)?).ok()?;
+        (from <= map.bytes().len()).then_some((map, from))
     }
 
     /// Wraps any reader, detecting gzip by its first bytes.
@@ -78,6 +103,7 @@ impl Source {
             name: name.to_string(),
             gzip,
             reader,
+            file: None,
         })
     }
 }
