@@ -469,7 +469,7 @@ pub fn analyze_hashed(
             if scenario.metrics.max_partition_events > 0 {
                 let keys = dist.keys().iter().zip(dist.weights()).zip(hashes);
                 scenario.hot_keys = hot_keys(
-                    keys.map(|((k, &w), &h)| (k.as_ref(), w, h)),
+                    keys.map(|((k, &w), &h)| (k, w, h)),
                     p,
                     n,
                     scenario.metrics.hottest_partition,

@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 use crate::model::scenario::{push_bucket, split_bucket};
-use crate::model::{Facets, KeyDistribution, KeyStrategy, PairCounts};
+use crate::model::{Facets, KeyDistribution, KeyList, KeyStrategy, PairCounts};
 
 /// What a strategy did to the keys, for reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -158,10 +158,10 @@ pub fn apply(
     let total = dist.total();
     let time_range = dist.time_range();
     let has_bytes = bytes.is_some();
-    let (keys, weights, bytes): (Vec<Box<[u8]>>, Vec<u64>, Vec<u64>) = entries.into_iter().fold(
-        (Vec::new(), Vec::new(), Vec::new()),
+    let (keys, weights, bytes): (KeyList, Vec<u64>, Vec<u64>) = entries.into_iter().fold(
+        (KeyList::default(), Vec::new(), Vec::new()),
         |(mut k, mut w, mut b), (key, (events, size))| {
-            k.push(key.into_boxed_slice());
+            k.push(&key);
             w.push(events);
             b.push(size);
             (k, w, b)

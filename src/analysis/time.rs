@@ -582,7 +582,7 @@ mod tests {
         }
         let dist =
             KeyDistribution::from_pairs(owned.iter().zip(&weights).map(|(k, &w)| (&k[..], w)));
-        let pos = |k: &[u8]| dist.keys().iter().position(|d| d.as_ref() == k).unwrap() as u32;
+        let pos = |k: &[u8]| dist.keys().iter().position(|d| d == k).unwrap() as u32;
         let mut cells: Vec<(u32, i64, u64)> = Vec::new();
         for &(i, t) in &rows {
             let start = crate::model::facets::window_start(t, 5000);

@@ -277,7 +277,7 @@ fn evaluate(
         .zip(dist.weights())
         .take(settings.top)
         .map(|(key, &events)| HeavyKey {
-            key: key.clone(),
+            key: key.into(),
             events,
             max_error: None,
             certain: None,
@@ -373,7 +373,7 @@ mod tests {
         };
         let outcome = run(&settings).unwrap();
         let dist = outcome.distribution.as_ref().unwrap();
-        assert_eq!(dist.keys()[0].as_ref(), b"a");
+        assert_eq!(&dist.keys()[0], b"a");
         assert_eq!(
             outcome.facets.observed.unwrap().cells,
             vec![(0, 1, 2), (0, 2, 1), (1, 0, 1)]

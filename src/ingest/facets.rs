@@ -108,7 +108,7 @@ impl FacetCounter {
             .keys()
             .iter()
             .enumerate()
-            .map(|(i, k)| (k.as_ref(), i as u32))
+            .map(|(i, k)| (k, i as u32))
             .collect();
         // Cells of keys with zero events (count-0 rows) are not in the sample.
         let mut facets = Facets::default();
@@ -260,7 +260,7 @@ mod tests {
         b.add_event(event(b"y", b"", 2001, 1)).unwrap();
         a.merge(b).unwrap();
         let (dist, facets) = a.finish().unwrap();
-        assert_eq!(dist.keys()[0].as_ref(), b"x"); // 3 events
+        assert_eq!(&dist.keys()[0], b"x"); // 3 events
         let pairs = facets.entities.unwrap();
         assert_eq!(
             pairs.cells,

@@ -168,8 +168,8 @@ mod tests {
         let stats = kcat_block(block, "k.jsonl", KeyEncoding::Utf8, None, &mut c).unwrap();
         assert_eq!((stats.rows, stats.skipped, stats.lines), (2, 1, 3));
         let d = c.finish();
-        assert_eq!(d.keys()[0].as_ref(), b"a");
-        assert_eq!(d.keys()[1].as_ref(), "a\u{e9}".as_bytes());
+        assert_eq!(&d.keys()[0], b"a");
+        assert_eq!(&d.keys()[1], "a\u{e9}".as_bytes());
         assert_eq!(d.bytes(), Some(&[3, 0][..]));
         assert_eq!(d.time_range(), Some((1000, 2000)));
     }

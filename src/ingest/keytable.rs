@@ -15,6 +15,8 @@ use std::hash::BuildHasher;
 
 use rayon::prelude::*;
 
+use crate::model::sample::KeyList;
+
 /// Keys up to this many bytes live inside the slot. Most Kafka keys are ids (`user-1234`,
 /// `acme:17`) or binary UUIDs (16 bytes); 16 keeps a slot at 32 bytes, so that two slots share a
 /// 64-byte cache line and none straddles two lines.
@@ -86,7 +88,7 @@ fn home(tag: u32, mask: usize) -> usize {
 #[derive(Debug, Default)]
 pub struct SortedColumns {
     /// Key bytes, heaviest first, ties by key bytes.
-    pub keys: Vec<Box<[u8]>>,
+    pub keys: KeyList,
     /// Events of each key (all at least 1).
     pub events: Vec<u64>,
     /// Payload bytes of each key (0 when sizes are unknown).
@@ -114,15 +116,26 @@ impl Default for KeyTable {
 }
 
 /// `n` empty slots, on huge pages when large (see [`HUGE_PAGE`]).
+///
+/// An empty slot is all zero bytes, so the array comes from `alloc_zeroed`: fresh memory from the
+/// kernel is zero already, and the allocator then skips the pass that writing `EMPTY_SLOT` into
+/// every slot would make over tens of megabytes (the kernel zeroes each page on first touch anyway).
 fn empty_slots(n: usize) -> Vec<Slot> {
-    let mut slots = Vec::with_capacity(n);
-    let size = n * std::mem::size_of::<Slot>();
-    if size >= HUGE_PAGE {
-        advise_huge_pages(slots.as_mut_ptr() as usize, size);
+    const _: () = assert!(EMPTY_SLOT.tag == 0 && EMPTY_SLOT.len == 0 && EMPTY_SLOT.events == 0);
+    assert!(n > 0, "a table has at least one slot");
+    let layout = std::alloc::Layout::array::<Slot>(n).expect("a slot array fits in memory");
+    // SAFETY: `layout` has a non-zero size; the pointer is checked for null.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut Slot;
+    if ptr.is_null() {
+        std::alloc::handle_alloc_error(layout);
     }
-    // Filled after the advice, so that the first touch of each page already gets a huge page.
-    slots.resize(n, EMPTY_SLOT);
-    slots
+    if layout.size() >= HUGE_PAGE {
+        advise_huge_pages(ptr as usize, layout.size());
+    }
+    // SAFETY: `ptr` holds `n` slots allocated by the global allocator with `Slot`'s layout, all
+    // zero bytes, which is a valid (empty) `Slot` (integers only); the Vec frees it with that
+    // same allocator and layout.
+    unsafe { Vec::from_raw_parts(ptr, n, n) }
 }
 
 /// Asks the kernel to back `[start, start + size)` with transparent huge pages. Advice only: where
@@ -440,10 +453,15 @@ impl KeyTable {
             pairs.par_sort_unstable_by(|a, b| order(&a.0, &b.0));
             pairs.into_iter().unzip()
         };
-        let keys = slots
+        // One buffer for every key's bytes (no box per key).
+        let total_len = slots
             .par_iter()
-            .map(|s| -> Box<[u8]> { stored_key(s, &long_keys).into() })
-            .collect();
+            .map(|s| stored_key(s, &long_keys).len())
+            .sum();
+        let mut keys = KeyList::with_capacity(slots.len(), total_len);
+        for s in &slots {
+            keys.push(stored_key(s, &long_keys));
+        }
         let events = slots.par_iter().map(|s| s.events).collect();
         SortedColumns {
             keys,

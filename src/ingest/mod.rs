@@ -252,6 +252,7 @@ pub fn read_source<S: EventSink>(
                     flags.join(", ")
                 )));
             }
+            let map = source.map_rest();
             let engine = Engine {
                 name: &source.name,
                 gzip: source.gzip,
@@ -265,14 +266,16 @@ pub fn read_source<S: EventSink>(
             let name = source.name.clone();
             let encoding = options.key_encoding;
             let limit = options.partition_limit;
-            let finish = if format == InputFormat::Lines {
-                engine.run(Vec::new(), source.reader, sink, |block, sink| {
-                    lines::lines_block(block, &name, encoding, sink)
-                })?
-            } else {
-                engine.run(Vec::new(), source.reader, sink, |block, sink| {
-                    kcat::kcat_block(block, &name, encoding, limit, sink)
-                })?
+            let lines = format == InputFormat::Lines;
+            let parse = |block: &[u8], sink: &mut S| match lines {
+                true => lines::lines_block(block, &name, encoding, sink),
+                false => kcat::kcat_block(block, &name, encoding, limit, sink),
+            };
+            let finish = match &map {
+                Some((map, from)) => {
+                    engine.run_mapped(map.bytes(), *from, source.reader, sink, parse)?
+                }
+                None => engine.run(Vec::new(), source.reader, sink, parse)?,
             };
             let Finish::Done(totals) = finish else {
                 unreachable!("these readers never divert")

@@ -9,5 +9,5 @@ pub mod scenario;
 
 pub use crate::partitioner::{PartitionCount, MAX_PARTITIONS};
 pub use facets::{FacetError, Facets, FacetsSpec, ObservedPartitions, PairCounts, WindowCounts};
-pub use sample::KeyDistribution;
+pub use sample::{KeyDistribution, KeyList};
 pub use scenario::{KeyStrategy, ScenarioId};

@@ -6,6 +6,82 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
+/// Distinct keys in one buffer: every key's bytes back to back, and where each ends. A million keys
+/// are two allocations instead of a million (the per-key boxes cost allocator time, fresh pages and
+/// cache misses when analysis walks the keys).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyList {
+    bytes: Vec<u8>,
+    /// `ends[i]` is the end of key `i` in `bytes`; key `i` starts where key `i - 1` ends.
+    ends: Vec<usize>,
+}
+
+impl KeyList {
+    /// An empty list with room for `keys` keys of `bytes` bytes in all.
+    pub fn with_capacity(keys: usize, bytes: usize) -> KeyList {
+        KeyList {
+            bytes: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(keys),
+        }
+    }
+
+    /// Appends a key.
+    pub fn push(&mut self, key: &[u8]) {
+        self.bytes.extend_from_slice(key);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the list holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Key `i`, if there is one.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.bytes[start..end])
+    }
+
+    /// The keys in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + DoubleEndedIterator + Clone + '_ {
+        (0..self.len()).map(move |i| &self[i])
+    }
+
+    /// The keys in order, as a parallel iterator.
+    pub fn par_iter(&self) -> impl IndexedParallelIterator<Item = &[u8]> + '_ {
+        (0..self.len()).into_par_iter().map(move |i| &self[i])
+    }
+}
+
+impl std::ops::Index<usize> for KeyList {
+    type Output = [u8];
+
+    /// Key `i`. Panics when `i` is out of range, like a slice.
+    fn index(&self, i: usize) -> &[u8] {
+        let end = self.ends[i];
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..end]
+    }
+}
+
+impl<'a> FromIterator<&'a [u8]> for KeyList {
+    fn from_iter<I: IntoIterator<Item = &'a [u8]>>(iter: I) -> KeyList {
+        let mut list = KeyList::default();
+        for key in iter {
+            list.push(key);
+        }
+        list
+    }
+}
+
 /// A sample reduced to its distinct keys and event counts.
 ///
 /// Invariants: `keys` and `weights` (and `bytes`, when known) have the same length; every weight is at
@@ -13,7 +89,7 @@ use std::collections::BTreeMap;
 /// the weights.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyDistribution {
-    keys: Vec<Box<[u8]>>,
+    keys: KeyList,
     weights: Vec<u64>,
     total: u64,
     bytes: Option<Vec<u64>>,
@@ -37,7 +113,7 @@ impl KeyDistribution {
             .try_fold(0u64, |t, &(_, w)| t.checked_add(w))
             .expect("weights sum within u64");
         KeyDistribution {
-            keys: entries.iter().map(|&(k, _)| k.into()).collect(),
+            keys: entries.iter().map(|&(k, _)| k).collect(),
             weights: entries.iter().map(|&(_, w)| w).collect(),
             total,
             bytes: None,
@@ -48,7 +124,7 @@ impl KeyDistribution {
     /// A distribution from columns already in the invariant's order (heaviest first, ties by key
     /// bytes, every weight at least 1, `total` their sum); the ingest counter builds it this way.
     pub fn from_sorted_columns(
-        keys: Vec<Box<[u8]>>,
+        keys: KeyList,
         weights: Vec<u64>,
         total: u64,
         bytes: Option<Vec<u64>>,
@@ -67,7 +143,7 @@ impl KeyDistribution {
     }
 
     /// The distinct keys, heaviest first.
-    pub fn keys(&self) -> &[Box<[u8]>] {
+    pub fn keys(&self) -> &KeyList {
         &self.keys
     }
 
@@ -131,8 +207,8 @@ mod tests {
         ]);
         assert_eq!(d.total(), 10);
         assert_eq!(d.distinct(), 3);
-        assert_eq!(d.keys()[0].as_ref(), b"c");
-        assert_eq!(d.keys()[1].as_ref(), b"a");
+        assert_eq!(&d.keys()[0], b"c");
+        assert_eq!(&d.keys()[1], b"a");
         assert_eq!(d.weights(), &[5, 3, 2]);
         assert!((d.top_share() - 0.5).abs() < 1e-12);
     }
