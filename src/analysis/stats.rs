@@ -207,7 +207,7 @@ pub struct ScenarioStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_skew_random_p95_se: Option<f64>,
     /// Monte Carlo trials run for the random expectation (until the p95's standard error fell below
-    /// 0.5% of it, or the cap).
+    /// 0.5% of it, or the cap, or a wide sweep's `random_trials_limit`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub random_trials: Option<u32>,
     /// The most trials a wide sweep let this count run (see `wide_trial_limit`); absent when the run
