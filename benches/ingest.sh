@@ -8,7 +8,10 @@
 #
 # Further rows: the same file gzipped (`gzip -6`), against DuckDB reading the .gz; a wide sweep
 # (`-p 1..1000` with the random-placement comparison on a 1,000,000-key key,count file), against the
-# same run at `-p 12` and a DuckDB GROUP BY of that file; and a 10-million-distinct-key input. Each row
+# same run at `-p 12` and a DuckDB GROUP BY of that file; a 10-million-distinct-key input; and the
+# file in BGZF (`bgzip`: 64 KiB members whose sizes are in their headers, which keyplan inflates in
+# parallel), against DuckDB reading the same file. Both gzip groups carry inflate-only reference rows
+# (`zcat`, `pigz -d`, `bgzip -d`, output discarded), the floor any reader of that file pays. Each row
 # gives the median wall time, the median CPU time (user + sys) and the peak RSS; runs of the tools of
 # one group alternate, so that load from elsewhere on the machine hits them alike.
 #
@@ -16,7 +19,8 @@
 # Knobs (environment): EVENTS=20000000 KEYS=1000000 EXPONENT=1.1 SEED=42 RUNS=5 SLOW_RUNS=3
 #   THREADS=2 (DuckDB threads; keyplan uses one worker per core), DATA=path (use an existing CSV
 #   with a `key` header instead of generating one), DISTINCT_EVENTS=3000000 (0 skips that sample),
-#   GZIP=1 (0 skips the gzip row), SWEEP_KEYS=1000000 (0 skips the sweep), MANY_EVENTS=10000000
+#   GZIP=1 (0 skips the gzip row), BGZF=1 (0 skips the BGZF row; needs `bgzip`, Debian package
+#   tabix, installed here when missing), SWEEP_KEYS=1000000 (0 skips the sweep), MANY_EVENTS=10000000
 #   (0 skips the 10-million-distinct-key input), BASELINES=1 (0 skips sort and Python),
 #   KEYPLAN=path (time that binary instead of building this tree's).
 set -euo pipefail
@@ -33,6 +37,7 @@ THREADS=${THREADS:-$(nproc)}
 PARTITIONS=6,12,24,48,96
 DISTINCT_EVENTS=${DISTINCT_EVENTS:-3000000}
 GZIP=${GZIP:-1}
+BGZF=${BGZF:-1}
 SWEEP_KEYS=${SWEEP_KEYS:-1000000}
 MANY_EVENTS=${MANY_EVENTS:-10000000}
 BASELINES=${BASELINES:-1}
@@ -60,6 +65,15 @@ fi
 if [[ "$GZIP" -gt 0 && ! -s "$DATA.gz" ]]; then
   echo "== compressing $DATA.gz" >&2
   gzip -6 -c "$DATA" >"$DATA.gz"
+fi
+# DuckDB picks its decompressor by the name, so the BGZF file ends in .csv.gz too.
+BGZF_DATA=${DATA%.csv}.bgzf.csv.gz
+if [[ "$BGZF" -gt 0 && ! -s "$BGZF_DATA" ]]; then
+  if ! command -v bgzip >/dev/null; then
+    apt-get install -y -qq tabix >/dev/null
+  fi
+  echo "== compressing $BGZF_DATA (bgzip)" >&2
+  bgzip -@1 -c "$DATA" >"$BGZF_DATA"
 fi
 SWEEP_DATA=$WORK/counts-$SWEEP_KEYS.csv
 if [[ "$SWEEP_KEYS" -gt 0 && ! -s "$SWEEP_DATA" ]]; then
@@ -135,7 +149,14 @@ groups.append((main, rows))
 if env("GZ_KEYPLAN_CMD"):
     base = "DuckDB GROUP BY, gzipped"
     groups.append((base, [("keyplan analyze, gzipped", env("GZ_KEYPLAN_CMD"), runs),
-                          (base, env("GZ_DUCKDB_CMD"), runs)]))
+                          (base, env("GZ_DUCKDB_CMD"), runs),
+                          ("zcat (inflate only)", env("GZ_ZCAT_CMD"), runs)]
+                   + ([("pigz -d (inflate only)", env("GZ_PIGZ_CMD"), runs)] if env("GZ_PIGZ_CMD") else [])))
+if env("BGZF_KEYPLAN_CMD"):
+    base = "DuckDB GROUP BY, BGZF"
+    groups.append((base, [("keyplan analyze, BGZF", env("BGZF_KEYPLAN_CMD"), runs),
+                          (base, env("BGZF_DUCKDB_CMD"), runs),
+                          ("bgzip -d -@2 (inflate only)", env("BGZF_BGZIP_CMD"), runs)]))
 if env("DISTINCT_KEYPLAN_CMD"):
     base = "DuckDB GROUP BY, distinct keys"
     groups.append((base, [
@@ -191,6 +212,16 @@ if [[ "$GZIP" -gt 0 ]]; then
   cat "$DATA.gz" >/dev/null
   export GZ_KEYPLAN_CMD="$KEYPLAN analyze '$DATA.gz' --key key --partitions $PARTITIONS > /dev/null"
   export GZ_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$DATA.gz' $THREADS"
+  export GZ_ZCAT_CMD="zcat '$DATA.gz' > /dev/null"
+  if command -v pigz >/dev/null; then
+    export GZ_PIGZ_CMD="pigz -d -c '$DATA.gz' > /dev/null"
+  fi
+fi
+if [[ "$BGZF" -gt 0 ]]; then
+  cat "$BGZF_DATA" >/dev/null
+  export BGZF_KEYPLAN_CMD="$KEYPLAN analyze '$BGZF_DATA' --key key --partitions $PARTITIONS > /dev/null"
+  export BGZF_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$BGZF_DATA' $THREADS"
+  export BGZF_BGZIP_CMD="bgzip -d -@2 -c '$BGZF_DATA' > /dev/null"
 fi
 if [[ "$MANY_EVENTS" -gt 0 ]]; then
   cat "$MANY_DATA" >/dev/null

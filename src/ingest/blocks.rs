@@ -507,23 +507,29 @@ impl<R: Read> Feed<'_, R> {
             false => memrchr(b'\n', bytes),
         };
         let mut scanned = 0; // bytes of `buf` already known to hold no line end
+                             // `buf[..filled]` is the block so far; the bytes after it are zeroed read space, grown only
+                             // when a read needs more, so that no byte is zeroed twice for one block (readers such as
+                             // gzip return less than asked, and re-zeroing the space on every call cost a twentieth of
+                             // the gzip run).
+        let mut filled = buf.len();
         loop {
             if self.eof {
-                if buf.is_empty() {
+                if filled == 0 {
+                    buf.clear();
                     return None;
                 }
                 break;
             }
-            if buf.len() >= engine.block_size.max(1) {
-                if let Some(i) = last_line_end(&buf[scanned..]) {
+            if filled >= engine.block_size.max(1) {
+                if let Some(i) = last_line_end(&buf[scanned..filled]) {
                     let cut = scanned + i + 1;
-                    self.carry.extend_from_slice(&buf[cut..]);
-                    buf.truncate(cut);
+                    self.carry.extend_from_slice(&buf[cut..filled]);
+                    filled = cut;
                     break;
                 }
                 // One line longer than a block (a multi-megabyte row): keep reading until it ends,
                 // but not forever: the whole block is that line's start, so it is the block's line 1.
-                scanned = buf.len();
+                scanned = filled;
                 if scanned > MAX_LINE_BYTES {
                     buf.clear();
                     self.eof = true;
@@ -531,26 +537,23 @@ impl<R: Read> Feed<'_, R> {
                     return None;
                 }
             }
-            let old = buf.len();
             let want = READ_CHUNK
                 .min(engine.block_size.max(1))
-                .max(engine.block_size.saturating_sub(old));
-            buf.resize(old + want, 0);
-            match self.reader.read(&mut buf[old..]) {
-                Ok(0) => {
-                    buf.truncate(old);
-                    self.eof = true;
-                }
+                .max(engine.block_size.saturating_sub(filled));
+            if buf.len() < filled + want {
+                buf.resize(filled + want, 0);
+            }
+            match self.reader.read(&mut buf[filled..filled + want]) {
+                Ok(0) => self.eof = true,
                 Ok(n) => {
-                    buf.truncate(old + n);
+                    filled += n;
                     engine.progress.add_bytes(n);
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(old),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    buf.truncate(old);
                     // Whole lines read so far still form a block; the error belongs to the line after
                     // them, which is where a sequential reader would have stopped.
-                    let keep = memrchr(b'\n', buf).map_or(0, |i| i + 1);
+                    let keep = memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1);
                     buf.truncate(keep);
                     self.eof = true;
                     let index = self.next + usize::from(keep > 0);
@@ -558,10 +561,12 @@ impl<R: Read> Feed<'_, R> {
                     if keep == 0 {
                         return None;
                     }
+                    filled = keep;
                     break;
                 }
             }
         }
+        buf.truncate(filled);
         let index = self.next;
         self.next += 1;
         if (engine.divert)(buf) {

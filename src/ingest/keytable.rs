@@ -15,6 +15,7 @@ use std::hash::BuildHasher;
 
 use rayon::prelude::*;
 
+use crate::ingest::zeroed::ZeroedArray;
 use crate::model::sample::KeyList;
 
 /// Keys up to this many bytes live inside the slot. Most Kafka keys are ids (`user-1234`,
@@ -24,12 +25,6 @@ pub const INLINE_KEY: usize = 16;
 
 /// Initial slot count (a power of two).
 const INITIAL_SLOTS: usize = 1 << 10;
-
-/// Slot arrays at least this large ask the kernel for transparent huge pages (2 MiB, x86-64 and
-/// aarch64 with 4 KiB base pages): a table of a million keys spans 32 MiB, and with 4 KiB pages
-/// nearly every lookup missed the TLB as well as the cache. Measured on the 20M-event zipf benchmark:
-/// about a tenth less CPU time.
-const HUGE_PAGE: usize = 2 << 20;
 
 /// A key's table hash as [`KeyTable::prefetch`] computed it, handed back to
 /// [`KeyTable::add_tagged`] so that a key read once is hashed once. The seed is fixed, so a tag is
@@ -98,7 +93,7 @@ pub struct SortedColumns {
 /// Distinct keys and their stats.
 #[derive(Debug, Clone)]
 pub struct KeyTable {
-    slots: Vec<Slot>,
+    slots: ZeroedArray<Slot>,
     /// Keys longer than [`INLINE_KEY`], indexed from their slots.
     long_keys: Vec<Box<[u8]>>,
     /// Payload bytes per slot index: empty until the first row with a size, then `slots.len()` long.
@@ -115,52 +110,11 @@ impl Default for KeyTable {
     }
 }
 
-/// `n` empty slots, on huge pages when large (see [`HUGE_PAGE`]).
-///
-/// An empty slot is all zero bytes, so the array comes from `alloc_zeroed`: fresh memory from the
-/// kernel is zero already, and the allocator then skips the pass that writing `EMPTY_SLOT` into
-/// every slot would make over tens of megabytes (the kernel zeroes each page on first touch anyway).
-fn empty_slots(n: usize) -> Vec<Slot> {
+/// `n` empty slots (see [`ZeroedArray`]: large arrays are maps on huge pages that grow in place).
+fn empty_slots(n: usize) -> ZeroedArray<Slot> {
     const _: () = assert!(EMPTY_SLOT.tag == 0 && EMPTY_SLOT.len == 0 && EMPTY_SLOT.events == 0);
-    assert!(n > 0, "a table has at least one slot");
-    let layout = std::alloc::Layout::array::<Slot>(n).expect("a slot array fits in memory");
-    // SAFETY: `layout` has a non-zero size; the pointer is checked for null.
-    let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut Slot;
-    if ptr.is_null() {
-        std::alloc::handle_alloc_error(layout);
-    }
-    if layout.size() >= HUGE_PAGE {
-        advise_huge_pages(ptr as usize, layout.size());
-    }
-    // SAFETY: `ptr` holds `n` slots allocated by the global allocator with `Slot`'s layout, all
-    // zero bytes, which is a valid (empty) `Slot` (integers only); the Vec frees it with that
-    // same allocator and layout.
-    unsafe { Vec::from_raw_parts(ptr, n, n) }
-}
-
-/// Asks the kernel to back `[start, start + size)` with transparent huge pages. Advice only: where
-/// the kernel has them turned off (or elsewhere than Linux) nothing changes but speed.
-fn advise_huge_pages(start: usize, size: usize) {
-    #[cfg(target_os = "linux")]
-    {
-        const PAGE: usize = 4096;
-        // madvise wants a page-aligned start; the allocator's header makes it unaligned.
-        let aligned = (start + PAGE - 1) & !(PAGE - 1);
-        let end = start + size;
-        if end > aligned {
-            // SAFETY: the range lies inside an allocation this table owns, and MADV_HUGEPAGE never
-            // changes the memory's contents, only how the kernel backs it; a failure is harmless.
-            unsafe {
-                libc::madvise(
-                    aligned as *mut libc::c_void,
-                    end - aligned,
-                    libc::MADV_HUGEPAGE,
-                );
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = (start, size);
+    // SAFETY: a slot of zero bytes is a valid, empty slot (integers only: `EMPTY_SLOT`).
+    unsafe { ZeroedArray::new(n) }
 }
 
 /// Mixing constants for short keys (digits of pi, as in many hash functions: any odd, dense bit
@@ -331,7 +285,7 @@ impl KeyTable {
 
     /// Doubles the slot count and re-places every entry (tags are stored, keys are not rehashed).
     fn grow(&mut self) {
-        self.resize(self.slots.len() * 2);
+        self.double();
     }
 
     /// Makes room for `additional` more keys without growing in between: the slot count becomes
@@ -342,28 +296,76 @@ impl KeyTable {
         while needed.saturating_mul(4) > slots.saturating_mul(3) {
             slots = slots.saturating_mul(2);
         }
-        if slots > self.slots.len() {
-            self.resize(slots);
+        while slots > self.slots.len() {
+            self.double();
         }
     }
 
-    /// Re-places every entry into `n` slots (a power of two, larger than now).
-    fn resize(&mut self, n: usize) {
-        let doubled = empty_slots(n);
-        let old = std::mem::replace(&mut self.slots, doubled);
-        let old_bytes = std::mem::take(&mut self.byte_totals);
-        if !old_bytes.is_empty() {
-            self.byte_totals = vec![0; self.slots.len()];
+    /// Doubles the slot count in place ([`ZeroedArray::grow`]: only the added half is new memory)
+    /// and re-places every entry.
+    ///
+    /// With `m` slots before, an entry's home becomes its old home `h` or `h + m`. The old slots are
+    /// walked once, starting just after an empty one (one exists: the table is at most 3/4 full), so
+    /// that every cluster is entered at its start; each entry is taken out and placed again from its
+    /// new home. An entry homed in the old half lands in its old cluster between its home and its old
+    /// slot, on slots the walk has passed, or past the old end in the new half; one homed in the new
+    /// half lands in the new half. Either way its probe run crosses only slots already walked or in
+    /// the new half, which the walk never empties again, so every entry stays reachable. The one
+    /// exception is a probe run that wraps past the last slot to the first: then every entry is
+    /// placed again from scratch ([`replace_all`](Self::replace_all)).
+    fn double(&mut self) {
+        let m = self.slots.len();
+        self.slots.grow(2 * m);
+        if !self.byte_totals.is_empty() {
+            self.byte_totals.resize(2 * m, 0);
         }
-        let mask = self.mask();
-        for (j, slot) in old.iter().enumerate().filter(|(_, s)| s.tag != 0) {
-            let mut i = home(slot.tag, mask);
-            while self.slots[i].tag != 0 {
-                i = (i + 1) & mask;
+        let mask = 2 * m - 1;
+        let start = (0..m)
+            .find(|&i| self.slots[i].tag == 0)
+            .expect("a table is at most 3/4 full");
+        let mut wrapped = false;
+        for step in 1..=m {
+            let i = (start + step) & (m - 1);
+            let slot = self.slots[i];
+            if slot.tag == 0 {
+                continue;
             }
-            self.slots[i] = *slot;
-            if let Some(&b) = old_bytes.get(j) {
-                self.byte_totals[i] = b;
+            self.slots[i] = EMPTY_SLOT;
+            let mut j = home(slot.tag, mask);
+            while self.slots[j].tag != 0 {
+                j = (j + 1) & mask;
+                wrapped |= j == 0;
+            }
+            self.slots[j] = slot;
+            if !self.byte_totals.is_empty() {
+                self.byte_totals[j] = std::mem::take(&mut self.byte_totals[i]);
+            }
+        }
+        if wrapped {
+            self.replace_all();
+        }
+    }
+
+    /// Places every entry again from its home, from a copy (the rare case of [`double`](Self::double)).
+    fn replace_all(&mut self) {
+        let mask = self.mask();
+        let mut entries = Vec::with_capacity(self.len);
+        for i in 0..self.slots.len() {
+            if self.slots[i].tag != 0 {
+                let bytes = self.byte_totals.get(i).copied().unwrap_or(0);
+                entries.push((self.slots[i], bytes));
+                self.slots[i] = EMPTY_SLOT;
+            }
+        }
+        self.byte_totals.fill(0);
+        for (slot, bytes) in entries {
+            let mut j = home(slot.tag, mask);
+            while self.slots[j].tag != 0 {
+                j = (j + 1) & mask;
+            }
+            self.slots[j] = slot;
+            if !self.byte_totals.is_empty() {
+                self.byte_totals[j] = bytes;
             }
         }
     }
@@ -439,19 +441,29 @@ impl KeyTable {
         // The slots themselves are sorted, in place: no second array of a million entries to
         // allocate and fill (which took a third of this step), and a 32-byte slot holds all the
         // order needs. Byte totals (rarely present) travel with their slots.
-        let (slots, bytes) = if byte_totals.is_empty() {
-            slots.retain(keep);
-            slots.par_sort_unstable_by(order);
-            let n = slots.len();
-            (slots, vec![0; n])
+        let with_bytes: Vec<Slot>;
+        let (slots, bytes): (&[Slot], Vec<u64>) = if byte_totals.is_empty() {
+            // Kept slots moved to the front, in order (what `Vec::retain` does).
+            let mut n = 0;
+            for i in 0..slots.len() {
+                if keep(&slots[i]) {
+                    slots[n] = slots[i];
+                    n += 1;
+                }
+            }
+            slots[..n].par_sort_unstable_by(order);
+            (&slots[..n], vec![0; n])
         } else {
             let mut pairs: Vec<(Slot, u64)> = slots
-                .into_iter()
+                .iter()
+                .copied()
                 .zip(byte_totals)
                 .filter(|(s, _)| keep(s))
                 .collect();
             pairs.par_sort_unstable_by(|a, b| order(&a.0, &b.0));
-            pairs.into_iter().unzip()
+            let bytes;
+            (with_bytes, bytes) = pairs.into_iter().unzip();
+            (&with_bytes, bytes)
         };
         // One buffer for every key's bytes (no box per key).
         let total_len = slots
@@ -459,7 +471,7 @@ impl KeyTable {
             .map(|s| stored_key(s, &long_keys).len())
             .sum();
         let mut keys = KeyList::with_capacity(slots.len(), total_len);
-        for s in &slots {
+        for s in slots {
             keys.push(stored_key(s, &long_keys));
         }
         let events = slots.par_iter().map(|s| s.events).collect();
@@ -479,9 +491,8 @@ impl KeyTable {
             ..
         } = self;
         let mut long_keys: Vec<Option<Box<[u8]>>> = long_keys.into_iter().map(Some).collect();
-        slots
-            .into_iter()
-            .enumerate()
+        (0..slots.len())
+            .map(move |i| (i, slots[i]))
             .filter(|(_, s)| s.tag != 0)
             .map(move |(i, s)| {
                 let stats = KeyStats {
@@ -578,6 +589,91 @@ fn prefetch_read<T>(target: &T) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A table with an entry per tag (events = position in `tags`, bytes = 10x that), placed by
+    /// linear probing as inserts would place them, without keys.
+    fn table_of_tags(tags: &[u32], with_bytes: bool) -> KeyTable {
+        let mut t = KeyTable::new();
+        if with_bytes {
+            t.byte_totals = vec![0; t.slots.len()];
+        }
+        let mask = t.mask();
+        for (n, &tag) in tags.iter().enumerate() {
+            let mut i = home(tag, mask);
+            while t.slots[i].tag != 0 {
+                i = (i + 1) & mask;
+            }
+            t.slots[i] = Slot {
+                tag,
+                len: 0,
+                events: n as u64 + 1,
+                key: [0; INLINE_KEY],
+            };
+            if with_bytes {
+                t.byte_totals[i] = 10 * (n as u64 + 1);
+            }
+            t.len += 1;
+        }
+        t
+    }
+
+    /// Every entry is reachable: all slots from its home to its slot are occupied.
+    fn assert_reachable(t: &KeyTable) {
+        let mask = t.mask();
+        for (p, slot) in t.slots.iter().enumerate().filter(|(_, s)| s.tag != 0) {
+            let mut i = home(slot.tag, mask);
+            while i != p {
+                assert_ne!(t.slots[i].tag, 0, "hole at {i} before entry at {p}");
+                i = (i + 1) & mask;
+            }
+        }
+    }
+
+    /// The entries as (tag, events, bytes), sorted.
+    fn entries(t: &KeyTable) -> Vec<(u32, u64, u64)> {
+        let mut all: Vec<_> = (0..t.slots.len())
+            .filter(|&i| t.slots[i].tag != 0)
+            .map(|i| {
+                (
+                    t.slots[i].tag,
+                    t.slots[i].events,
+                    t.byte_totals.get(i).copied().unwrap_or(0),
+                )
+            })
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
+    proptest! {
+        /// Doubling in place keeps every entry (and its bytes) and leaves each reachable, also when
+        /// homes crowd the end of the table so that probe runs wrap (the re-place fallback).
+        #[test]
+        fn doubling_in_place_keeps_every_entry_reachable(
+            homes in prop::collection::vec(
+                prop_oneof![3 => 0u32..INITIAL_SLOTS as u32, 2 => (INITIAL_SLOTS as u32 - 40)..INITIAL_SLOTS as u32],
+                0..INITIAL_SLOTS * 3 / 4,
+            ),
+            high in prop::collection::vec(any::<u32>(), INITIAL_SLOTS * 3 / 4),
+            with_bytes in any::<bool>(),
+            doublings in 1usize..3,
+        ) {
+            // A tag with the given home in the first table (bits 1..=10); the bits above, which
+            // pick the half after each doubling, are random; the low bit is set.
+            let tags: Vec<u32> = homes
+                .iter()
+                .zip(&high)
+                .map(|(&h, &r)| (r << 11) | (h << 1) | 1)
+                .collect();
+            let mut t = table_of_tags(&tags, with_bytes);
+            let before = entries(&t);
+            for _ in 0..doublings {
+                t.double();
+                assert_reachable(&t);
+                prop_assert_eq!(&entries(&t), &before);
+            }
+        }
+    }
 
     /// The key of number `i` in the large-table tests: 14 bytes, inline.
     fn numbered(i: u64) -> Vec<u8> {

@@ -12,6 +12,7 @@ pub mod delimited;
 pub mod encoding;
 pub mod facets;
 pub mod field;
+pub mod gzip;
 pub mod kcat;
 pub mod keyexpr;
 pub mod keytable;
@@ -23,6 +24,7 @@ pub mod row;
 pub(crate) mod scan;
 pub mod source;
 pub mod time;
+pub(crate) mod zeroed;
 
 use std::path::Path;
 
@@ -188,7 +190,7 @@ pub fn read_into<S: EventSink>(
     let progress = Progress::new(options.progress);
     let mut total = ReadStats::default();
     for input in inputs {
-        let source = Source::open(input)?;
+        let source = Source::open_with_threads(input, options.thread_count())?;
         let result = read_source(source, options, &progress, sink);
         progress.finish();
         let stats = result?;

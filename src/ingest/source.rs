@@ -5,14 +5,13 @@
 //! read lock inflates the next block while the others parse theirs, so inflating already overlaps
 //! parsing (a dedicated inflating thread measured slower on two cores: one more thread, one more
 //! copy). Every member of a multi-member file (`pigz`, `bgzip`, concatenated `.gz` files) is read, in
-//! order.
+//! order; BGZF members (`bgzip`) are inflated in parallel batches ([`super::gzip`]).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
-use flate2::read::MultiGzDecoder;
-
 use crate::error::{Error, Result};
+use crate::ingest::gzip::GzipDecoder;
 use crate::ingest::mapped::Map;
 
 /// Read buffer size: large enough that a 250 MB input costs few system calls.
@@ -37,6 +36,12 @@ pub struct Source {
 impl Source {
     /// Opens `name`: a file path, or `-` for standard input.
     pub fn open(name: &str) -> Result<Source> {
+        Source::open_with_threads(name, 0)
+    }
+
+    /// [`Source::open`], inflating BGZF members on at most `threads` threads (0: every core; 1: in
+    /// the reading thread, as `--threads 1` asks).
+    pub fn open_with_threads(name: &str, threads: usize) -> Result<Source> {
         let mut file = None;
         let raw: Box<dyn Read + Send> = if name == "-" {
             Box::new(io::stdin())
@@ -52,7 +57,7 @@ impl Source {
             file = opened.try_clone().ok();
             Box::new(opened)
         };
-        let mut source = Source::from_reader(name, raw)?;
+        let mut source = Source::from_reader_with_threads(name, raw, threads)?;
         if !source.gzip {
             source.file = file;
         }
@@ -77,7 +82,16 @@ impl Source {
     ///
     /// The magic is read until both bytes are in or the input ends: a pipe's first read may return a
     /// single byte, and one byte cannot tell gzip from text.
-    pub fn from_reader(name: &str, mut raw: Box<dyn Read + Send>) -> Result<Source> {
+    pub fn from_reader(name: &str, raw: Box<dyn Read + Send>) -> Result<Source> {
+        Source::from_reader_with_threads(name, raw, 0)
+    }
+
+    /// [`Source::from_reader`], inflating BGZF members on at most `threads` threads (0: every core).
+    pub fn from_reader_with_threads(
+        name: &str,
+        mut raw: Box<dyn Read + Send>,
+        threads: usize,
+    ) -> Result<Source> {
         let mut head = [0u8; GZIP_MAGIC.len()];
         let mut got = 0;
         while got < head.len() {
@@ -94,7 +108,7 @@ impl Source {
         let reader: Box<dyn BufRead + Send> = if gzip {
             Box::new(BufReader::with_capacity(
                 BUF_SIZE,
-                GzipReader(MultiGzDecoder::new(buffered)),
+                GzipReader(GzipDecoder::new(buffered, threads)),
             ))
         } else {
             Box::new(buffered)
@@ -110,9 +124,9 @@ impl Source {
 
 /// A gzip decoder whose errors say that the compressed data is at fault, so a truncated download
 /// reads as "truncated or corrupt gzip data" rather than a bare "incomplete deflate stream".
-struct GzipReader<R>(MultiGzDecoder<R>);
+struct GzipReader<R>(R);
 
-impl<R: BufRead> Read for GzipReader<R> {
+impl<R: Read> Read for GzipReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.read(buf).map_err(|e| {
             let kind = match e.kind() {

@@ -91,3 +91,28 @@ pub fn key_hexes(report: &keyplan::report::AnalysisReport) -> Vec<String> {
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// `contents` in BGZF, as `bgzip` writes it (SAM/BAM format specification, section 4.1): gzip
+/// members of `chunk` input bytes, each with FLG=FEXTRA and a `BC` subfield holding the member's
+/// size minus one, then the empty end-of-file member. Written here so the tests need no `bgzip`.
+pub fn bgzf(contents: &[u8], chunk: usize) -> Vec<u8> {
+    use std::io::Write;
+    let member = |text: &[u8]| {
+        let mut enc =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(text).unwrap();
+        let deflate = enc.finish().unwrap();
+        let size = u16::try_from(18 + deflate.len() + 8 - 1).expect("a member under 64 KiB");
+        let mut out = vec![
+            0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, b'B', b'C', 2, 0,
+        ];
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&deflate);
+        out.extend_from_slice(&crc32fast::hash(text).to_le_bytes());
+        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        out
+    };
+    let mut out: Vec<u8> = contents.chunks(chunk.max(1)).flat_map(member).collect();
+    out.extend(member(b""));
+    out
+}

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::common::{key_hexes, keyplan, Workdir};
+use crate::common::{bgzf, key_hexes, keyplan, Workdir};
 use keyplan::report::AnalysisReport;
 use predicates::prelude::*;
 
@@ -115,6 +115,85 @@ fn plain_gzip_and_stdin_give_identical_reports() {
         from_plain,
         analyze_json(&one.iter().map(String::as_str).collect::<Vec<_>>(), None)
     );
+}
+
+/// BGZF (`bgzip`), whose members are inflated in parallel, gives the report the plain file gives:
+/// members of 1,000 bytes, so that many of them fall in each block and cut lines across blocks.
+#[test]
+fn bgzf_gives_the_report_of_the_plain_file() {
+    let dir = Dir::new();
+    let csv = events_csv(5000);
+    let plain = dir.write("events.csv", &csv);
+    let packed = bgzf(&csv, 1000);
+    let bgz = dir.write("events.csv.bgz", &packed);
+    // Concatenated with a plain gzip member (`cat a.bgz b.gz`): the rest is read sequentially.
+    let mut tail = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    tail.write_all(b"1,tenant-extra,1,2\n").unwrap();
+    let mixed = dir.write(
+        "mixed.csv.gz",
+        [packed.clone(), tail.finish().unwrap()].concat(),
+    );
+    let args = ["--key", "tenant", "-p", "6,12"];
+    let run =
+        |input: &str, extra: &[&str]| analyze_json(&[&[input][..], &args, extra].concat(), None);
+    let from_plain = run(&plain, &[]);
+    assert_eq!(from_plain.events, 5000);
+    assert_eq!(from_plain, run(&bgz, &[]));
+    assert_eq!(from_plain, run(&bgz, &["--threads", "1"]));
+    assert_eq!(run(&mixed, &[]).events, 5001);
+    // Byte for byte on standard input, where the provenance names both `-`.
+    let stdout = |stdin: &[u8]| {
+        keyplan()
+            .env("KEYPLAN_BLOCK_SIZE", TEST_BLOCK_SIZE.to_string())
+            .args(["analyze", "-", "--format", "json"])
+            .args(args)
+            .write_stdin(stdin.to_vec())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert!(stdout(&csv) == stdout(&packed));
+}
+
+/// A BGZF member whose CRC-32 is wrong, and a BGZF file cut short, exit 2 naming the file.
+#[test]
+fn corrupt_or_truncated_bgzf_exits_2() {
+    let dir = Dir::new();
+    let csv = events_csv(5000);
+    let packed = bgzf(&csv, 1000);
+    // The third member's CRC-32: the byte 8 before the end of that member.
+    let mut ends = Vec::new();
+    let mut at = 0;
+    while at < packed.len() {
+        let size = usize::from(u16::from_le_bytes([packed[at + 16], packed[at + 17]])) + 1;
+        at += size;
+        ends.push(at);
+    }
+    let mut corrupt = packed.clone();
+    corrupt[ends[2] - 8] ^= 0xff;
+    let bad = dir.write("bad.csv.gz", &corrupt);
+    keyplan()
+        .args(["analyze", &bad, "--key", "tenant", "-p", "3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::is_match(r"bad\.csv\.gz:\d+: .*gzip .*corrupt").unwrap());
+    // Cut inside a member's deflate data, and inside a member's header. (A cut that falls exactly
+    // between two members leaves a shorter valid gzip file: no reader can tell.)
+    for cut in [ends[ends.len() / 2] - 100, ends[ends.len() / 2] + 5] {
+        let path = dir.write("cut.csv.gz", &packed[..cut]);
+        keyplan()
+            .args(["analyze", &path, "--key", "tenant", "-p", "3"])
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::is_match(
+                    r"cut\.csv\.gz:\d+: the input ends early: the gzip stream is truncated",
+                )
+                .unwrap(),
+            );
+    }
 }
 
 #[test]
