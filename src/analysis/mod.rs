@@ -397,40 +397,52 @@ pub fn analyze_hashed(
     let used: Vec<usize> = (0..classes.len())
         .filter(|c| class_of.contains(c))
         .collect();
-    let random: Vec<Vec<Option<stats::RandomSkew>>> = (0..classes.len())
-        .map(|c| {
-            if !used.contains(&c) {
-                return Vec::new();
-            }
-            let class = &classes[c];
-            // The key weights are prepared once for every count.
-            let keys = stats::RandomPlacement::new(&class.weights, class.spread);
-            counts
-                .par_iter()
-                .with_max_len(1)
-                .map(|n| keys.skew(n.get(), settings.trials, settings.seed))
-                .collect()
-        })
-        .collect();
+    // A wide sweep shares one trial budget over its counts (README, "Statistics").
+    let limit = stats::wide_trial_limit(counts.len(), settings.trials, settings.budget);
+    let random_expectations = || -> Vec<Vec<Option<stats::RandomSkew>>> {
+        (0..classes.len())
+            .map(|c| {
+                if !used.contains(&c) {
+                    return Vec::new();
+                }
+                let class = &classes[c];
+                // The key weights are prepared once for every count.
+                let keys = stats::RandomPlacement::new(&class.weights, class.spread);
+                counts
+                    .par_iter()
+                    .with_max_len(1)
+                    .map(|n| keys.skew_limited(n.get(), settings.trials, settings.seed, limit))
+                    .collect()
+            })
+            .collect()
+    };
     // Counts above one of a client that maps by remainder: placed in one pass over the keys
     // (`sweep`); the others one scenario at a time.
-    let mut swept: Vec<Option<sweep::Placed>> =
-        Vec::with_capacity(partitioners.len() * counts.len());
-    for &p in partitioners {
-        let keys = sweep::SweepKeys::prepare(dist, hashes.get(p.family()), p);
-        let wide: Vec<PartitionCount> = counts.iter().copied().filter(|n| n.get() > 1).collect();
-        let mut placed = match &keys {
-            Some(keys) if !wide.is_empty() => keys.place(&wide).into_iter(),
-            _ => Vec::new().into_iter(),
-        };
-        for n in counts {
-            swept.push(if keys.is_some() && n.get() > 1 {
-                placed.next()
-            } else {
-                None
-            });
+    let sweep_placements = || -> Vec<Option<sweep::Placed>> {
+        let mut swept = Vec::with_capacity(partitioners.len() * counts.len());
+        for &p in partitioners {
+            let keys = sweep::SweepKeys::prepare(dist, hashes.get(p.family()), p);
+            let wide: Vec<PartitionCount> =
+                counts.iter().copied().filter(|n| n.get() > 1).collect();
+            let mut placed = match &keys {
+                Some(keys) if !wide.is_empty() => keys.place(&wide).into_iter(),
+                _ => Vec::new().into_iter(),
+            };
+            for n in counts {
+                swept.push(if keys.is_some() && n.get() > 1 {
+                    placed.next()
+                } else {
+                    None
+                });
+            }
         }
-    }
+        swept
+    };
+    // Side by side: the Monte Carlo's few, uneven per-count tasks leave a core idle that the
+    // placement (serial per partitioner below eight counts) fills. Neither reads the other's result.
+    let (random, swept) = rayon::join(random_expectations, sweep_placements);
+    // Once per class, not per scenario: on a million keys the sum is the size of a sweep's placement.
+    let top_shares: Vec<f64> = classes.iter().map(HashedKeys::top_share).collect();
     let pairs: Vec<(usize, usize)> = (0..partitioners.len())
         .flat_map(|p| (0..counts.len()).map(move |i| (p, i)))
         .collect();
@@ -439,7 +451,6 @@ pub fn analyze_hashed(
         .zip(swept.into_par_iter())
         .map(|((pi, i), swept)| {
             let (p, n) = (partitioners[pi], counts[i]);
-            let class = &classes[class_of[pi]];
             let hashes = hashes.get(p.family());
             let ((placed, clusters), byte_loads) = match swept {
                 Some((placed, clusters, bytes)) => ((placed, clusters), bytes),
@@ -453,7 +464,8 @@ pub fn analyze_hashed(
                 (settings.interval == stats::IntervalMethod::KeyClustered).then_some(&clusters);
             let random = random[class_of[pi]][i];
             let stats = stats::scenario_stats_with(&placed.loads, accepted, clusters, random);
-            let mut scenario = Scenario::new(p, n, placed, byte_loads, class.top_share(), stats);
+            let mut scenario =
+                Scenario::new(p, n, placed, byte_loads, top_shares[class_of[pi]], stats);
             if scenario.metrics.max_partition_events > 0 {
                 let keys = dist.keys().iter().zip(dist.weights()).zip(hashes);
                 scenario.hot_keys = hot_keys(

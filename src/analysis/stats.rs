@@ -12,7 +12,7 @@
 //!   seeded Monte Carlo. If the real hash's skew is above the random p95, this key set is unlucky under
 //!   this hash; if it is near the random mean, the skew is what any hash would give.
 
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
@@ -42,6 +42,20 @@ pub fn max_trials(trials: u32) -> u32 {
     trials.saturating_mul(MAX_TRIALS_FACTOR)
 }
 
+/// A run over more than this many partition counts is a wide sweep: its random-placement comparison
+/// shares a budget of `WIDE` counts' worth of trials ([`wide_trial_limit`]). Sixteen keeps every
+/// list a design review compares (the five-count benchmark, `-p 1..16`, a plan's candidates) on the
+/// full adaptive Monte Carlo, whose cost is then a small part of the run; past it the Monte Carlo
+/// grows with the count list (1.08 million trials and ~2.9e9 draws for `-p 1..1000`, 60x the run at
+/// one count) while each further count adds little a reader compares.
+pub const WIDE: usize = 16;
+
+/// The fewest trials a count of a wide sweep runs: the smallest number for which both order
+/// statistics behind the p95's standard error ([`quantile_with_se`], ranks `0.95 m -+ 1.96
+/// sqrt(0.0475 m)`) fall inside the sample. With fewer, the upper one would be clamped to the
+/// largest trial and the reported error understated.
+pub const MIN_WIDE_TRIALS: u32 = 73;
+
 /// The heaviest keys placed one by one in each Monte Carlo trial; lighter keys are summed per partition
 /// by a normal approximation (their count makes the central limit theorem apply).
 pub const EXACT_KEYS: usize = 2_000;
@@ -58,6 +72,8 @@ pub struct StatsSettings {
     pub seed: u64,
     /// How the confidence interval of `max_share` is computed.
     pub interval: IntervalMethod,
+    /// Whether a wide sweep's counts share one trial budget.
+    pub budget: TrialBudget,
 }
 
 impl Default for StatsSettings {
@@ -66,8 +82,40 @@ impl Default for StatsSettings {
             trials: DEFAULT_TRIALS,
             seed: DEFAULT_SEED,
             interval: IntervalMethod::KeyClustered,
+            budget: TrialBudget::Shared,
         }
     }
+}
+
+/// How many Monte Carlo trials the partition counts of one run may spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrialBudget {
+    /// Up to [`WIDE`] counts, each runs the full adaptive Monte Carlo; a wider sweep shares [`WIDE`]
+    /// counts' worth of trials ([`wide_trial_limit`]). The default.
+    #[default]
+    Shared,
+    /// Every count runs the full adaptive Monte Carlo, however many counts the run has: what an
+    /// explicit `--trials` asks for.
+    PerCount,
+}
+
+/// The most trials the random expectation of one count may run when a run covers `counts` partition
+/// counts at `trials` initial trials under `budget`; `None` when there is no limit beyond the
+/// adaptive cap ([`max_trials`]).
+///
+/// A wide sweep (more than [`WIDE`] counts, [`TrialBudget::Shared`]) spends about what [`WIDE`]
+/// counts at the cap spend, `WIDE x max_trials(trials)` trials, evenly over its counts, and at least
+/// [`MIN_WIDE_TRIALS`] per count (so 1,000 counts run 73 each: 73,000 trials instead of up to 2
+/// million). A count then runs `min(adaptive, limit)` trials: the adaptive Monte Carlo stops at the
+/// limit, and its trials are a prefix of those it would run alone (each count keeps its own stream),
+/// with the p95's standard error of the trials actually run.
+pub fn wide_trial_limit(counts: usize, trials: u32, budget: TrialBudget) -> Option<u32> {
+    if budget == TrialBudget::PerCount || counts <= WIDE || trials == 0 {
+        return None;
+    }
+    let total = u64::from(max_trials(trials)) * WIDE as u64;
+    let share = u32::try_from(total / counts as u64).unwrap_or(u32::MAX);
+    Some(share.max(MIN_WIDE_TRIALS))
 }
 
 /// How the confidence interval of the hottest partition's share is computed.
@@ -159,9 +207,13 @@ pub struct ScenarioStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_skew_random_p95_se: Option<f64>,
     /// Monte Carlo trials run for the random expectation (until the p95's standard error fell below
-    /// 0.5% of it, or the cap).
+    /// 0.5% of it, or the cap, or a wide sweep's `random_trials_limit`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub random_trials: Option<u32>,
+    /// The most trials a wide sweep let this count run (see `wide_trial_limit`); absent when the run
+    /// is not a wide sweep or `--trials` was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_trials_limit: Option<u32>,
     /// True when the observed skew is above the random p95 by more than twice its standard error: this
     /// hash is unlucky for this key set at this partition count, and a neighbouring count may do
     /// markedly better.
@@ -201,6 +253,7 @@ pub fn scenario_stats_with(
         expected_skew_random_p95: random.map(|r| r.p95),
         expected_skew_random_p95_se: random.map(|r| r.p95_se),
         random_trials: random.map(|r| r.trials),
+        random_trials_limit: random.and_then(|r| r.limit),
         worse_than_random: random.map(|r| skew > r.p95 + 2.0 * r.p95_se),
     }
 }
@@ -216,6 +269,7 @@ pub fn undefined_stats() -> ScenarioStats {
         expected_skew_random_p95: None,
         expected_skew_random_p95_se: None,
         random_trials: None,
+        random_trials_limit: None,
         worse_than_random: None,
     }
 }
@@ -278,6 +332,8 @@ pub struct RandomSkew {
     pub p95_se: f64,
     /// Trials run.
     pub trials: u32,
+    /// The wide-sweep limit the trials ran under, if any ([`wide_trial_limit`]).
+    pub limit: Option<u32>,
 }
 
 /// Monte Carlo estimate of the skew when the keys with `weights` (heaviest first) are placed uniformly
@@ -333,23 +389,40 @@ impl<'a> RandomPlacement<'a> {
     /// be the largest: the same draws and the same floating-point operations as evaluating every
     /// partition, at a fraction of the cost on wide partition counts.
     pub fn skew(&self, n: u32, trials: u32, seed: u64) -> Option<RandomSkew> {
+        self.skew_limited(n, trials, seed, None)
+    }
+
+    /// [`RandomPlacement::skew`] stopped at `limit` trials (a wide sweep's share of its budget,
+    /// [`wide_trial_limit`]): `min(adaptive, limit)` trials, the first ones of the same stream.
+    pub fn skew_limited(
+        &self,
+        n: u32,
+        trials: u32,
+        seed: u64,
+        limit: Option<u32>,
+    ) -> Option<RandomSkew> {
         let total = self.hashed + self.spread;
         if trials == 0 || self.hashed == 0 {
             return None;
         }
         if n == 1 {
+            // Exact: one partition takes everything, whatever the draw.
             return Some(RandomSkew {
                 mean: 1.0,
                 p95: 1.0,
                 p95_se: 0.0,
                 trials,
+                limit: None,
             });
         }
         let mut trial = Trial::new(self, n, seed);
         let nf = f64::from(n);
         let run = |trial: &mut Trial| trial.max_load() * nf / total as f64;
-        let cap = max_trials(trials).max(trials);
-        let mut skews: Vec<f64> = (0..trials).map(|_| run(&mut trial)).collect();
+        let cap = max_trials(trials)
+            .max(trials)
+            .min(limit.unwrap_or(u32::MAX));
+        let first = trials.min(cap);
+        let mut skews: Vec<f64> = (0..first).map(|_| run(&mut trial)).collect();
         loop {
             skews.sort_by(f64::total_cmp);
             let (p95, se) = quantile_with_se(&skews, 0.95);
@@ -361,6 +434,7 @@ impl<'a> RandomPlacement<'a> {
                     p95,
                     p95_se: se,
                     trials: skews.len() as u32,
+                    limit,
                 });
             }
             let more = DEFAULT_TRIALS.min(cap - skews.len() as u32);
@@ -396,6 +470,8 @@ struct Trial<'a> {
     /// Per partition: whether its load is evaluated exactly, and that load.
     candidate: Vec<bool>,
     load: Vec<f64>,
+    /// The heavy keys drawn onto a candidate partition, by index, in draw order.
+    picked: Vec<u32>,
 }
 
 impl<'a> Trial<'a> {
@@ -421,6 +497,7 @@ impl<'a> Trial<'a> {
             drawn: vec![0; keys.exact.len()],
             candidate: vec![false; n],
             load: vec![0.0; n],
+            picked: vec![0; keys.exact.len()],
         }
     }
 
@@ -439,29 +516,7 @@ impl<'a> Trial<'a> {
                 self.u2[j] = uniform_half_open(pair[1]);
             }
         }
-        self.heavy.fill(0);
-        // One 64-bit draw per heavy key, `gen_range(0..n)`, unless one is rejected (probability below
-        // n / 2^64): then the stream itself continues.
-        self.words.resize(self.exact.len(), 0);
-        self.rng.fill(&mut self.words[..]);
-        let range = n as u64;
-        let zone = (range << range.leading_zeros()).wrapping_sub(1);
-        let mut next = 0;
-        for (slot, &w) in self.drawn.iter_mut().zip(self.exact) {
-            let p = loop {
-                let v = match self.words.get(next) {
-                    Some(&v) => v,
-                    None => self.rng.next_u64(),
-                };
-                next += 1;
-                let wide = u128::from(v) * u128::from(range);
-                if wide as u64 <= zone {
-                    break (wide >> 64) as usize;
-                }
-            };
-            *slot = p as u32;
-            self.heavy[p] += w;
-        }
+        self.place_heavy();
         // Bracket every load; the largest lower bound is a floor for the maximum.
         let bounds = BoxMullerBounds::get();
         let mut floor = 0.0f64;
@@ -495,10 +550,17 @@ impl<'a> Trial<'a> {
                 };
             }
         }
-        for (&p, &w) in self.drawn.iter().zip(self.exact) {
-            if self.candidate[p as usize] {
-                self.load[p as usize] += w as f64;
-            }
+        // The heavy keys on candidates, in draw order: gathered without a branch per key (which
+        // partitions are candidates is as unpredictable as the draws), then summed.
+        let (drawn, candidate, load) = (&self.drawn[..], &self.candidate[..], &mut self.load[..]);
+        let mut picked = 0;
+        for (i, &p) in drawn.iter().enumerate() {
+            self.picked[picked] = i as u32;
+            picked += usize::from(candidate[p as usize]);
+        }
+        for &i in &self.picked[..picked] {
+            let i = i as usize;
+            load[drawn[i] as usize] += self.exact[i] as f64;
         }
         let mut max = 0.0f64;
         for j in 0..n {
@@ -508,6 +570,51 @@ impl<'a> Trial<'a> {
         }
         max
     }
+
+    /// Draws every heavy key's partition (`drawn`) and sums the heavy weight per partition (`heavy`).
+    ///
+    /// One 64-bit draw per heavy key, `gen_range(0..n)` as `rand` computes it: the high word of
+    /// `v * n`, unless the low word is above `rand`'s rejection zone, which skips `v` (up to half of
+    /// the draws for some `n`; 25% at 6, 12, 24, 48 and 96). The stream's values are fetched in as many
+    /// rounds as rejections need, each fetching exactly the keys still unplaced, so the values used are
+    /// the ones `gen_range` would read one by one; within a round the accepted partitions are
+    /// gathered without a branch per draw.
+    fn place_heavy(&mut self) {
+        let range = self.n as u64;
+        let zone = (range << range.leading_zeros()).wrapping_sub(1);
+        let keys = self.exact.len();
+        let mut placed = 0;
+        while placed < keys {
+            self.words.resize(keys - placed, 0);
+            self.rng.fill(&mut self.words[..]);
+            let drawn = &mut self.drawn[..];
+            for &v in &self.words {
+                let (high, low) = wide_mul(v, range);
+                // Fewer values than unplaced keys are read: `placed` stays below `keys` here.
+                drawn[placed] = high;
+                placed += usize::from(low <= zone);
+            }
+        }
+        let heavy = &mut self.heavy[..];
+        heavy.fill(0);
+        for (&p, &w) in self.drawn.iter().zip(self.exact) {
+            heavy[p as usize] += w;
+        }
+    }
+}
+
+/// The high and low 64-bit words of `v * range` for a `range` below 2^32 (the high word is then
+/// below `range`), from two 32 x 32 -> 64-bit products: the same values as the 128-bit product
+/// `rand` takes, at half its cost here.
+#[inline]
+fn wide_mul(v: u64, range: u64) -> (u32, u64) {
+    debug_assert!(range <= u64::from(u32::MAX));
+    let low_part = (v & 0xffff_ffff) * range;
+    let high_part = (v >> 32) * range + (low_part >> 32);
+    (
+        (high_part >> 32) as u32,
+        (high_part << 32) | (low_part & 0xffff_ffff),
+    )
 }
 
 /// `rng.gen_range(f64::MIN_POSITIVE..1.0)` from its 64-bit draw `v`, as `rand` 0.8 computes it: 52
@@ -659,6 +766,7 @@ mod tests {
                 p95: 1.0,
                 p95_se: 0.0,
                 trials,
+                limit: None,
             });
         }
         let nf = f64::from(n);
@@ -699,10 +807,128 @@ mod tests {
                     p95,
                     p95_se: se,
                     trials: skews.len() as u32,
+                    limit: None,
                 });
             }
             let more = DEFAULT_TRIALS.min(cap - skews.len() as u32);
             skews.extend((0..more).map(|_| trial(&mut rng)));
+        }
+    }
+
+    /// The plain Monte Carlo under a wide sweep's limit, as documented: `min(trials, limit)` trials,
+    /// then batches of 200 until the p95 is known to 0.5%, stopping at `min(10 x trials, limit)`.
+    fn limited_reference(
+        weights: &[u64],
+        n: u32,
+        trials: u32,
+        seed: u64,
+        limit: u32,
+    ) -> (f64, f64, f64, u32) {
+        let total: u64 = weights.iter().sum();
+        let exact = &weights[..weights.len().min(EXACT_KEYS)];
+        let tail = &weights[exact.len()..];
+        let nf = f64::from(n);
+        let base = tail.iter().map(|&w| w as f64).sum::<f64>() / nf;
+        let tail_sq: f64 = tail.iter().map(|&w| (w as f64) * (w as f64)).sum();
+        let tail_sd = (tail_sq * (1.0 / nf) * (1.0 - 1.0 / nf)).sqrt();
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let mut trial = || {
+            let mut loads = vec![base; n as usize];
+            if tail_sd > 0.0 {
+                for load in loads.iter_mut() {
+                    *load = (*load + tail_sd * standard_normal(&mut rng)).max(0.0);
+                }
+            }
+            for &w in exact {
+                loads[rng.gen_range(0..n as usize)] += w as f64;
+            }
+            loads.iter().copied().fold(0.0, f64::max) * nf / total as f64
+        };
+        let cap = max_trials(trials).min(limit);
+        let mut skews: Vec<f64> = (0..trials.min(cap)).map(|_| trial()).collect();
+        loop {
+            let mut sorted = skews.clone();
+            sorted.sort_by(f64::total_cmp);
+            let (p95, se) = quantile_with_se(&sorted, 0.95);
+            if se <= P95_RELATIVE_SE * p95 || skews.len() >= cap as usize {
+                let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
+                return (mean, p95, se, skews.len() as u32);
+            }
+            let more = DEFAULT_TRIALS.min(cap - skews.len() as u32);
+            skews.extend((0..more).map(|_| trial()));
+        }
+    }
+
+    /// The wide-sweep budget: none up to 16 counts or with an explicit `--trials`; beyond, 16 counts
+    /// at the cap shared evenly, never below the fewest trials whose p95 error is inside the sample.
+    #[test]
+    fn wide_sweeps_share_a_trial_budget() {
+        use TrialBudget::{PerCount, Shared};
+        for counts in [1, 5, 16] {
+            assert_eq!(wide_trial_limit(counts, 200, Shared), None, "{counts}");
+        }
+        assert_eq!(wide_trial_limit(17, 200, Shared), Some(16 * 2000 / 17));
+        assert_eq!(wide_trial_limit(100, 200, Shared), Some(320));
+        assert_eq!(wide_trial_limit(400, 200, Shared), Some(80));
+        assert_eq!(wide_trial_limit(1000, 200, Shared), Some(MIN_WIDE_TRIALS));
+        assert_eq!(
+            wide_trial_limit(100_000, 200, Shared),
+            Some(MIN_WIDE_TRIALS)
+        );
+        assert_eq!(wide_trial_limit(1000, 200, PerCount), None);
+        assert_eq!(wide_trial_limit(1000, 0, Shared), None);
+        // A smaller --trials shrinks the budget with its cap (10x).
+        assert_eq!(wide_trial_limit(20, 100, Shared), Some(800));
+        // The whole sweep spends at most the budget, or the floor at every count.
+        for counts in [17, 50, 438, 439, 1000, 5000] {
+            let limit = wide_trial_limit(counts, 200, Shared).unwrap();
+            let spent = u64::from(limit) * counts as u64;
+            assert!(
+                spent <= 16 * 2000 || limit == MIN_WIDE_TRIALS,
+                "{counts}: {limit}"
+            );
+        }
+        // MIN_WIDE_TRIALS is the fewest trials whose upper order statistic (rank 0.95 m + 1.96
+        // sqrt(0.0475 m)) is inside the sample.
+        let upper = |m: u32| {
+            let mf = f64::from(m);
+            (mf * 0.95 + 1.96 * (mf * 0.95 * 0.05).sqrt()).ceil() as u32
+        };
+        assert!(upper(MIN_WIDE_TRIALS) <= MIN_WIDE_TRIALS);
+        assert!(upper(MIN_WIDE_TRIALS - 1) > MIN_WIDE_TRIALS - 1);
+    }
+
+    /// Under a limit a count runs `min(adaptive, limit)` trials, the first ones of its own stream, and
+    /// reports the statistics of exactly those.
+    #[test]
+    fn limited_monte_carlo_is_a_prefix_of_the_full_one() {
+        let zipf: Vec<u64> = (1..=30_000u64).map(|r| 1 + 5_000_000 / r).collect();
+        let few: Vec<u64> = vec![900, 500, 500, 20, 7, 7, 1];
+        let keys = RandomPlacement::new(&zipf, 0);
+        let small = RandomPlacement::new(&few, 0);
+        for (placement, weights) in [(&keys, &zipf), (&small, &few)] {
+            for n in [2, 7, 12, 100, 999] {
+                let full = placement.skew(n, 200, 3).unwrap();
+                assert_eq!(full.limit, None);
+                for limit in [MIN_WIDE_TRIALS, 150, 320, 1882, 5000] {
+                    let got = placement.skew_limited(n, 200, 3, Some(limit)).unwrap();
+                    assert_eq!(got.trials, full.trials.min(limit), "n={n} limit={limit}");
+                    assert_eq!(got.limit, Some(limit));
+                    let (mean, p95, se, trials) = limited_reference(weights, n, 200, 3, limit);
+                    assert_eq!(
+                        (got.mean, got.p95, got.p95_se, got.trials),
+                        (mean, p95, se, trials),
+                        "n={n} limit={limit}"
+                    );
+                    if got.trials == full.trials {
+                        assert_eq!(
+                            (got.mean, got.p95, got.p95_se),
+                            (full.mean, full.p95, full.p95_se)
+                        );
+                    }
+                }
+            }
         }
     }
 

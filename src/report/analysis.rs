@@ -724,6 +724,18 @@ impl AnalysisReport {
                     .to_string(),
             );
         }
+        if let Some(limit) = self
+            .scenarios
+            .iter()
+            .find_map(|s| s.stats.random_trials_limit)
+        {
+            notes.push(format!(
+                "random placement: a sweep over more than {} partition counts runs at most {limit} \
+                 Monte Carlo trials per count (random_trials in JSON), so its p95 is less precise; \
+                 worse allows for that standard error. --trials N runs every count in full",
+                crate::analysis::stats::WIDE
+            ));
+        }
         notes
     }
 

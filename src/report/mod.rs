@@ -91,6 +91,10 @@ pub struct Provenance {
     /// Monte Carlo trials, when it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trials: Option<u32>,
+    /// The most trials each count ran in a wide sweep (`analysis::stats::wide_trial_limit`), when
+    /// one applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trials_limit: Option<u32>,
 }
 
 impl Provenance {

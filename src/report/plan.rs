@@ -716,6 +716,12 @@ impl PlanReport {
             provenance: {
                 let mut p = plan_provenance(plan, rows);
                 p.set("redact_keys", redact);
+                // More than 16 candidates share a trial budget: the review says so.
+                p.trials_limit = outcomes
+                    .iter()
+                    .flat_map(|o| &o.analysis.scenarios)
+                    .filter_map(|s| s.stats.random_trials_limit)
+                    .max();
                 p
             },
         }

@@ -156,6 +156,13 @@ fn provenance_lines(p: &Provenance) -> Vec<String> {
              in batches until the p95's standard error is below 0.5%); the same seed gives the same \
              bytes."
         ));
+        if let Some(limit) = p.trials_limit {
+            lines.push(format!(
+                "A wide sweep: at most {limit} trials per partition count, a share of a budget of {} \
+                 counts' worth (an explicit --trials runs every count in full).",
+                crate::analysis::stats::WIDE
+            ));
+        }
     }
     if !p.settings.is_empty() {
         let settings: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();

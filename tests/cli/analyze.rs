@@ -787,3 +787,50 @@ fn counts_file_read_as_events_and_wrong_delimiter() {
         &["read as one single field", "--delimiter ','"],
     );
 }
+
+/// A sweep over more than 16 counts shares a trial budget, says so in JSON and in the table's notes,
+/// and an explicit `--trials` runs every count in full; 16 counts run in full by default.
+#[test]
+fn wide_sweeps_share_a_trial_budget() {
+    let wd = Workdir::new();
+    wd.write("e.csv", EVENTS);
+    let wide = ["e.csv", "--key", "customer", "-p", "1..17"];
+    let r = json_with_provenance(&wd, &wide);
+    let limit = 16 * 2000 / 17;
+    assert_eq!(r.provenance.as_ref().unwrap().trials_limit, Some(limit));
+    for s in r.scenarios.iter().filter(|s| s.partitions > 1) {
+        assert_eq!(s.stats.random_trials_limit, Some(limit), "{}", s.partitions);
+        assert!(s.stats.random_trials.unwrap() <= limit);
+    }
+    wd.keyplan()
+        .arg("analyze")
+        .args(wide)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "a sweep over more than 16 partition counts runs at most {limit} Monte Carlo trials"
+        )));
+    for args in [
+        &[
+            "e.csv", "--key", "customer", "-p", "1..17", "--trials", "200",
+        ][..],
+        &["e.csv", "--key", "customer", "-p", "1..16"][..],
+    ] {
+        let r = json_with_provenance(&wd, args);
+        assert_eq!(
+            r.provenance.as_ref().unwrap().trials_limit,
+            None,
+            "{args:?}"
+        );
+        assert!(r
+            .scenarios
+            .iter()
+            .all(|s| s.stats.random_trials_limit.is_none()));
+        wd.keyplan()
+            .arg("analyze")
+            .args(args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Monte Carlo trials").not());
+    }
+}
