@@ -193,6 +193,9 @@ impl Engine<'_> {
             map,
             mapped: mapped.is_some(),
             pos: mapped.map_or(0, |(_, from)| from),
+            clean: Vec::new(),
+            checked_upto: 0,
+            resume_at: 0,
             carry: start,
             next: 0,
             eof: false,
@@ -261,6 +264,26 @@ impl Engine<'_> {
                             Some((a, b)) => &map[a..b],
                             None => &buf,
                         };
+                        // A mapped block is checked for a divert here, in parallel, not under the
+                        // lock (the check is the first read of the block's memory); it is parsed
+                        // only once every earlier block has passed its check.
+                        if let Some((start, _)) = range {
+                            let divert = (self.divert)(block);
+                            let mut f = lock(feed);
+                            f.checked(index, divert.then_some(start));
+                            turn.notify_all();
+                            while f.checked_upto < index && !f.diverted_before(index + 1) {
+                                f = turn.wait(f).expect("no worker panics holding the lock");
+                            }
+                            if f.diverted_before(index + 1) {
+                                // This block or an earlier one goes to the sequential reader.
+                                f.finished += 1;
+                                f.in_flight[worker] = 0;
+                                f.done = true;
+                                turn.notify_all();
+                                continue;
+                            }
+                        }
                         let (outcome, held) = if ordered {
                             // After the switch: the block gets a fork of its own, placed here in
                             // parallel and added to the run's sink in block order.
@@ -315,7 +338,7 @@ impl Engine<'_> {
             rows: stats.iter().flatten().map(|s| s.rows).sum(),
             skipped: stats.iter().flatten().map(|s| s.skipped).sum(),
         };
-        let resume = feed.mapped.then_some(feed.pos);
+        let resume = feed.mapped.then_some(feed.resume_at);
         Ok(match feed.diverted {
             None => Finish::Done(done(&feed.stats)),
             Some((index, pending)) => Finish::Diverted {
@@ -455,8 +478,14 @@ struct Feed<'m, R> {
     /// A mapped input (empty otherwise): blocks are ranges of it, from `pos` on.
     map: &'m [u8],
     mapped: bool,
-    /// The offset in `map` of the next block (of the diverted block after a divert).
+    /// The offset in `map` of the next block.
     pos: usize,
+    /// Mapped input: per block index, whether it passed its divert check; blocks below
+    /// `checked_upto` all did.
+    clean: Vec<bool>,
+    checked_upto: usize,
+    /// Mapped input: the offset of the diverted block, where the sequential reader resumes.
+    resume_at: usize,
     /// Bytes read past the last newline of the previous block (the start of its next line).
     carry: Vec<u8>,
     next: usize,
@@ -579,8 +608,8 @@ impl<R: Read> Feed<'_, R> {
     }
 
     /// The next block of a mapped input: from `pos` to the last line end within the block size (or,
-    /// for a line longer than a block, to its end), with the reader's checks: a line longer than
-    /// [`MAX_LINE_BYTES`] fails, and a block that fails the divert check ends the run.
+    /// for a line longer than a block, to its end); a line longer than [`MAX_LINE_BYTES`] fails.
+    /// The divert check is left to the worker ([`checked`](Self::checked)).
     fn next_range(&mut self, engine: &Engine<'_>) -> Option<(usize, usize)> {
         let (map, start) = (self.map, self.pos);
         if start >= map.len() {
@@ -612,15 +641,40 @@ impl<R: Read> Feed<'_, R> {
                 }
             }
         };
-        let index = self.next;
         self.next += 1;
         engine.progress.add_bytes(end - start);
-        if (engine.divert)(&map[start..end]) {
-            self.diverted = Some((index, Vec::new()));
-            return None;
-        }
+        // The divert check is the worker's, outside the lock (see `checked`).
         self.pos = end;
         Some((start, end))
+    }
+
+    /// Records the divert check of mapped block `index`: `Some(start)` when it failed (the block
+    /// starts at `start`), after which no block is handed out and the earliest failed block is
+    /// where the sequential reader resumes.
+    fn checked(&mut self, index: usize, failed_at: Option<usize>) {
+        match failed_at {
+            Some(start) => {
+                if !self.diverted.as_ref().is_some_and(|(i, _)| *i <= index) {
+                    self.diverted = Some((index, Vec::new()));
+                    self.resume_at = start;
+                }
+                self.done = true;
+            }
+            None => {
+                if self.clean.len() <= index {
+                    self.clean.resize(index + 1, false);
+                }
+                self.clean[index] = true;
+                while self.clean.get(self.checked_upto) == Some(&true) {
+                    self.checked_upto += 1;
+                }
+            }
+        }
+    }
+
+    /// Whether a block before `index` was diverted.
+    fn diverted_before(&self, index: usize) -> bool {
+        self.diverted.as_ref().is_some_and(|(i, _)| *i < index)
     }
 
     fn slot(&mut self, index: usize) -> &mut Option<BlockStats> {
