@@ -38,6 +38,14 @@ const MIN_HEADER: usize = 12;
 /// The gzip trailer: CRC-32 and ISIZE, little-endian.
 const TRAILER: usize = 8;
 
+/// Up to this many block workers, BGZF members are inflated in the reading thread. The block engine
+/// already overlaps inflating (by the worker holding the read lock) with parsing (by the others), and
+/// on two cores parsing is the longer of the two, so a pool inflating beside both workers only
+/// competes with them: measured with `benches/ingest.sh` on the 2-core benchmark machine, the BGZF
+/// file took 0.73 s wall and 1.15 s CPU on the pool against 0.59 s and 1.01 s for the same data in
+/// one gzip member. With more workers the serial inflating becomes the bottleneck, and the pool pays.
+pub const INFLATE_IN_READER_UP_TO: usize = 2;
+
 /// One member of the current batch.
 struct Member {
     /// Its bytes in the batch's compressed buffer, header to trailer.
@@ -68,7 +76,9 @@ pub struct GzipDecoder<R: BufRead> {
 
 impl<R: BufRead + Send> GzipDecoder<R> {
     /// A decoder of `raw`, which starts with the first gzip member, inflating BGZF members on
-    /// rayon's pool unless `threads` is 1 (`--threads 1`: everything in the reading thread).
+    /// rayon's pool when `threads` (the block engine's workers) is more than
+    /// [`INFLATE_IN_READER_UP_TO`], or 0 (always on the pool: tests); otherwise in the reading
+    /// thread.
     pub fn new(raw: R, threads: usize) -> GzipDecoder<R> {
         GzipDecoder {
             raw: Some(raw),
@@ -77,7 +87,7 @@ impl<R: BufRead + Send> GzipDecoder<R> {
             members: Vec::new(),
             out: Vec::new(),
             pos: 0,
-            parallel: threads != 1,
+            parallel: threads == 0 || threads > INFLATE_IN_READER_UP_TO,
         }
     }
 
