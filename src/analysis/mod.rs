@@ -31,7 +31,71 @@ pub use stats::{ScenarioStats, StatsSettings};
 /// The hash of every distinct key, per hash family, in the distribution's key order.
 #[derive(Debug, Clone, Default)]
 pub struct KeyHashes {
-    by_family: BTreeMap<HashFamily, Vec<u128>>,
+    by_family: BTreeMap<HashFamily, HashColumn>,
+}
+
+/// One family's hashes of every key, in key order, stored at the family's width: 32 bits per key for
+/// the 32-bit families (a quarter of the memory, and of what placement reads), 128 for MD5.
+#[derive(Debug, Clone)]
+pub enum HashColumn {
+    /// A 32-bit family's hashes.
+    Narrow(Vec<u32>),
+    /// MD5's 128-bit hashes.
+    Wide(Vec<u128>),
+}
+
+impl HashColumn {
+    /// The hashes of `keys` under `family`, computed in parallel.
+    fn compute(keys: &crate::model::KeyList, family: HashFamily) -> HashColumn {
+        let hashes = keys.par_iter().with_min_len(4096).map(|k| family.hash(k));
+        match family {
+            HashFamily::Md5 => HashColumn::Wide(hashes.collect()),
+            // These hashes are a u32 zero-extended, so keeping the low 32 bits is exact.
+            HashFamily::Murmur2
+            | HashFamily::Crc32
+            | HashFamily::Fnv1a
+            | HashFamily::KafkajsLegacyMurmur2
+            | HashFamily::JavaStringHash => HashColumn::Narrow(
+                hashes
+                    .map(|h| u32::try_from(h).expect("a 32-bit family's hash fits 32 bits"))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        match self {
+            HashColumn::Narrow(h) => h.len(),
+            HashColumn::Wide(h) => h.len(),
+        }
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Key `i`'s hash, widened to the `u128` [`Partitioner::place`] takes.
+    #[inline]
+    pub fn get(&self, i: usize) -> u128 {
+        match self {
+            HashColumn::Narrow(h) => u128::from(h[i]),
+            HashColumn::Wide(h) => h[i],
+        }
+    }
+
+    /// Every key's hash in key order, widened to `u128`.
+    pub fn iter(&self) -> impl Iterator<Item = u128> + '_ {
+        let (narrow, wide) = match self {
+            HashColumn::Narrow(h) => (&h[..], &[][..]),
+            HashColumn::Wide(h) => (&[][..], &h[..]),
+        };
+        narrow
+            .iter()
+            .map(|&h| u128::from(h))
+            .chain(wide.iter().copied())
+    }
 }
 
 impl KeyHashes {
@@ -40,13 +104,9 @@ impl KeyHashes {
         let mut by_family = BTreeMap::new();
         for p in partitioners {
             let family = p.family();
-            by_family.entry(family).or_insert_with(|| {
-                dist.keys()
-                    .par_iter()
-                    .with_min_len(4096)
-                    .map(|k| family.hash(k))
-                    .collect()
-            });
+            by_family
+                .entry(family)
+                .or_insert_with(|| HashColumn::compute(dist.keys(), family));
         }
         KeyHashes { by_family }
     }
@@ -58,7 +118,7 @@ impl KeyHashes {
 
     /// The hashes for one family. Panics if that family was not computed, which is a programming
     /// error: [`compute`](Self::compute) covers every partitioner it was given.
-    pub fn get(&self, family: HashFamily) -> &[u128] {
+    pub fn get(&self, family: HashFamily) -> &HashColumn {
         &self.by_family[&family]
     }
 }
@@ -227,7 +287,7 @@ impl LoadAccumulator {
 /// client refuses counted apart (see [`LoadAccumulator`]).
 pub fn place_all(
     dist: &KeyDistribution,
-    hashes: &[u128],
+    hashes: &HashColumn,
     partitioner: Partitioner,
     n: PartitionCount,
 ) -> PartitionLoads {
@@ -238,7 +298,7 @@ pub fn place_all(
 /// key-clustered interval needs, in one pass over the keys.
 fn place_with_squares(
     dist: &KeyDistribution,
-    hashes: &[u128],
+    hashes: &HashColumn,
     partitioner: Partitioner,
     n: PartitionCount,
 ) -> (PartitionLoads, stats::KeyClusters) {
@@ -247,7 +307,7 @@ fn place_with_squares(
         squares: vec![0.0; n.as_usize()],
         spread_squares: 0.0,
     };
-    for ((key, &w), &hash) in dist.keys().iter().zip(dist.weights()).zip(hashes) {
+    for ((key, &w), hash) in dist.keys().iter().zip(dist.weights()).zip(hashes.iter()) {
         let placement = partitioner.place(key, hash, n);
         let sq = (w as f64) * (w as f64);
         match placement {
@@ -264,12 +324,12 @@ fn place_with_squares(
 fn partition_sums(
     dist: &KeyDistribution,
     values: &[u64],
-    hashes: &[u128],
+    hashes: &HashColumn,
     partitioner: Partitioner,
     n: PartitionCount,
 ) -> PartitionLoads {
     let mut acc = LoadAccumulator::new(n);
-    for ((key, &value), &hash) in dist.keys().iter().zip(values).zip(hashes) {
+    for ((key, &value), hash) in dist.keys().iter().zip(values).zip(hashes.iter()) {
         acc.add(partitioner.place(key, hash, n), value);
     }
     acc.finish()
@@ -278,7 +338,7 @@ fn partition_sums(
 /// Per-partition payload bytes of `dist`, when it has sizes; placed like the events ([`place_all`]).
 pub fn partition_bytes(
     dist: &KeyDistribution,
-    hashes: &[u128],
+    hashes: &HashColumn,
     partitioner: Partitioner,
     n: PartitionCount,
 ) -> Option<Vec<u64>> {
@@ -467,9 +527,9 @@ pub fn analyze_hashed(
             let mut scenario =
                 Scenario::new(p, n, placed, byte_loads, top_shares[class_of[pi]], stats);
             if scenario.metrics.max_partition_events > 0 {
-                let keys = dist.keys().iter().zip(dist.weights()).zip(hashes);
+                let keys = dist.keys().iter().zip(dist.weights()).zip(hashes.iter());
                 scenario.hot_keys = hot_keys(
-                    keys.map(|((k, &w), &h)| (k, w, h)),
+                    keys.map(|((k, &w), h)| (k, w, h)),
                     p,
                     n,
                     scenario.metrics.hottest_partition,
@@ -480,8 +540,8 @@ pub fn analyze_hashed(
                 let placement: Vec<Placement> = dist
                     .keys()
                     .iter()
-                    .zip(hashes)
-                    .map(|(k, &h)| p.place(k, h, n))
+                    .zip(hashes.iter())
+                    .map(|(k, h)| p.place(k, h, n))
                     .collect();
                 scenario.ordering = Some(index.cost(&placement));
             }

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::KeyHashes;
+use super::{HashColumn, KeyHashes};
 use crate::model::{KeyDistribution, PartitionCount, MAX_PARTITIONS};
 use crate::partitioner::{Mapping, Partitioner, Placement};
 
@@ -123,7 +123,7 @@ pub fn expected_keys_stay_share(
 /// and over `to` partitions, keeping the `top` heaviest keys that move.
 pub fn moves(
     dist: &KeyDistribution,
-    hashes: &[u128],
+    hashes: &HashColumn,
     p: Partitioner,
     from: PartitionCount,
     to: PartitionCount,
@@ -132,8 +132,8 @@ pub fn moves(
     let keys = dist.keys();
     compare(dist, top, |i| {
         (
-            p.place(&keys[i], hashes[i], from),
-            p.place(&keys[i], hashes[i], to),
+            p.place(&keys[i], hashes.get(i), from),
+            p.place(&keys[i], hashes.get(i), to),
         )
     })
 }
@@ -166,7 +166,7 @@ pub struct RemapFromCurrent {
 /// [`RemapFromCurrent`] for `p` going from `from` to `to` partitions.
 pub fn from_current(
     dist: &KeyDistribution,
-    hashes: &[u128],
+    hashes: &HashColumn,
     p: Partitioner,
     from: PartitionCount,
     to: PartitionCount,
@@ -208,7 +208,7 @@ pub fn remap(
 ) -> Remap {
     let h = hashes.get(p.family());
     let keys = dist.keys();
-    let place = |i: usize, n: PartitionCount| p.place(&keys[i], h[i], n);
+    let place = |i: usize, n: PartitionCount| p.place(&keys[i], h.get(i), n);
     let moves = moves(dist, h, p, from, to, top);
     let lo = from.get() as u64 + 1;
     let hi = (2 * from.get().max(to.get()) as u64).min(MAX_PARTITIONS as u64);
@@ -241,7 +241,10 @@ pub fn clients(
     let (ha, hb) = (hashes.get(a.family()), hashes.get(b.family()));
     let keys = dist.keys();
     compare(dist, top, |i| {
-        (a.place(&keys[i], ha[i], n), b.place(&keys[i], hb[i], n))
+        (
+            a.place(&keys[i], ha.get(i), n),
+            b.place(&keys[i], hb.get(i), n),
+        )
     })
 }
 

@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::{stats::KeyClusters, LoadAccumulator, PartitionLoads};
+use super::{stats::KeyClusters, HashColumn, LoadAccumulator, PartitionLoads};
 use crate::model::{KeyDistribution, PartitionCount};
 use crate::partitioner::{Mapping, Partitioner, Treatment};
 
@@ -49,7 +49,7 @@ impl SweepKeys {
     /// client does not map by remainder (Kinesis' hash-key ranges).
     pub(crate) fn prepare(
         dist: &KeyDistribution,
-        hashes: &[u128],
+        hashes: &HashColumn,
         partitioner: Partitioner,
     ) -> Option<SweepKeys> {
         let Mapping::Modulo(rule) = partitioner.behaviour().mapping else {
@@ -67,11 +67,11 @@ impl SweepKeys {
             rejected_keys: 0,
         };
         let bytes = dist.bytes();
-        for (k, ((key, &w), &hash)) in dist
+        for (k, ((key, &w), hash)) in dist
             .keys()
             .iter()
             .zip(dist.weights())
-            .zip(hashes)
+            .zip(hashes.iter())
             .enumerate()
         {
             let sq = (w as f64) * (w as f64);

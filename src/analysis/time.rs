@@ -22,6 +22,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::HashColumn;
 use crate::model::{KeyDistribution, PartitionCount, WindowCounts};
 use crate::partitioner::{Partitioner, Placement};
 
@@ -237,7 +238,7 @@ impl Grouped {
 /// time. With `lag`, the lag simulation is added.
 pub fn profile(
     dist: &KeyDistribution,
-    hashes: &[u128],
+    hashes: &HashColumn,
     windows: &WindowCounts,
     partitioner: Partitioner,
     n: PartitionCount,
@@ -249,7 +250,7 @@ pub fn profile(
 /// [`profile`], counting densely up to `dense_limit` partitions x windows.
 fn profile_with(
     dist: &KeyDistribution,
-    hashes: &[u128],
+    hashes: &HashColumn,
     windows: &WindowCounts,
     partitioner: Partitioner,
     n: PartitionCount,
@@ -264,8 +265,8 @@ fn profile_with(
     let keys = dist.keys();
     let placements: Vec<Placement> = keys
         .iter()
-        .zip(hashes)
-        .map(|(k, &h)| partitioner.place(k, h, n))
+        .zip(hashes.iter())
+        .map(|(k, h)| partitioner.place(k, h, n))
         .collect();
     let index = |start: i64| ((start - first) / window_ms) as u64;
     // Randomly placed events per window, spread evenly afterwards.
