@@ -294,20 +294,28 @@ pub fn place_all(
     partition_sums(dist, dist.weights(), hashes, partitioner, n)
 }
 
-/// Per-partition loads (as [`place_all`]) and the per-partition sums of squared key weights that the
-/// key-clustered interval needs, in one pass over the keys.
+/// Per-partition loads (as [`place_all`]), the per-partition sums of squared key weights that the
+/// key-clustered interval needs, and the per-partition payload bytes when the sample has sizes (as
+/// [`partition_bytes`]), in one pass over the keys.
 fn place_with_squares(
     dist: &KeyDistribution,
     hashes: &HashColumn,
     partitioner: Partitioner,
     n: PartitionCount,
-) -> (PartitionLoads, stats::KeyClusters) {
+) -> sweep::Placed {
     let mut acc = LoadAccumulator::new(n);
+    let mut byte_acc = dist.bytes().map(|_| LoadAccumulator::new(n));
     let mut clusters = stats::KeyClusters {
         squares: vec![0.0; n.as_usize()],
         spread_squares: 0.0,
     };
-    for ((key, &w), hash) in dist.keys().iter().zip(dist.weights()).zip(hashes.iter()) {
+    for (k, ((key, &w), hash)) in dist
+        .keys()
+        .iter()
+        .zip(dist.weights())
+        .zip(hashes.iter())
+        .enumerate()
+    {
         let placement = partitioner.place(key, hash, n);
         let sq = (w as f64) * (w as f64);
         match placement {
@@ -316,8 +324,11 @@ fn place_with_squares(
             Placement::Invalid => {}
         }
         acc.add(placement, w);
+        if let (Some(bytes), Some(byte_acc)) = (dist.bytes(), byte_acc.as_mut()) {
+            byte_acc.add(placement, bytes[k]);
+        }
     }
-    (acc.finish(), clusters)
+    (acc.finish(), clusters, byte_acc.map(|b| b.finish().loads))
 }
 
 /// Sums one per-key value (`values`, in key order: events or bytes) per partition.
@@ -512,12 +523,9 @@ pub fn analyze_hashed(
         .map(|((pi, i), swept)| {
             let (p, n) = (partitioners[pi], counts[i]);
             let hashes = hashes.get(p.family());
-            let ((placed, clusters), byte_loads) = match swept {
-                Some((placed, clusters, bytes)) => ((placed, clusters), bytes),
-                None => (
-                    place_with_squares(dist, hashes, p, n),
-                    partition_bytes(dist, hashes, p, n),
-                ),
+            let (placed, clusters, byte_loads) = match swept {
+                Some(placed) => placed,
+                None => place_with_squares(dist, hashes, p, n),
             };
             let accepted = placed.loads.iter().sum();
             let clusters =
