@@ -291,12 +291,16 @@ pub fn place_all(
     partitioner: Partitioner,
     n: PartitionCount,
 ) -> PartitionLoads {
-    partition_sums(dist, dist.weights(), hashes, partitioner, n)
+    let mut acc = LoadAccumulator::new(n);
+    for ((key, &w), hash) in dist.keys().iter().zip(dist.weights()).zip(hashes.iter()) {
+        acc.add(partitioner.place(key, hash, n), w);
+    }
+    acc.finish()
 }
 
 /// Per-partition loads (as [`place_all`]), the per-partition sums of squared key weights that the
-/// key-clustered interval needs, and the per-partition payload bytes when the sample has sizes (as
-/// [`partition_bytes`]), in one pass over the keys.
+/// key-clustered interval needs, and the per-partition payload bytes when the sample has sizes
+/// (placed like the events), in one pass over the keys.
 fn place_with_squares(
     dist: &KeyDistribution,
     hashes: &HashColumn,
@@ -329,32 +333,6 @@ fn place_with_squares(
         }
     }
     (acc.finish(), clusters, byte_acc.map(|b| b.finish().loads))
-}
-
-/// Sums one per-key value (`values`, in key order: events or bytes) per partition.
-fn partition_sums(
-    dist: &KeyDistribution,
-    values: &[u64],
-    hashes: &HashColumn,
-    partitioner: Partitioner,
-    n: PartitionCount,
-) -> PartitionLoads {
-    let mut acc = LoadAccumulator::new(n);
-    for ((key, &value), hash) in dist.keys().iter().zip(values).zip(hashes.iter()) {
-        acc.add(partitioner.place(key, hash, n), value);
-    }
-    acc.finish()
-}
-
-/// Per-partition payload bytes of `dist`, when it has sizes; placed like the events ([`place_all`]).
-pub fn partition_bytes(
-    dist: &KeyDistribution,
-    hashes: &HashColumn,
-    partitioner: Partitioner,
-    n: PartitionCount,
-) -> Option<Vec<u64>> {
-    dist.bytes()
-        .map(|bytes| partition_sums(dist, bytes, hashes, partitioner, n).loads)
 }
 
 impl Scenario {

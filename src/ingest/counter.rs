@@ -185,7 +185,7 @@ impl KeyCounter {
         let total = self.total;
         self.total = total.checked_add(weight).ok_or(Overflow { total })?;
         self.rows += 1;
-        self.counts.add_tagged(tag, key, weight);
+        self.counts.add(tag, key, weight, 0);
         Ok(())
     }
 

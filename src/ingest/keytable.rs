@@ -27,7 +27,7 @@ pub const INLINE_KEY: usize = 16;
 const INITIAL_SLOTS: usize = 1 << 10;
 
 /// A key's table hash as [`KeyTable::prefetch`] computed it, handed back to
-/// [`KeyTable::add_tagged`] so that a key read once is hashed once. The seed is fixed, so a tag is
+/// [`KeyTable::add`] so that a key read once is hashed once. The seed is fixed, so a tag is
 /// valid in every table. [`KeyTag::NONE`] (never a real tag: tags have their low bit set) means
 /// "not computed".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,21 +184,13 @@ impl KeyTable {
         self.slots.len() - 1
     }
 
-    /// Hints the CPU to load the slot where `key` would be, ahead of an [`add_tagged`](Self::add_tagged),
+    /// Hints the CPU to load the slot where `key` would be, ahead of an [`add`](Self::add),
     /// and returns the key's tag for it.
     #[inline]
     pub fn prefetch(&self, key: &[u8]) -> KeyTag {
         let tag = hash_key(key);
         prefetch_read(&self.slots[home(tag, self.mask())]);
         KeyTag(tag)
-    }
-
-    /// Adds `events` to `key`'s entry, inserting it if new, with the tag [`prefetch`](Self::prefetch)
-    /// returned for `key` ([`KeyTag::NONE`]: computed here).
-    #[inline]
-    pub fn add_tagged(&mut self, tag: KeyTag, key: &[u8], events: u64) {
-        let i = self.index_for(Self::tag_of(tag, key), key);
-        self.slots[i].events += events;
     }
 
     /// The slot tag of `key`: `tag` when it was computed (by [`prefetch`](Self::prefetch)), else
