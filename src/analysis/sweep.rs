@@ -10,6 +10,16 @@
 //!
 //! The sums are those of the per-scenario placement, in the same order (key order within each
 //! partition), so every load and every floating-point sum of squares is bit for bit the same.
+//!
+//! A count that divides another count of the run is not placed at all but folded from it: a key on
+//! partition `h % m` is on `(h % m) % n = h % n` when `n` divides `m`, so partition `i` of `n` holds
+//! what partitions `i, i + n, i + 2n, ...` of `m` hold. Loads and bytes are integers, whose sums do
+//! not depend on their order; the squared weights are summed in floating point, so folding is used
+//! only when the sum of every hashed key's squared weight is at most 2^53: then every partial sum,
+//! in any order, is an integer that `f64` holds exactly, and the folded sums are the placed ones bit
+//! for bit. On `-p 1..1000` only 501..1000 are placed; the counts up to 500 are folded.
+
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
@@ -42,7 +52,14 @@ pub(crate) struct SweepKeys {
     /// Keys the client refuses.
     rejected_events: u64,
     rejected_keys: u64,
+    /// True when the hashed keys' squared weights sum to at most 2^53, so that their floating-point
+    /// sums are exact in any order and counts may be folded from their multiples.
+    exact_squares: bool,
 }
+
+/// The largest integer below which every integer is an `f64`: sums of squared weights up to it are
+/// exact whatever the order of the additions.
+const EXACT_F64: u128 = 1 << 53;
 
 impl SweepKeys {
     /// Prepares `dist` for `partitioner`, with the keys' `hashes` under its family; `None` when the
@@ -65,7 +82,9 @@ impl SweepKeys {
             spread_squares: 0.0,
             rejected_events: 0,
             rejected_keys: 0,
+            exact_squares: false,
         };
+        let mut square_total: u128 = 0;
         let bytes = dist.bytes();
         for (k, ((key, &w), hash)) in dist
             .keys()
@@ -80,6 +99,7 @@ impl SweepKeys {
                 Treatment::Hashed => {
                     // 32-bit families: the hash is the raw u32 zero-extended, so truncation is exact.
                     keys.reduced.push(rule.reduce(hash as u32));
+                    square_total = square_total.saturating_add(u128::from(w) * u128::from(w));
                     keys.weights.push(w);
                     keys.squares.push(sq);
                     if let Some(out) = keys.bytes.as_mut() {
@@ -97,13 +117,32 @@ impl SweepKeys {
                 }
             }
         }
+        keys.exact_squares = square_total <= EXACT_F64;
         Some(keys)
     }
 
     /// The placement at every count of `counts` (each above one), in order.
     pub(crate) fn place(&self, counts: &[PartitionCount]) -> Vec<Placed> {
         debug_assert!(counts.iter().all(|n| n.get() > 1));
-        counts
+        let mut distinct: Vec<u32> = counts.iter().map(|n| n.get()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        // Each count folded from its smallest multiple in the run, when folding is exact.
+        let source = |n: u32| -> Option<u32> {
+            if !self.exact_squares {
+                return None;
+            }
+            (2..)
+                .map_while(|k| n.checked_mul(k))
+                .take_while(|&m| m <= *distinct.last().expect("counts are not empty"))
+                .find(|m| distinct.binary_search(m).is_ok())
+        };
+        let roots: Vec<PartitionCount> = distinct
+            .iter()
+            .filter(|&&n| source(n).is_none())
+            .map(|&n| PartitionCount::new(u64::from(n)).expect("counts above one"))
+            .collect();
+        let placed: Vec<Sums> = roots
             .par_chunks(GROUP)
             .flat_map_iter(|group| {
                 let mut sums: Vec<Sums> = group.iter().map(|&n| Sums::new(n, self)).collect();
@@ -116,8 +155,20 @@ impl SweepKeys {
                     }
                     start = end;
                 }
-                sums.into_iter().map(|s| s.finish(self))
+                sums
             })
+            .collect();
+        let mut by_count: BTreeMap<u32, Sums> = roots.iter().map(|n| n.get()).zip(placed).collect();
+        // Largest first, so that every multiple is there before the counts it folds to.
+        for &n in distinct.iter().rev() {
+            if let Some(m) = source(n) {
+                let folded = by_count[&m].fold(n);
+                by_count.insert(n, folded);
+            }
+        }
+        counts
+            .iter()
+            .map(|n| by_count[&n.get()].finish(self))
             .collect()
     }
 }
@@ -158,10 +209,36 @@ impl Sums {
         }
     }
 
-    fn finish(self, keys: &SweepKeys) -> Placed {
+    /// The sums at `n`, a divisor of this count: partition `i` of `n` holds partitions `i + j n`.
+    fn fold(&self, n: u32) -> Sums {
+        let n = n as usize;
+        let fold_u64 = |from: &[u64]| {
+            let mut out = vec![0u64; n];
+            for part in from.chunks_exact(n) {
+                for (o, &v) in out.iter_mut().zip(part) {
+                    *o += v;
+                }
+            }
+            out
+        };
+        let mut squares = vec![0.0f64; n];
+        for part in self.squares.chunks_exact(n) {
+            for (o, &v) in squares.iter_mut().zip(part) {
+                *o += v;
+            }
+        }
+        Sums {
+            modulus: FastMod::new(n as u32),
+            loads: fold_u64(&self.loads),
+            squares,
+            bytes: self.bytes.as_deref().map(fold_u64),
+        }
+    }
+
+    fn finish(&self, keys: &SweepKeys) -> Placed {
         let events = LoadAccumulator {
             placed: PartitionLoads {
-                loads: self.loads,
+                loads: self.loads.clone(),
                 rejected_events: keys.rejected_events,
                 rejected_keys: keys.rejected_keys,
                 spread_events: 0,
@@ -170,10 +247,10 @@ impl Sums {
         }
         .finish();
         let clusters = KeyClusters {
-            squares: self.squares,
+            squares: self.squares.clone(),
             spread_squares: keys.spread_squares,
         };
-        let bytes = self.bytes.map(|loads| {
+        let bytes = self.bytes.clone().map(|loads| {
             LoadAccumulator {
                 placed: PartitionLoads {
                     loads,
@@ -216,6 +293,55 @@ impl FastMod {
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
+
+    /// Counts folded from their multiples give what placing each count alone gives, bit for bit,
+    /// bytes included; with squared weights past 2^53 nothing is folded, and the result is again
+    /// each count's own placement.
+    #[test]
+    fn folded_counts_are_placed_counts() {
+        use crate::analysis::KeyHashes;
+        use crate::model::KeyDistribution;
+        let names: Vec<String> = (0..5_000).map(|i| format!("key-{i}")).collect();
+        for heavy in [3_000u64, 200_000_000] {
+            let pairs = names.iter().enumerate().map(|(i, k)| {
+                (
+                    k.as_bytes(),
+                    1 + (i as u64 * 7919) % 97 + heavy / (1 + i as u64),
+                )
+            });
+            let dist = KeyDistribution::from_pairs(pairs);
+            let bytes = (0..dist.distinct() as u64).map(|i| 100 + i % 13).collect();
+            let dist = KeyDistribution::from_sorted_columns(
+                dist.keys().clone(),
+                dist.weights().to_vec(),
+                dist.total(),
+                Some(bytes),
+                None,
+            );
+            for partitioner in [Partitioner::Java, Partitioner::Sarama] {
+                let hashes = KeyHashes::compute(&dist, &[partitioner]);
+                let keys = SweepKeys::prepare(&dist, hashes.get(partitioner.family()), partitioner)
+                    .unwrap();
+                assert_eq!(keys.exact_squares, heavy < 1_000_000, "{heavy}");
+                let counts: Vec<PartitionCount> = [24, 2, 3, 4, 6, 7, 8, 12, 48, 96, 5, 96, 1000]
+                    .iter()
+                    .map(|&n| PartitionCount::new(n).unwrap())
+                    .collect();
+                let together = keys.place(&counts);
+                for (&n, got) in counts.iter().zip(&together) {
+                    let alone = keys.place(&[n]).remove(0);
+                    assert_eq!(got, &alone, "n={n} heavy={heavy}");
+                    let direct = super::super::place_with_squares(
+                        &dist,
+                        hashes.get(partitioner.family()),
+                        partitioner,
+                        n,
+                    );
+                    assert_eq!(got, &direct, "n={n} heavy={heavy}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn fast_remainder_is_exact() {
