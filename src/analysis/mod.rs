@@ -17,6 +17,7 @@ pub mod strategy;
 pub mod stream;
 mod sweep;
 pub mod time;
+mod wide_random;
 
 use std::collections::BTreeMap;
 
@@ -457,11 +458,18 @@ pub fn analyze_hashed(
                 let class = &classes[c];
                 // The key weights are prepared once for every count.
                 let keys = stats::RandomPlacement::new(&class.weights, class.spread);
-                counts
-                    .par_iter()
-                    .with_max_len(1)
-                    .map(|n| keys.skew_limited(n.get(), settings.trials, settings.seed, limit))
-                    .collect()
+                match limit {
+                    // A wide sweep's counts share their trials (`wide_random`).
+                    Some(limit) => {
+                        let counts: Vec<u32> = counts.iter().map(|n| n.get()).collect();
+                        keys.skews_shared(&counts, settings.trials, settings.seed, limit)
+                    }
+                    None => counts
+                        .par_iter()
+                        .with_max_len(1)
+                        .map(|n| keys.skew(n.get(), settings.trials, settings.seed))
+                        .collect(),
+                }
             })
             .collect()
     };

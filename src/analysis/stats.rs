@@ -107,8 +107,8 @@ pub enum TrialBudget {
 /// counts at the cap spend, `WIDE x max_trials(trials)` trials, evenly over its counts, and at least
 /// [`MIN_WIDE_TRIALS`] per count (so 1,000 counts run 73 each: 73,000 trials instead of up to 2
 /// million). A count then runs `min(adaptive, limit)` trials: the adaptive Monte Carlo stops at the
-/// limit, and its trials are a prefix of those it would run alone (each count keeps its own stream),
-/// with the p95's standard error of the trials actually run.
+/// limit, with the p95's standard error of the trials actually run. The counts of a wide sweep draw
+/// their trials from common random numbers ([`RandomPlacement::skews_shared`]).
 pub fn wide_trial_limit(counts: usize, trials: u32, budget: TrialBudget) -> Option<u32> {
     if budget == TrialBudget::PerCount || counts <= WIDE || trials == 0 {
         return None;
@@ -388,58 +388,109 @@ impl<'a> RandomPlacement<'a> {
     /// Box-Muller, and sums the heavy keys in floating point, only for the partitions whose load could
     /// be the largest: the same draws and the same floating-point operations as evaluating every
     /// partition, at a fraction of the cost on wide partition counts.
+    ///
+    /// A wide sweep runs [`RandomPlacement::skews_shared`] instead.
     pub fn skew(&self, n: u32, trials: u32, seed: u64) -> Option<RandomSkew> {
-        self.skew_limited(n, trials, seed, None)
-    }
-
-    /// [`RandomPlacement::skew`] stopped at `limit` trials (a wide sweep's share of its budget,
-    /// [`wide_trial_limit`]): `min(adaptive, limit)` trials, the first ones of the same stream.
-    pub fn skew_limited(
-        &self,
-        n: u32,
-        trials: u32,
-        seed: u64,
-        limit: Option<u32>,
-    ) -> Option<RandomSkew> {
         let total = self.hashed + self.spread;
         if trials == 0 || self.hashed == 0 {
             return None;
         }
         if n == 1 {
-            // Exact: one partition takes everything, whatever the draw.
-            return Some(RandomSkew {
-                mean: 1.0,
-                p95: 1.0,
-                p95_se: 0.0,
-                trials,
-                limit: None,
-            });
+            return Some(one_partition(trials));
         }
         let mut trial = Trial::new(self, n, seed);
         let nf = f64::from(n);
         let run = |trial: &mut Trial| trial.max_load() * nf / total as f64;
+        let mut adaptive = Adaptive::new(trials, None);
+        let mut skews: Vec<f64> = (0..adaptive.target).map(|_| run(&mut trial)).collect();
+        loop {
+            match adaptive.step(&mut skews) {
+                Ok(done) => return Some(done),
+                Err(more) => skews.extend((0..more).map(|_| run(&mut trial))),
+            }
+        }
+    }
+
+    /// The heaviest keys, placed one by one in each trial (at most [`EXACT_KEYS`], heaviest first).
+    pub(super) fn exact(&self) -> &'a [u64] {
+        self.exact
+    }
+
+    /// Per partition at `n`: the light keys' mean load (their sum and the spread events over `n`)
+    /// and its standard deviation under uniform placement, the parameters of the normal
+    /// approximation; `sd` is 0 without light keys.
+    pub(super) fn tail(&self, n: u32) -> (f64, f64) {
+        let nf = f64::from(n);
+        // Each tail key lands on a given partition with probability 1/n: the partition's tail load has
+        // mean tail_total/n and variance sum(w^2) (1/n)(1 - 1/n). Spread events add spread/n everywhere.
+        let base = self.tail_total / nf + self.spread as f64 / nf;
+        let sd = (self.tail_sq * (1.0 / nf) * (1.0 - 1.0 / nf)).sqrt();
+        (base, sd)
+    }
+
+    /// Hashed plus spread events: the total a trial's largest load is a share of.
+    pub(super) fn total(&self) -> u64 {
+        self.hashed + self.spread
+    }
+
+    /// Whether any event is hashed (without one there is no random expectation).
+    pub(super) fn hashes_any(&self) -> bool {
+        self.hashed > 0
+    }
+}
+
+/// The random expectation at one partition: exact, one partition takes everything whatever the draw.
+pub(super) fn one_partition(trials: u32) -> RandomSkew {
+    RandomSkew {
+        mean: 1.0,
+        p95: 1.0,
+        p95_se: 0.0,
+        trials,
+        limit: None,
+    }
+}
+
+/// The adaptive stop of the Monte Carlo: `trials` trials (at most the cap), then batches of
+/// [`DEFAULT_TRIALS`] until the p95's standard error is below [`P95_RELATIVE_SE`] of it or the cap
+/// ([`max_trials`], lowered to a wide sweep's `limit`) is reached.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Adaptive {
+    /// The trials to run before the next [`Adaptive::step`].
+    pub(super) target: u32,
+    cap: u32,
+    limit: Option<u32>,
+}
+
+impl Adaptive {
+    pub(super) fn new(trials: u32, limit: Option<u32>) -> Adaptive {
         let cap = max_trials(trials)
             .max(trials)
             .min(limit.unwrap_or(u32::MAX));
-        let first = trials.min(cap);
-        let mut skews: Vec<f64> = (0..first).map(|_| run(&mut trial)).collect();
-        loop {
-            skews.sort_by(f64::total_cmp);
-            let (p95, se) = quantile_with_se(&skews, 0.95);
-            let done = se <= P95_RELATIVE_SE * p95 || skews.len() >= cap as usize;
-            if done {
-                let mean = skews.iter().sum::<f64>() / skews.len() as f64;
-                return Some(RandomSkew {
-                    mean,
-                    p95,
-                    p95_se: se,
-                    trials: skews.len() as u32,
-                    limit,
-                });
-            }
-            let more = DEFAULT_TRIALS.min(cap - skews.len() as u32);
-            skews.extend((0..more).map(|_| run(&mut trial)));
+        Adaptive {
+            target: trials.min(cap),
+            cap,
+            limit,
         }
+    }
+
+    /// Sorts `skews` (the `target` trials run so far) and either stops with their statistics or
+    /// asks for that many more trials (and raises `target` by them).
+    pub(super) fn step(&mut self, skews: &mut [f64]) -> Result<RandomSkew, u32> {
+        skews.sort_by(f64::total_cmp);
+        let (p95, se) = quantile_with_se(skews, 0.95);
+        if se <= P95_RELATIVE_SE * p95 || skews.len() >= self.cap as usize {
+            let mean = skews.iter().sum::<f64>() / skews.len() as f64;
+            return Ok(RandomSkew {
+                mean,
+                p95,
+                p95_se: se,
+                trials: skews.len() as u32,
+                limit: self.limit,
+            });
+        }
+        let more = DEFAULT_TRIALS.min(self.cap - skews.len() as u32);
+        self.target += more;
+        Err(more)
     }
 }
 
@@ -622,7 +673,7 @@ fn wide_mul(v: u64, range: u64) -> (u32, u64) {
 /// `MIN_POSITIVE`. The largest result is `1 - 2^-52` (the offset vanishes in the addition), below
 /// the bound, so the draw is never rejected and takes exactly one 64-bit value.
 #[inline]
-fn uniform_open(v: u64) -> f64 {
+pub(super) fn uniform_open(v: u64) -> f64 {
     const LOW: f64 = f64::MIN_POSITIVE;
     let value1_2 = f64::from_bits((v >> 12) | (1023u64 << 52));
     let value = (value1_2 - 1.0) * (1.0 - LOW) + LOW;
@@ -633,7 +684,7 @@ fn uniform_open(v: u64) -> f64 {
 /// `rng.gen::<f64>()` from its 64-bit draw `v`, as `rand` 0.8 computes it: the top 53 bits scaled to
 /// `[0, 1)`.
 #[inline]
-fn uniform_half_open(v: u64) -> f64 {
+pub(super) fn uniform_half_open(v: u64) -> f64 {
     (1.0 / (1u64 << 53) as f64) * (v >> 11) as f64
 }
 
@@ -643,7 +694,7 @@ fn uniform_half_open(v: u64) -> f64 {
 const BOUND_SLACK: f64 = 1e-9;
 
 /// Box-Muller: a standard normal from two uniforms, `u1` in `(0, 1)` and `u2` in `[0, 1)`.
-fn box_muller(u1: f64, u2: f64) -> f64 {
+pub(super) fn box_muller(u1: f64, u2: f64) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
@@ -732,7 +783,7 @@ pub fn quantile_with_se(sorted: &[f64], q: f64) -> (f64, f64) {
 
 /// A standard normal draw (Box-Muller), as the plain Monte Carlo in the tests draws it.
 #[cfg(test)]
-fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+pub(super) fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
     let u1: f64 = rng.gen_range(f64::MIN_POSITIVE..1.0);
     let u2: f64 = rng.gen();
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
@@ -815,51 +866,6 @@ mod tests {
         }
     }
 
-    /// The plain Monte Carlo under a wide sweep's limit, as documented: `min(trials, limit)` trials,
-    /// then batches of 200 until the p95 is known to 0.5%, stopping at `min(10 x trials, limit)`.
-    fn limited_reference(
-        weights: &[u64],
-        n: u32,
-        trials: u32,
-        seed: u64,
-        limit: u32,
-    ) -> (f64, f64, f64, u32) {
-        let total: u64 = weights.iter().sum();
-        let exact = &weights[..weights.len().min(EXACT_KEYS)];
-        let tail = &weights[exact.len()..];
-        let nf = f64::from(n);
-        let base = tail.iter().map(|&w| w as f64).sum::<f64>() / nf;
-        let tail_sq: f64 = tail.iter().map(|&w| (w as f64) * (w as f64)).sum();
-        let tail_sd = (tail_sq * (1.0 / nf) * (1.0 - 1.0 / nf)).sqrt();
-        let mut rng =
-            ChaCha8Rng::seed_from_u64(seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let mut trial = || {
-            let mut loads = vec![base; n as usize];
-            if tail_sd > 0.0 {
-                for load in loads.iter_mut() {
-                    *load = (*load + tail_sd * standard_normal(&mut rng)).max(0.0);
-                }
-            }
-            for &w in exact {
-                loads[rng.gen_range(0..n as usize)] += w as f64;
-            }
-            loads.iter().copied().fold(0.0, f64::max) * nf / total as f64
-        };
-        let cap = max_trials(trials).min(limit);
-        let mut skews: Vec<f64> = (0..trials.min(cap)).map(|_| trial()).collect();
-        loop {
-            let mut sorted = skews.clone();
-            sorted.sort_by(f64::total_cmp);
-            let (p95, se) = quantile_with_se(&sorted, 0.95);
-            if se <= P95_RELATIVE_SE * p95 || skews.len() >= cap as usize {
-                let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
-                return (mean, p95, se, skews.len() as u32);
-            }
-            let more = DEFAULT_TRIALS.min(cap - skews.len() as u32);
-            skews.extend((0..more).map(|_| trial()));
-        }
-    }
-
     /// The wide-sweep budget: none up to 16 counts or with an explicit `--trials`; beyond, 16 counts
     /// at the cap shared evenly, never below the fewest trials whose p95 error is inside the sample.
     #[test]
@@ -897,39 +903,6 @@ mod tests {
         };
         assert!(upper(MIN_WIDE_TRIALS) <= MIN_WIDE_TRIALS);
         assert!(upper(MIN_WIDE_TRIALS - 1) > MIN_WIDE_TRIALS - 1);
-    }
-
-    /// Under a limit a count runs `min(adaptive, limit)` trials, the first ones of its own stream, and
-    /// reports the statistics of exactly those.
-    #[test]
-    fn limited_monte_carlo_is_a_prefix_of_the_full_one() {
-        let zipf: Vec<u64> = (1..=30_000u64).map(|r| 1 + 5_000_000 / r).collect();
-        let few: Vec<u64> = vec![900, 500, 500, 20, 7, 7, 1];
-        let keys = RandomPlacement::new(&zipf, 0);
-        let small = RandomPlacement::new(&few, 0);
-        for (placement, weights) in [(&keys, &zipf), (&small, &few)] {
-            for n in [2, 7, 12, 100, 999] {
-                let full = placement.skew(n, 200, 3).unwrap();
-                assert_eq!(full.limit, None);
-                for limit in [MIN_WIDE_TRIALS, 150, 320, 1882, 5000] {
-                    let got = placement.skew_limited(n, 200, 3, Some(limit)).unwrap();
-                    assert_eq!(got.trials, full.trials.min(limit), "n={n} limit={limit}");
-                    assert_eq!(got.limit, Some(limit));
-                    let (mean, p95, se, trials) = limited_reference(weights, n, 200, 3, limit);
-                    assert_eq!(
-                        (got.mean, got.p95, got.p95_se, got.trials),
-                        (mean, p95, se, trials),
-                        "n={n} limit={limit}"
-                    );
-                    if got.trials == full.trials {
-                        assert_eq!(
-                            (got.mean, got.p95, got.p95_se),
-                            (full.mean, full.p95, full.p95_se)
-                        );
-                    }
-                }
-            }
-        }
     }
 
     #[test]
