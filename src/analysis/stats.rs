@@ -384,7 +384,7 @@ impl<'a> RandomPlacement<'a> {
     /// Each trial draws, in this order from one ChaCha8 stream seeded by `seed` and `n`: a standard
     /// normal per partition for the light keys (Box-Muller, two uniforms each), then a uniform
     /// partition per heavy key; its skew is the largest partition load. Only the largest load matters,
-    /// so a trial ([`Trial::max_load`]) draws every uniform but evaluates the logarithm and cosine of
+    /// so a trial (`Trial::max_load`) draws every uniform but evaluates the logarithm and cosine of
     /// Box-Muller, and sums the heavy keys in floating point, only for the partitions whose load could
     /// be the largest: the same draws and the same floating-point operations as evaluating every
     /// partition, at a fraction of the cost on wide partition counts.

@@ -12,6 +12,8 @@ use crate::report::{CheckReport, Format, Report};
 use crate::settings::plan::Plan;
 
 /// Check the plan's [design] against its limits: exit 0 when all hold, 1 on a breach, 2 on errors.
+// `[design]` is the plan file's table, not a link: these doc comments are the `--help` text.
+#[allow(rustdoc::broken_intra_doc_links)]
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   keyplan check plan.toml            # quiet when the design holds; one line per breach otherwise

@@ -5,7 +5,7 @@
 //! specification, section 4.1) and its inflated size in the trailer. Members can therefore be cut out
 //! of the stream without inflating them: [`GzipDecoder`] reads a batch of them, inflates the batch on
 //! rayon's pool, checks each member's CRC-32 and length, and hands the output out in member order.
-//! Read-ahead is bounded by one batch ([`BATCH_OUT`] of output and the members behind it). With
+//! Read-ahead is bounded by one batch (`BATCH_OUT` of output and the members behind it). With
 //! `--threads 1` the batch is inflated in the reading thread instead.
 //!
 //! Any other gzip (a single `gzip` or `pigz` member, `cat a.gz b.gz`, or a BGZF member that fails a

@@ -6,8 +6,8 @@
 //! - per-key events per observed partition (kcat `-J` envelopes, or a partition column), for telling
 //!   which client produced a topic.
 //!
-//! Each facet is a list of cells keyed by the key's index in the sample's [`KeyDistribution`]
-//! (`crate::model::KeyDistribution`), so analysis hashes each distinct key once and reuses the hash for
+//! Each facet is a list of cells keyed by the key's index in the sample's
+//! [`KeyDistribution`](crate::model::KeyDistribution), so analysis hashes each distinct key once and reuses the hash for
 //! every cell. Memory grows with the distinct cells kept, never with events; [`FacetsSpec::max_cells`]
 //! bounds it, and a sample that exceeds the bound fails with a message instead of exhausting memory.
 

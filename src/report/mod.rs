@@ -1,4 +1,4 @@
-//! Reports: one [`Report`] value per run, rendered by one [`Writer`](writer::Writer) per format.
+//! Reports: one [`Report`] value per run, rendered by one [`Writer`] per format.
 //!
 //! Each command's result is a typed, serializable report ([`AnalysisReport`], [`WhichReport`],
 //! [`PartitionersReport`], [`PlanReport`], [`CheckReport`], [`DetectReport`], [`RemapReport`],

@@ -31,7 +31,7 @@ pub const FONT_FAMILY: &str = "DejaVu Sans, Bitstream Vera Sans, Verdana, sans-s
 static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
 /// Okabe & Ito's palette (Color Universal Design, 2008), distinguishable with every common colour
-/// vision deficiency. Series take [`SERIES`] in order; the yellow is left out: it is unreadable as a
+/// vision deficiency. Series take [`SERIES`](palette::SERIES) in order; the yellow is left out: it is unreadable as a
 /// line on white.
 pub mod palette {
     use plotters::style::RGBColor;
