@@ -8,8 +8,9 @@
 //!   block that holds a `"` on, since a quoted field may contain a newline and then blocks could not be
 //!   cut at newlines.
 //!
-//! Both follow `csv-core`'s rules: `\n`, `\r\n` and a lone `\r` end a record, empty lines are skipped,
-//! and line numbers count `\n`. Unlike `csv-core`, a quoted field that is still open at the end of
+//! Both follow `csv-core`'s rules: `\n`, `\r\n` and a lone `\r` end a record, empty lines are skipped.
+//! Line numbers count `\n`, or `\r` in a file whose header ends with a lone `\r` (old Mac line
+//! ends, as spreadsheet programs still export them), see [`LineEnds`]. Unlike `csv-core`, a quoted field that is still open at the end of
 //! the input is an error at the line and column where it opened (csv-core would return the rest of
 //! the input as one field), and no line or record is held past
 //! [`MAX_LINE_BYTES`].
@@ -66,12 +67,22 @@ pub(crate) fn read<S: EventSink>(
         Head::Sequential { bytes, lines } => {
             let input = BufReader::new(Cursor::new(bytes).chain(source.reader));
             let stats = read_quoted(
-                &name, gzip, input, delimiter, lines, None, options, format, sink,
+                &name,
+                gzip,
+                input,
+                delimiter,
+                (lines.before, lines.ends),
+                None,
+                options,
+                format,
+                sink,
             )?;
             return finish(&name, stats);
         }
         Head::Line { line, lines } => (line, lines),
     };
+    let ends = header_lines.ends;
+    let header_lines = header_lines.before;
     let engine = Engine {
         name: &name,
         gzip,
@@ -85,7 +96,7 @@ pub(crate) fn read<S: EventSink>(
     let columns = Columns::from_fields(head.split(|&b| b == delimiter));
     let spec = RowSpec::new(&name, columns, options, format)?;
     let notes = spec.notes();
-    let parse = |block: &[u8], sink: &mut S| fast_block(block, delimiter, &spec, sink);
+    let parse = |block: &[u8], sink: &mut S| fast_block(block, delimiter, ends, &spec, sink);
     let map = source.map_rest();
     let finish_at = match &map {
         Some((map, from)) => engine.run_mapped(map.bytes(), *from, source.reader, sink, parse)?,
@@ -112,7 +123,7 @@ pub(crate) fn read<S: EventSink>(
                 gzip,
                 input,
                 delimiter,
-                totals.lines,
+                (totals.lines, ends),
                 Some(spec),
                 options,
                 format,
@@ -148,13 +159,54 @@ fn has_quote(block: &[u8]) -> bool {
 enum Head {
     /// Nothing but empty lines, or nothing at all.
     Empty,
-    /// A header line the fast path can split (without its line end, which is still unread), after
-    /// `lines` newlines of empty lines.
-    Line { line: Vec<u8>, lines: u64 },
+    /// A header line the fast path can split (without its line end, which is still unread, unless
+    /// `lines` says it was taken), after `lines.before` lines of empty lines.
+    Line { line: Vec<u8>, lines: HeadLines },
     /// A header that needs the quote-aware parser (it holds a quote, so it may go on past its first
-    /// line end): these bytes, then the rest of the input, are read sequentially, after `lines`
-    /// newlines.
-    Sequential { bytes: Vec<u8>, lines: u64 },
+    /// line end): these bytes, then the rest of the input, are read sequentially, after
+    /// `lines.before` lines.
+    Sequential { bytes: Vec<u8>, lines: HeadLines },
+}
+
+/// The lines before what is still to be read, and how the input's lines end.
+struct HeadLines {
+    before: u64,
+    ends: LineEnds,
+}
+
+/// The byte that ends a line for line numbers. Records end at `\n`, `\r\n` or a lone `\r`
+/// alike; lines are counted at `\n`, except in an input whose header ends with a lone `\r` (old
+/// Mac line ends, which spreadsheet programs still write as "Macintosh CSV"): there at `\r`, so
+/// that a message about its third row names line 4, not line 1. Decided once per input, so the
+/// fast and the sequential path count alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineEnds(u8);
+
+impl LineEnds {
+    /// Lines end at `\n` (and `\r\n`).
+    pub(crate) const LF: LineEnds = LineEnds(b'\n');
+    /// Lines end at a lone `\r`.
+    pub(crate) const CR: LineEnds = LineEnds(b'\r');
+
+    /// The line ends of an input whose first line ends with `end`, followed by `next`.
+    pub(crate) fn of(end: u8, next: Option<u8>) -> LineEnds {
+        if end == b'\r' && next != Some(b'\n') {
+            LineEnds::CR
+        } else {
+            LineEnds::LF
+        }
+    }
+
+    /// Whether byte `b` ends a line.
+    #[inline]
+    pub(crate) fn ends_line(self, b: u8) -> bool {
+        b == self.0
+    }
+
+    /// The lines `bytes` end.
+    pub(crate) fn count(self, bytes: &[u8]) -> u64 {
+        memchr::memchr_iter(self.0, bytes).count() as u64
+    }
 }
 
 /// Skips empty lines, then reads the first line up to (not including) its line end: `\n` or `\r`,
@@ -162,11 +214,13 @@ enum Head {
 fn read_head(name: &str, source: &mut Source) -> Result<Head> {
     let gzip = source.gzip;
     let reader = &mut source.reader;
-    let mut lines = 0;
+    // Empty lines before the header, counted both ways until the header's line end tells which.
+    let (mut lf, mut cr) = (0u64, 0u64);
+    let lines = |lf: u64, cr: u64| lf.max(cr);
     loop {
         let buf = reader
             .fill_buf()
-            .map_err(|e| read_failure(name, gzip, lines + 1, e))?;
+            .map_err(|e| read_failure(name, gzip, lines(lf, cr) + 1, e))?;
         if buf.is_empty() {
             return Ok(Head::Empty);
         }
@@ -174,7 +228,8 @@ fn read_head(name: &str, source: &mut Source) -> Result<Head> {
             .iter()
             .take_while(|&&b| b == b'\n' || b == b'\r')
             .count();
-        lines += buf[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
+        lf += LineEnds::LF.count(&buf[..skip]);
+        cr += LineEnds::CR.count(&buf[..skip]);
         let all = skip == buf.len();
         reader.consume(skip);
         if !all {
@@ -185,14 +240,14 @@ fn read_head(name: &str, source: &mut Source) -> Result<Head> {
     loop {
         let buf = reader
             .fill_buf()
-            .map_err(|e| read_failure(name, gzip, lines + 1, e))?;
+            .map_err(|e| read_failure(name, gzip, lines(lf, cr) + 1, e))?;
         if buf.is_empty() {
             break;
         }
         let end = memchr2(b'\n', b'\r', buf);
         let take = end.unwrap_or(buf.len());
         if head.len() + take > MAX_LINE_BYTES {
-            return Err(line_too_long(name, lines + 1));
+            return Err(line_too_long(name, lines(lf, cr) + 1));
         }
         head.extend_from_slice(&buf[..take]);
         reader.consume(take);
@@ -200,10 +255,48 @@ fn read_head(name: &str, source: &mut Source) -> Result<Head> {
             break;
         }
     }
+    // The header's line end and the byte after it. When the reader holds only the `\r`, it is
+    // taken, so that the next byte can be seen: the sequential path gets it back in front of the
+    // rest, and for the fast path the header's line is counted here instead of in the first block.
+    let ends;
+    let mut taken_cr = false;
+    {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| read_failure(name, gzip, lines(lf, cr) + 1, e))?;
+        match buf {
+            [b'\r'] => {
+                reader.consume(1);
+                taken_cr = true;
+                let next = reader
+                    .fill_buf()
+                    .map_err(|e| read_failure(name, gzip, lines(lf, cr) + 1, e))?;
+                ends = LineEnds::of(b'\r', next.first().copied());
+            }
+            [end, rest @ ..] => ends = LineEnds::of(*end, rest.first().copied()),
+            [] => ends = LineEnds::LF,
+        }
+    }
+    let before = if ends == LineEnds::CR { cr } else { lf };
     Ok(if memchr(QUOTE, &head).is_some() {
-        Head::Sequential { bytes: head, lines }
+        if taken_cr {
+            head.push(b'\r');
+        }
+        Head::Sequential {
+            bytes: head,
+            lines: HeadLines { before, ends },
+        }
     } else {
-        Head::Line { line: head, lines }
+        // A taken `\r` ended the header's line when lines end at `\r`; before a `\n`, that `\n`
+        // (still unread) ends it.
+        let header = u64::from(taken_cr && ends == LineEnds::CR);
+        Head::Line {
+            line: head,
+            lines: HeadLines {
+                before: before + header,
+                ends,
+            },
+        }
     })
 }
 
@@ -303,12 +396,13 @@ impl Batch {
 pub(crate) fn fast_block<S: EventSink>(
     block: &[u8],
     delimiter: u8,
+    ends: LineEnds,
     spec: &RowSpec,
     sink: &mut S,
 ) -> Result<BlockStats> {
     match spec.key_only() {
-        Some(shape) => key_only_block(block, delimiter, spec, shape, sink),
-        None => any_block(block, delimiter, spec, sink),
+        Some(shape) => key_only_block(block, delimiter, ends, spec, shape, sink),
+        None => any_block(block, delimiter, ends, spec, sink),
     }
 }
 
@@ -411,6 +505,7 @@ fn plain_count(field: &[u8]) -> Option<u64> {
 fn key_only_block<S: EventSink>(
     block: &[u8],
     delimiter: u8,
+    ends: LineEnds,
     spec: &RowSpec,
     shape: KeyOnly,
     sink: &mut S,
@@ -449,7 +544,7 @@ fn key_only_block<S: EventSink>(
         field = 0;
         field_start = hit + 1;
         record_start = hit + 1;
-        line += u64::from(b == b'\n');
+        line += u64::from(ends.ends_line(b));
     }
     if taken && (field_start < block.len() || field > 0) {
         rows_state.field(field, (field_start, block.len()));
@@ -468,7 +563,7 @@ fn key_only_block<S: EventSink>(
         });
     }
     // The general path reads the rest, its line 1 being this record's line.
-    let rest = any_block(&block[record_start..], delimiter, spec, sink)
+    let rest = any_block(&block[record_start..], delimiter, ends, spec, sink)
         .map_err(|e| shift_line(e, line - 1))?;
     Ok(BlockStats {
         lines: line - 1 + rest.lines,
@@ -482,6 +577,7 @@ fn key_only_block<S: EventSink>(
 fn any_block<S: EventSink>(
     block: &[u8],
     delimiter: u8,
+    ends: LineEnds,
     spec: &RowSpec,
     sink: &mut S,
 ) -> Result<BlockStats> {
@@ -514,7 +610,7 @@ fn any_block<S: EventSink>(
             record_start = batch.spans.len();
         }
         field_start = hit + 1;
-        line += u64::from(b == b'\n');
+        line += u64::from(ends.ends_line(b));
     }
     if field_start < block.len() || batch.spans.len() > record_start {
         batch.push_field((field_start, block.len()), record_start, width);
@@ -546,15 +642,16 @@ impl Fields for CoreFields<'_> {
     }
 }
 
-/// Reads records sequentially with `csv-core`, which understands quoting. `lines_before` newlines were
-/// consumed before `input`. Without `spec`, the first record is the header.
+/// Reads records sequentially with `csv-core`, which understands quoting. `lines.0` lines were
+/// consumed before `input`, whose lines end as `lines.1` says. Without `spec`, the first record is
+/// the header.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_quoted<S: EventSink>(
     name: &str,
     gzip: bool,
     mut input: impl BufRead,
     delimiter: u8,
-    lines_before: u64,
+    (lines_before, line_ends): (u64, LineEnds),
     mut spec: Option<RowSpec>,
     options: &IngestOptions,
     format: InputFormat,
@@ -566,7 +663,7 @@ pub(crate) fn read_quoted<S: EventSink>(
     let mut scratch = Vec::new();
     let mut line = lines_before + 1;
     let mut rows = 0u64;
-    let mut quotes = QuoteTracker::new(delimiter);
+    let mut quotes = QuoteTracker::new(delimiter, line_ends);
     loop {
         // Skip the line ends between records ourselves (csv-core would skip them too), so that the
         // record's first line is known exactly.
@@ -581,7 +678,7 @@ pub(crate) fn read_quoted<S: EventSink>(
                 .iter()
                 .take_while(|&&b| b == b'\n' || b == b'\r')
                 .count();
-            line += buf[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
+            line += line_ends.count(&buf[..skip]);
             let all = skip == buf.len();
             input.consume(skip);
             if !all {
@@ -600,7 +697,7 @@ pub(crate) fn read_quoted<S: EventSink>(
             let (result, n_in, o, e) =
                 core.read_record(buf, &mut out[n_out..], &mut ends[n_ends..]);
             quotes.feed(&buf[..n_in], line);
-            line += buf[..n_in].iter().filter(|&&b| b == b'\n').count() as u64;
+            line += line_ends.count(&buf[..n_in]);
             input.consume(n_in);
             n_out += o;
             n_ends += e;
@@ -663,6 +760,7 @@ pub(crate) fn read_quoted<S: EventSink>(
 /// quote anywhere else is an ordinary byte.
 struct QuoteTracker {
     delimiter: u8,
+    ends: LineEnds,
     state: QuoteState,
     /// The current field's index in the record (0-based).
     field: usize,
@@ -685,9 +783,10 @@ enum QuoteState {
 }
 
 impl QuoteTracker {
-    fn new(delimiter: u8) -> QuoteTracker {
+    fn new(delimiter: u8, ends: LineEnds) -> QuoteTracker {
         QuoteTracker {
             delimiter,
+            ends,
             state: QuoteState::FieldStart,
             field: 0,
             opened: (0, 0),
@@ -713,7 +812,7 @@ impl QuoteTracker {
                 QuoteState::FieldStart => {
                     let b = bytes[i];
                     if b == QUOTE {
-                        line += memchr::memchr_iter(b'\n', &bytes[counted..i]).count() as u64;
+                        line += self.ends.count(&bytes[counted..i]);
                         counted = i;
                         self.opened = (line, self.field);
                         self.state = QuoteState::Quoted;
@@ -849,7 +948,7 @@ mod tests {
             let Some(expected) = naive(&bytes, b',') else {
                 return Ok(());
             };
-            let mut tracker = QuoteTracker::new(b',');
+            let mut tracker = QuoteTracker::new(b',', LineEnds::LF);
             tracker.fresh = false;
             let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
             cuts.push(bytes.len());

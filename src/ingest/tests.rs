@@ -6,7 +6,7 @@ use std::io::{BufReader, Cursor};
 use proptest::prelude::*;
 
 use super::*;
-use crate::ingest::delimited::{finish, read_quoted};
+use crate::ingest::delimited::{finish, read_quoted, LineEnds};
 
 /// The outcome of a read, comparable across paths.
 type Outcome = std::result::Result<(KeyDistribution, ReadStats), String>;
@@ -28,12 +28,21 @@ fn read_sequential(bytes: &[u8], options: &IngestOptions) -> Outcome {
     let mut counter = KeyCounter::new();
     let input = BufReader::new(Cursor::new(bytes.to_vec()));
     let delimiter = options.delimiter.unwrap_or(b',');
+    // The line ends the header's line end decides, as for the fast path.
+    let first = bytes
+        .iter()
+        .position(|&b| b != b'\n' && b != b'\r')
+        .unwrap_or(bytes.len());
+    let ends = match memchr::memchr2(b'\n', b'\r', &bytes[first..]) {
+        Some(i) => LineEnds::of(bytes[first + i], bytes.get(first + i + 1).copied()),
+        None => LineEnds::LF,
+    };
     read_quoted(
         "t",
         false,
         input,
         delimiter,
-        0,
+        (0, ends),
         None,
         options,
         options.format,

@@ -407,3 +407,99 @@ fn format_and_delimiter_sniffing_survive_short_reads() {
     let r: AnalysisReport = serde_json::from_str(&out).unwrap();
     assert_eq!(r.events, 1);
 }
+
+/// A file whose lines end in a lone `\r` (old Mac line ends, "Macintosh CSV" from a spreadsheet)
+/// gets the same line numbers as its `\n` and `\r\n` twins: on the fast path, through a quoted
+/// field (the sequential path), after empty lines before the header, with the header's `\r` the
+/// last byte of the first read (256 KiB), and from stdin.
+#[test]
+fn lone_cr_line_ends_are_counted_as_lines() {
+    let dir = Workdir::new();
+    let args = |name: &'static str| {
+        [
+            "analyze",
+            name,
+            "--key",
+            "key",
+            "--count-col",
+            "count",
+            "-p",
+            "3",
+        ]
+    };
+    for (name, ends) in [("lf.csv", "\n"), ("crlf.csv", "\r\n"), ("cr.csv", "\r")] {
+        dir.write(name, ["key,count", "a,1", "b,x", ""].join(ends));
+        fails_with(
+            &dir,
+            &args(name),
+            None,
+            &format!("{name}:3:2 (column 'count')"),
+        );
+    }
+    dir.write("blank.csv", "\r\r\"key\",count\ra,1\rb,1\r\"c\rd\",x\r");
+    fails_with(
+        &dir,
+        &args("blank.csv"),
+        None,
+        "blank.csv:6:2 (column 'count')",
+    );
+    dir.write("fast.csv", "\r\rkey,count\ra,1\rb,x\r");
+    fails_with(
+        &dir,
+        &args("fast.csv"),
+        None,
+        "fast.csv:5:2 (column 'count')",
+    );
+    let read = 1 << 18;
+    for (name, quoted) in [("edge.csv", false), ("edgeq.csv", true)] {
+        let start = if quoted {
+            "\"key\",count,"
+        } else {
+            "key,count,"
+        };
+        let header = format!("{start}{}", "p".repeat(read - 1 - start.len()));
+        dir.write(name, [header.as_str(), "a,1,", "b,x,", ""].join("\r"));
+        fails_with(
+            &dir,
+            &args(name),
+            None,
+            &format!("{name}:3:2 (column 'count')"),
+        );
+    }
+    fails_with(
+        &dir,
+        &args("-"),
+        Some(b"key,count\ra,1\rb,1\rc,x\r"),
+        "-:4:2 (column 'count')",
+    );
+    // Counts are the same whatever the line ends.
+    for name in ["ok-lf.csv", "ok-cr.csv"] {
+        let ends = if name == "ok-cr.csv" { "\r" } else { "\n" };
+        dir.write(name, ["key,count", "a,1", "b,2", "\"c\",3", ""].join(ends));
+    }
+    let lf = analyze_json(
+        &dir,
+        &[
+            "ok-lf.csv",
+            "--key",
+            "key",
+            "--count-col",
+            "count",
+            "-p",
+            "3",
+        ],
+    );
+    let cr = analyze_json(
+        &dir,
+        &[
+            "ok-cr.csv",
+            "--key",
+            "key",
+            "--count-col",
+            "count",
+            "-p",
+            "3",
+        ],
+    );
+    assert_eq!((lf.events, lf.distinct_keys), (cr.events, cr.distinct_keys));
+}
