@@ -10,7 +10,7 @@
 //!
 //! Both follow `csv-core`'s rules: `\n`, `\r\n` and a lone `\r` end a record, empty lines are skipped.
 //! Line numbers count `\n`, or `\r` in a file whose header ends with a lone `\r` (old Mac line
-//! ends, as spreadsheet programs still export them), see [`LineEnds`]. Unlike `csv-core`, a quoted field that is still open at the end of
+//! ends, as spreadsheet programs still export them), see `LineEnds`. Unlike `csv-core`, a quoted field that is still open at the end of
 //! the input is an error at the line and column where it opened (csv-core would return the rest of
 //! the input as one field), and no line or record is held past
 //! [`MAX_LINE_BYTES`].
