@@ -124,13 +124,11 @@ impl<'a> RandomPlacement<'a> {
                     for trial in &shared {
                         run.skews
                             .push(run.max_load(trial) * f64::from(run.n) / total);
+                        // At its target a count stops, or raises the target and reads on.
                         if run.skews.len() == run.adaptive.target as usize {
-                            match run.adaptive.step(&mut run.skews) {
-                                Ok(done) => {
-                                    run.result = Some(done);
-                                    return;
-                                }
-                                Err(_more) => {}
+                            if let Ok(done) = run.adaptive.step(&mut run.skews) {
+                                run.result = Some(done);
+                                return;
                             }
                         }
                     }

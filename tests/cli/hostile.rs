@@ -415,18 +415,8 @@ fn format_and_delimiter_sniffing_survive_short_reads() {
 #[test]
 fn lone_cr_line_ends_are_counted_as_lines() {
     let dir = Workdir::new();
-    let args = |name: &'static str| {
-        [
-            "analyze",
-            name,
-            "--key",
-            "key",
-            "--count-col",
-            "count",
-            "-p",
-            "3",
-        ]
-    };
+    let opts = ["--key", "key", "--count-col", "count", "-p", "3"];
+    let args = |name: &'static str| [&["analyze", name][..], &opts].concat();
     for (name, ends) in [("lf.csv", "\n"), ("crlf.csv", "\r\n"), ("cr.csv", "\r")] {
         dir.write(name, ["key,count", "a,1", "b,x", ""].join(ends));
         fails_with(
@@ -477,29 +467,7 @@ fn lone_cr_line_ends_are_counted_as_lines() {
         let ends = if name == "ok-cr.csv" { "\r" } else { "\n" };
         dir.write(name, ["key,count", "a,1", "b,2", "\"c\",3", ""].join(ends));
     }
-    let lf = analyze_json(
-        &dir,
-        &[
-            "ok-lf.csv",
-            "--key",
-            "key",
-            "--count-col",
-            "count",
-            "-p",
-            "3",
-        ],
-    );
-    let cr = analyze_json(
-        &dir,
-        &[
-            "ok-cr.csv",
-            "--key",
-            "key",
-            "--count-col",
-            "count",
-            "-p",
-            "3",
-        ],
-    );
+    let lf = analyze_json(&dir, &[&["ok-lf.csv"][..], &opts].concat());
+    let cr = analyze_json(&dir, &[&["ok-cr.csv"][..], &opts].concat());
     assert_eq!((lf.events, lf.distinct_keys), (cr.events, cr.distinct_keys));
 }
