@@ -155,8 +155,9 @@ pub struct AnalyzeArgs {
 
     /// Monte Carlo trials for the random-placement expectation (default 200; 0 turns it off; at
     /// most 1000000): each count runs them, then batches of 200 until its p95 is known to 0.5%, or
-    /// 10x. Without this flag a sweep over more than 16 counts shares 16 counts' worth of trials
-    /// (at least 73 per count; `random_trials_limit` in JSON); given, every count runs in full.
+    /// 10x. Without this flag a sweep over more than 16 counts shares 16 counts' worth of trials,
+    /// every count placing the same random draws (at least 73 trials per count;
+    /// `random_trials_limit` in JSON); given, every count runs in full on its own draws.
     #[arg(long, value_name = "N")]
     pub trials: Option<u32>,
 
