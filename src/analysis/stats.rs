@@ -527,11 +527,7 @@ struct Trial<'a> {
 
 impl<'a> Trial<'a> {
     fn new(keys: &RandomPlacement<'a>, n: u32, seed: u64) -> Trial<'a> {
-        let nf = f64::from(n);
-        // Each tail key lands on a given partition with probability 1/n: the partition's tail load has
-        // mean tail_total/n and variance sum(w^2) (1/n)(1 - 1/n). Spread events add spread/n everywhere.
-        let base = keys.tail_total / nf + keys.spread as f64 / nf;
-        let tail_sd = (keys.tail_sq * (1.0 / nf) * (1.0 - 1.0 / nf)).sqrt();
+        let (base, tail_sd) = keys.tail(n);
         let rng =
             ChaCha8Rng::seed_from_u64(seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let n = n as usize;

@@ -212,26 +212,11 @@ impl Sums {
     /// The sums at `n`, a divisor of this count: partition `i` of `n` holds partitions `i + j n`.
     fn fold(&self, n: u32) -> Sums {
         let n = n as usize;
-        let fold_u64 = |from: &[u64]| {
-            let mut out = vec![0u64; n];
-            for part in from.chunks_exact(n) {
-                for (o, &v) in out.iter_mut().zip(part) {
-                    *o += v;
-                }
-            }
-            out
-        };
-        let mut squares = vec![0.0f64; n];
-        for part in self.squares.chunks_exact(n) {
-            for (o, &v) in squares.iter_mut().zip(part) {
-                *o += v;
-            }
-        }
         Sums {
             modulus: FastMod::new(n as u32),
-            loads: fold_u64(&self.loads),
-            squares,
-            bytes: self.bytes.as_deref().map(fold_u64),
+            loads: fold_into(&self.loads, n),
+            squares: fold_into(&self.squares, n),
+            bytes: self.bytes.as_deref().map(|b| fold_into(b, n)),
         }
     }
 
@@ -263,6 +248,18 @@ impl Sums {
         });
         (events, clusters, bytes)
     }
+}
+
+/// Per-partition sums of a multiple's `from` at its divisor `n`: element `i` sums `from[i + j n]`,
+/// in order of `j`.
+fn fold_into<T: Copy + Default + std::ops::AddAssign>(from: &[T], n: usize) -> Vec<T> {
+    let mut out = vec![T::default(); n];
+    for part in from.chunks_exact(n) {
+        for (o, &v) in out.iter_mut().zip(part) {
+            *o += v;
+        }
+    }
+    out
 }
 
 /// `a % n` for 32-bit `a` by two multiplications (Lemire, Kaser and Kurz, "Faster remainder by
