@@ -7,6 +7,7 @@ pub mod capacity;
 pub mod concentration;
 pub mod consumers;
 pub mod detect;
+mod draws;
 pub mod ordering;
 pub mod placeholder;
 pub mod remap;

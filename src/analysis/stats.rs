@@ -17,6 +17,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
+use super::draws;
+
 /// Family-wise error rate of the reported intervals (95% confidence).
 pub const ALPHA: f64 = 0.05;
 
@@ -494,6 +496,9 @@ impl Adaptive {
     }
 }
 
+/// The most partitions for which [`Trial::place_heavy`] keeps four partial sums per partition.
+const PARTIAL_SUMS_UP_TO: usize = 1 << 12;
+
 /// The random stream and scratch space of one [`RandomPlacement::skew`] run: one trial after another.
 ///
 /// A partition's load in a trial is `max(base + tail_sd * z, 0)` (the light keys, `z` a standard
@@ -511,6 +516,9 @@ struct Trial<'a> {
     /// The stream's next 64-bit draws, fetched in one call per trial phase (`rand` reads a 64-bit value
     /// as two consecutive 32-bit words, low first, as filling an `u64` slice does).
     words: Vec<u64>,
+    /// Three more partial sums of `heavy` per partition (see [`Trial::place_heavy`]); empty above
+    /// [`PARTIAL_SUMS_UP_TO`] partitions.
+    partial_sums: Vec<u64>,
     /// Per partition: the Box-Muller uniforms `u1`, `u2` of this trial.
     u1: Vec<f64>,
     u2: Vec<f64>,
@@ -537,7 +545,12 @@ impl<'a> Trial<'a> {
             exact: keys.exact,
             base,
             tail_sd,
-            words: Vec::new(),
+            words: vec![0; (2 * n).max(keys.exact.len())],
+            partial_sums: if n <= PARTIAL_SUMS_UP_TO {
+                vec![0; 3 * n]
+            } else {
+                Vec::new()
+            },
             u1: vec![0.0; n],
             u2: vec![0.0; n],
             heavy: vec![0; n],
@@ -556,9 +569,9 @@ impl<'a> Trial<'a> {
         if normals {
             // Two 64-bit draws per partition: `gen_range(f64::MIN_POSITIVE..1.0)` then `gen::<f64>()`,
             // neither of which rejects (see `uniform_open`).
-            self.words.resize(2 * n, 0);
-            self.rng.fill(&mut self.words[..]);
-            for (j, pair) in self.words.chunks_exact(2).enumerate() {
+            let words = &mut self.words[..2 * n];
+            self.rng.fill(&mut words[..]);
+            for (j, pair) in words.chunks_exact(2).enumerate() {
                 self.u1[j] = uniform_open(pair[0]);
                 self.u2[j] = uniform_half_open(pair[1]);
             }
@@ -586,10 +599,14 @@ impl<'a> Trial<'a> {
             self.load[j] = high;
         }
         // Exact loads of the candidates, with the plain computation's operations in its order.
+        let mut candidates = 0;
+        let mut last = 0;
         for j in 0..n {
             let candidate = self.load[j] >= floor;
             self.candidate[j] = candidate;
             if candidate {
+                candidates += 1;
+                last = j;
                 self.load[j] = if normals {
                     (self.base + self.tail_sd * box_muller(self.u1[j], self.u2[j])).max(0.0)
                 } else {
@@ -597,17 +614,29 @@ impl<'a> Trial<'a> {
                 };
             }
         }
-        // The heavy keys on candidates, in draw order: gathered without a branch per key (which
-        // partitions are candidates is as unpredictable as the draws), then summed.
-        let (drawn, candidate, load) = (&self.drawn[..], &self.candidate[..], &mut self.load[..]);
-        let mut picked = 0;
-        for (i, &p) in drawn.iter().enumerate() {
-            self.picked[picked] = i as u32;
-            picked += usize::from(candidate[p as usize]);
-        }
-        for &i in &self.picked[..picked] {
-            let i = i as usize;
-            load[drawn[i] as usize] += self.exact[i] as f64;
+        let (drawn, load) = (&self.drawn[..], &mut self.load[..]);
+        if candidates == 1 {
+            // The common case (the largest load is nearly always clear from the bounds): the keys
+            // on that partition, in draw order, summed in a register.
+            let picked = draws::pick(drawn, last as u32, &mut self.picked);
+            let mut sum = load[last];
+            for &i in &self.picked[..picked] {
+                sum += self.exact[i as usize] as f64;
+            }
+            load[last] = sum;
+        } else {
+            // The heavy keys on candidates, in draw order: gathered without a branch per key
+            // (which partitions are candidates is as unpredictable as the draws), then summed.
+            let candidate = &self.candidate[..];
+            let mut picked = 0;
+            for (i, &p) in drawn.iter().enumerate() {
+                self.picked[picked] = i as u32;
+                picked += usize::from(candidate[p as usize]);
+            }
+            for &i in &self.picked[..picked] {
+                let i = i as usize;
+                load[drawn[i] as usize] += self.exact[i] as f64;
+            }
         }
         let mut max = 0.0f64;
         for j in 0..n {
@@ -632,36 +661,42 @@ impl<'a> Trial<'a> {
         let keys = self.exact.len();
         let mut placed = 0;
         while placed < keys {
-            self.words.resize(keys - placed, 0);
-            self.rng.fill(&mut self.words[..]);
-            let drawn = &mut self.drawn[..];
-            for &v in &self.words {
-                let (high, low) = wide_mul(v, range);
-                // Fewer values than unplaced keys are read: `placed` stays below `keys` here.
-                drawn[placed] = high;
-                placed += usize::from(low <= zone);
-            }
+            let words = &mut self.words[..keys - placed];
+            self.rng.fill(&mut words[..]);
+            placed += draws::accept_draws(words, range, zone, &mut self.drawn[placed..keys]);
         }
+        // Four partial sums per partition, so that keys drawn onto the same partition one after
+        // another do not wait for each other's store.
+        let n = self.n;
         let heavy = &mut self.heavy[..];
         heavy.fill(0);
-        for (&p, &w) in self.drawn.iter().zip(self.exact) {
+        let mut pairs = self.drawn.chunks_exact(4).zip(self.exact.chunks_exact(4));
+        if self.partial_sums.len() == 3 * n {
+            let partials = &mut self.partial_sums[..];
+            partials.fill(0);
+            let (h1, rest) = partials.split_at_mut(n);
+            let (h2, h3) = rest.split_at_mut(n);
+            for (p, w) in pairs.by_ref() {
+                heavy[p[0] as usize] += w[0];
+                h1[p[1] as usize] += w[1];
+                h2[p[2] as usize] += w[2];
+                h3[p[3] as usize] += w[3];
+            }
+            for j in 0..n {
+                heavy[j] += h1[j] + h2[j] + h3[j];
+            }
+        } else {
+            for (p, w) in pairs.by_ref() {
+                for k in 0..4 {
+                    heavy[p[k] as usize] += w[k];
+                }
+            }
+        }
+        let done = keys - keys % 4;
+        for (&p, &w) in self.drawn[done..keys].iter().zip(&self.exact[done..]) {
             heavy[p as usize] += w;
         }
     }
-}
-
-/// The high and low 64-bit words of `v * range` for a `range` below 2^32 (the high word is then
-/// below `range`), from two 32 x 32 -> 64-bit products: the same values as the 128-bit product
-/// `rand` takes, at half its cost here.
-#[inline]
-fn wide_mul(v: u64, range: u64) -> (u32, u64) {
-    debug_assert!(range <= u64::from(u32::MAX));
-    let low_part = (v & 0xffff_ffff) * range;
-    let high_part = (v >> 32) * range + (low_part >> 32);
-    (
-        (high_part >> 32) as u32,
-        (high_part << 32) | (low_part & 0xffff_ffff),
-    )
 }
 
 /// `rng.gen_range(f64::MIN_POSITIVE..1.0)` from its 64-bit draw `v`, as `rand` 0.8 computes it: 52
@@ -931,6 +966,9 @@ mod tests {
         let zipf: Vec<u64> = (1..=30_000u64).map(|r| 1 + 5_000_000 / r.pow(1)).collect();
         let flat: Vec<u64> = (0..5_000u64).map(|i| 10 + i % 3).collect();
         let few: Vec<u64> = vec![900, 500, 500, 20, 7, 7, 1];
+        // Equal keys and no light ones: partitions tie for the largest load, so that a trial has
+        // several candidates (the other cases nearly always have one).
+        let equal: Vec<u64> = vec![10; 60];
         let steep: Vec<u64> = (1..=4_000u64)
             .map(|r| 1 + 1_000_000_000 / (r * r))
             .collect();
@@ -939,6 +977,7 @@ mod tests {
             (&zipf, 123_456),
             (&flat, 0),
             (&few, 3),
+            (&equal, 0),
             (&steep, 0),
         ] {
             for n in [2, 3, 7, 12, 64, 100, 499, 1000] {
