@@ -235,11 +235,16 @@ impl KeyCounter {
         // Heaviest first, ties by key bytes: a total order, so output never depends on hash-map order.
         // Zero-weight keys (count-0 rows) are dropped.
         let columns = self.counts.into_sorted_columns();
+        let bytes = bytes_known.then(|| match columns.bytes {
+            // Every row had a size, and all of them were 0.
+            none if none.is_empty() => vec![0; columns.events.len()],
+            bytes => bytes,
+        });
         KeyDistribution::from_sorted_columns(
             columns.keys,
             columns.events,
             self.total,
-            bytes_known.then_some(columns.bytes),
+            bytes,
             self.time_range,
         )
     }

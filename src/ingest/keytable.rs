@@ -86,7 +86,7 @@ pub struct SortedColumns {
     pub keys: KeyList,
     /// Events of each key (all at least 1).
     pub events: Vec<u64>,
-    /// Payload bytes of each key (0 when sizes are unknown).
+    /// Payload bytes of each key; empty when no row had a size above 0 (every total would be 0).
     pub bytes: Vec<u64>,
 }
 
@@ -451,7 +451,7 @@ impl KeyTable {
                 }
             }
             slots[..n].par_sort_unstable_by(order);
-            (&slots[..n], vec![0; n])
+            (&slots[..n], Vec::new())
         } else {
             let mut pairs: Vec<(Slot, u64)> = slots
                 .iter()
@@ -802,8 +802,9 @@ mod tests {
                 .collect();
             want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             let got = table.into_sorted_columns();
-            let got: Vec<(Vec<u8>, u64, u64)> = got.keys.iter().zip(&got.events).zip(&got.bytes)
-                .map(|((k, e), b)| (k.to_vec(), *e, *b))
+            let bytes = |i: usize| got.bytes.get(i).copied().unwrap_or(0);
+            let got: Vec<(Vec<u8>, u64, u64)> = got.keys.iter().zip(&got.events).enumerate()
+                .map(|(i, (k, e))| (k.to_vec(), *e, bytes(i)))
                 .collect();
             prop_assert_eq!(got, want);
         }
