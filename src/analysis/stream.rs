@@ -45,7 +45,9 @@ use std::sync::Arc;
 
 use crate::analysis::sketch::{key_hash, Counter, HyperLogLog, SpaceSaving};
 use crate::analysis::{stats, Analysis, LoadAccumulator, Scenario};
-use crate::ingest::counter::{Event, EventSink, KeyCounter, KeyTag, Overflow};
+use crate::ingest::counter::{
+    add_keys_one_by_one, Event, EventSink, KeyCounter, KeyRow, KeyTag, Overflow,
+};
 use crate::model::PartitionCount;
 use crate::partitioner::{HashFamily, Partitioner};
 
@@ -434,6 +436,18 @@ impl EventSink for AdaptiveSink {
         match &self.state {
             State::Exact(c) => EventSink::prefetch(c, key),
             _ => KeyTag::NONE,
+        }
+    }
+
+    /// Rows of a worker's exact counter (which never switches by itself) go to the counter in one
+    /// batch; count-0 rows (which add no key) and the run's own sink go one by one.
+    #[inline]
+    fn add_keys(&mut self, block: &[u8], rows: &[KeyRow]) -> Result<(), (usize, Overflow)> {
+        match &mut self.state {
+            State::Exact(c) if !self.root && rows.iter().all(|r| r.weight > 0) => {
+                c.add_keys(block, rows)
+            }
+            _ => add_keys_one_by_one(self, block, rows),
         }
     }
 

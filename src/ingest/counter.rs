@@ -78,6 +78,14 @@ pub trait EventSink: Send + Sized {
         let _ = tag;
         self.add_event(Event::new(key, weight))
     }
+    /// Takes key-only rows of `block` in order, each with its tag: the same as
+    /// [`add_key`](Self::add_key) on each, which is the default. On overflow, returns the index of
+    /// the row that overflowed with the running total before it (rows before it may or may not have
+    /// been added: the sink is not used after an error).
+    #[inline]
+    fn add_keys(&mut self, block: &[u8], rows: &[KeyRow]) -> Result<(), (usize, Overflow)> {
+        add_keys_one_by_one(self, block, rows)
+    }
     /// The distinct-key limit at which this sink changes how it counts, for a sink whose result
     /// depends on where in the input that happens ([`crate::analysis::stream::AdaptiveSink`]). For
     /// such a sink the block engine runs [`checkpoint`](Self::checkpoint)s so that the decision is
@@ -103,6 +111,41 @@ pub trait EventSink: Send + Sized {
     fn seal(&mut self) {}
 }
 
+/// A key-only row of a block waiting to be added: its key's span in the block, its weight and the
+/// tag its prefetch computed.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyRow {
+    /// The key's tag ([`EventSink::prefetch`]).
+    pub tag: KeyTag,
+    /// The key's start and end in the block.
+    pub key: (usize, usize),
+    /// Its events.
+    pub weight: u64,
+}
+
+impl KeyRow {
+    /// A placeholder row (an empty key of no events).
+    pub const EMPTY: KeyRow = KeyRow {
+        tag: KeyTag::NONE,
+        key: (0, 0),
+        weight: 0,
+    };
+}
+
+/// [`EventSink::add_keys`] as [`EventSink::add_key`] on each row.
+#[inline]
+pub fn add_keys_one_by_one<S: EventSink>(
+    sink: &mut S,
+    block: &[u8],
+    rows: &[KeyRow],
+) -> Result<(), (usize, Overflow)> {
+    for (i, r) in rows.iter().enumerate() {
+        sink.add_key(&block[r.key.0..r.key.1], r.weight, r.tag)
+            .map_err(|e| (i, e))?;
+    }
+    Ok(())
+}
+
 impl EventSink for KeyCounter {
     fn add_event(&mut self, event: Event<'_>) -> Result<(), Overflow> {
         KeyCounter::add_event(self, event)
@@ -116,6 +159,19 @@ impl EventSink for KeyCounter {
     #[inline]
     fn add_key(&mut self, key: &[u8], weight: u64, tag: KeyTag) -> Result<(), Overflow> {
         KeyCounter::add_key(self, key, weight, tag)
+    }
+
+    /// The totals in one pass over the weights, then the keys in one loop of table lookups.
+    #[inline]
+    fn add_keys(&mut self, block: &[u8], rows: &[KeyRow]) -> Result<(), (usize, Overflow)> {
+        let mut total = self.total;
+        for (i, r) in rows.iter().enumerate() {
+            total = total.checked_add(r.weight).ok_or((i, Overflow { total }))?;
+        }
+        self.total = total;
+        self.rows += rows.len() as u64;
+        self.counts.add_keys(block, rows);
+        Ok(())
     }
 
     fn fork(&self) -> Self {

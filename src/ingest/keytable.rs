@@ -15,6 +15,7 @@ use std::hash::BuildHasher;
 
 use rayon::prelude::*;
 
+use crate::ingest::counter::KeyRow;
 use crate::ingest::zeroed::ZeroedArray;
 use crate::model::sample::KeyList;
 
@@ -215,6 +216,16 @@ impl KeyTable {
         self.add_bytes(i, bytes);
     }
 
+    /// Adds each row's weight to its key (a span of `block`), inserting new keys: [`add`](Self::add)
+    /// on every row, with the lookup inlined into one loop.
+    pub fn add_keys(&mut self, block: &[u8], rows: &[KeyRow]) {
+        for r in rows {
+            let key = &block[r.key.0..r.key.1];
+            let i = self.find_or_insert(Self::tag_of(r.tag, key), key);
+            self.slots[i].events += r.weight;
+        }
+    }
+
     #[inline]
     fn add_bytes(&mut self, i: usize, bytes: u64) {
         if bytes != 0 {
@@ -234,6 +245,13 @@ impl KeyTable {
     /// The slot index of `key` (with `tag`), inserted with no events if new.
     #[inline]
     fn index_for(&mut self, tag: u32, key: &[u8]) -> usize {
+        self.find_or_insert(tag, key)
+    }
+
+    /// [`index_for`](Self::index_for), always inlined: the probe of a known key; a new key is
+    /// inserted out of line.
+    #[inline(always)]
+    fn find_or_insert(&mut self, tag: u32, key: &[u8]) -> usize {
         let mask = self.mask();
         let mut i = home(tag, mask);
         loop {
@@ -246,10 +264,17 @@ impl KeyTable {
                 return i;
             }
             if slot.tag == 0 {
-                break;
+                return self.insert_at(i, tag, key);
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// Inserts `key` (with `tag`, not in the table) with no events at the empty slot `i` where its
+    /// probe ended, or, when that would fill the table over 3/4, doubles the table and inserts it
+    /// there. Returns its slot.
+    #[inline(never)]
+    fn insert_at(&mut self, i: usize, tag: u32, key: &[u8]) -> usize {
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow();
             return self.index_for(tag, key);

@@ -150,6 +150,37 @@ proptest! {
         prop_assert_eq!(&fast, &read_bytes(&input, &csv_options(count, 3, block_size)));
     }
 
+    /// The same for a file of one column, the key, which takes a loop of its own: keys with an
+    /// occasional delimiter (two fields: the general path's error), empty lines, `\r\n` ends.
+    #[test]
+    fn one_column_fast_path_equals_csv_core(
+        rows in prop::collection::vec(
+            (
+                prop::collection::vec(
+                    prop_oneof![20 => prop::sample::select(b"ab1 \xff\t-".to_vec()), 1 => Just(b',')],
+                    0..6,
+                ),
+                prop_oneof![6 => Just(&b"\n"[..]), 1 => Just(&b"\r\n"[..])],
+            ),
+            0..120,
+        ),
+        end in any::<bool>(),
+        block_size in 1usize..48,
+    ) {
+        let mut input = b"k\n".to_vec();
+        for (key, line_end) in &rows {
+            input.extend_from_slice(key);
+            input.extend_from_slice(line_end);
+        }
+        if !end && input.ends_with(b"\n") {
+            input.pop();
+        }
+        let options = csv_options(false, 2, block_size);
+        let fast = read_bytes(&input, &options);
+        prop_assert_eq!(&fast, &read_sequential(&input, &options));
+        prop_assert_eq!(&fast, &read_bytes(&input, &csv_options(false, 1, 1 << 20)));
+    }
+
     /// A file read through a memory map (blocks parsed in place, a divert resuming in the map) gives
     /// the same sample, or the same error to the line, as the same bytes read through a reader.
     #[test]
