@@ -426,61 +426,6 @@ pub fn analyze_hashed(
     settings: StatsSettings,
     entities: Option<&ordering::EntityIndex>,
 ) -> Analysis {
-    analyze_hashed_with(dist, hashes, partitioners, counts, settings, entities, None)
-}
-
-/// The random-placement expectation of every count when every key is hashed: the keys' weights
-/// (heaviest first, as [`KeyDistribution::weights`] has them) at each of `counts`, with the settings'
-/// trials and seed. The same values [`analyze_hashed`] computes for the clients that hash every key,
-/// for a caller that has the weights before the distribution and hands this to
-/// [`analyze_hashed_with`].
-pub fn random_expectations(
-    weights: &[u64],
-    counts: &[PartitionCount],
-    settings: StatsSettings,
-) -> Vec<Option<stats::RandomSkew>> {
-    let limit = stats::wide_trial_limit(counts.len(), settings.trials, settings.budget);
-    random_expectations_with(weights, 0, counts, settings, limit)
-}
-
-/// [`random_expectations`] for keys of `weights` and `spread` events spread evenly, with a wide
-/// sweep's trial `limit`.
-fn random_expectations_with(
-    weights: &[u64],
-    spread: u64,
-    counts: &[PartitionCount],
-    settings: StatsSettings,
-    limit: Option<u32>,
-) -> Vec<Option<stats::RandomSkew>> {
-    // The key weights are prepared once for every count.
-    let keys = stats::RandomPlacement::new(weights, spread);
-    match limit {
-        // A wide sweep's counts share their trials (`wide_random`).
-        Some(limit) => {
-            let counts: Vec<u32> = counts.iter().map(|n| n.get()).collect();
-            keys.skews_shared(&counts, settings.trials, settings.seed, limit)
-        }
-        None => counts
-            .par_iter()
-            .with_max_len(1)
-            .map(|n| keys.skew(n.get(), settings.trials, settings.seed))
-            .collect(),
-    }
-}
-
-/// [`analyze_hashed`], with the random-placement expectations of the clients that hash every key
-/// already computed by [`random_expectations`] when `all_keys_random` is given (it must be for
-/// `dist`'s weights, `counts` and `settings`).
-#[allow(clippy::too_many_arguments)]
-pub fn analyze_hashed_with(
-    dist: &KeyDistribution,
-    hashes: &KeyHashes,
-    partitioners: &[Partitioner],
-    counts: &[PartitionCount],
-    settings: StatsSettings,
-    entities: Option<&ordering::EntityIndex>,
-    all_keys_random: Option<Vec<Option<stats::RandomSkew>>>,
-) -> Analysis {
     // Most clients hash every key; the others spread or refuse some (the empty key, keys Kinesis
     // rejects), which must count neither as hot keys nor in the random-placement comparison.
     let mut classes: Vec<HashedKeys> = vec![HashedKeys::all(dist)];
@@ -505,19 +450,27 @@ pub fn analyze_hashed_with(
         .collect();
     // A wide sweep shares one trial budget over its counts (README, "Statistics").
     let limit = stats::wide_trial_limit(counts.len(), settings.trials, settings.budget);
-    let mut all_keys_random = all_keys_random;
     let random_expectations = || -> Vec<Vec<Option<stats::RandomSkew>>> {
         (0..classes.len())
             .map(|c| {
                 if !used.contains(&c) {
                     return Vec::new();
                 }
-                // Class 0 is every key.
-                if let Some(done) = all_keys_random.take().filter(|_| c == 0) {
-                    return done;
-                }
                 let class = &classes[c];
-                random_expectations_with(&class.weights, class.spread, counts, settings, limit)
+                // The key weights are prepared once for every count.
+                let keys = stats::RandomPlacement::new(&class.weights, class.spread);
+                match limit {
+                    // A wide sweep's counts share their trials (`wide_random`).
+                    Some(limit) => {
+                        let counts: Vec<u32> = counts.iter().map(|n| n.get()).collect();
+                        keys.skews_shared(&counts, settings.trials, settings.seed, limit)
+                    }
+                    None => counts
+                        .par_iter()
+                        .with_max_len(1)
+                        .map(|n| keys.skew(n.get(), settings.trials, settings.seed))
+                        .collect(),
+                }
             })
             .collect()
     };
@@ -692,45 +645,5 @@ mod tests {
                 "sarama-reference"
             ]
         );
-    }
-
-    /// Random expectations computed ahead from the weights alone ([`random_expectations`]) give
-    /// the analysis bit for bit, whether or not every client hashes every key (the empty key is
-    /// spread by librdkafka's default, a class of its own), in narrow runs and wide sweeps.
-    #[test]
-    fn random_expectations_ahead_give_the_same_analysis() {
-        let mut pairs: Vec<(Vec<u8>, u64)> = (0..3_000u64)
-            .map(|i| (format!("k{i}").into_bytes(), 1 + 40_000 / (i + 1)))
-            .collect();
-        pairs.push((Vec::new(), 500));
-        let dist = KeyDistribution::from_pairs(pairs.iter().map(|(k, w)| (&k[..], *w)));
-        let settings = StatsSettings {
-            trials: 40,
-            ..StatsSettings::default()
-        };
-        for partitioners in [
-            &[Partitioner::Java][..],
-            &[Partitioner::Librdkafka, Partitioner::Java],
-        ] {
-            for counts in [vec![3, 12], (1..=20).collect()] {
-                let counts: Vec<PartitionCount> = counts
-                    .into_iter()
-                    .map(|n| PartitionCount::new(n).unwrap())
-                    .collect();
-                let hashes = KeyHashes::compute(&dist, partitioners);
-                let plain = analyze_hashed(&dist, &hashes, partitioners, &counts, settings, None);
-                let ahead = random_expectations(dist.weights(), &counts, settings);
-                let with = analyze_hashed_with(
-                    &dist,
-                    &hashes,
-                    partitioners,
-                    &counts,
-                    settings,
-                    None,
-                    Some(ahead),
-                );
-                assert_eq!(format!("{plain:?}"), format!("{with:?}"));
-            }
-        }
     }
 }

@@ -12,7 +12,7 @@
 //! in exact mode), so report writers only format.
 
 use crate::analysis::ordering::{EntityIndex, EntitySummary};
-use crate::analysis::stats::{IntervalMethod, RandomSkew};
+use crate::analysis::stats::IntervalMethod;
 use crate::analysis::strategy::{self, SplitSummary};
 use crate::analysis::stream::{AdaptiveSink, Collected, StreamPlan};
 use rayon::prelude::*;
@@ -164,7 +164,7 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
             None => (dist, facets, SplitSummary::default()),
         };
         let index = facets.entities.as_ref().map(EntityIndex::new);
-        let mut outcome = evaluate(dist, settings, read, index.as_ref(), None);
+        let mut outcome = evaluate(dist, settings, read, index.as_ref());
         outcome.ordering = index.map(|i| OrderingOutcome {
             entity: ingest.order_by.join(","),
             summary: i.summary,
@@ -178,29 +178,17 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
     let read = ingest::read_into(&settings.inputs, &ingest, &mut sink)?;
     ingest::ensure_events(&settings.inputs, sink.total(), &read)?;
     Ok(match sink.finish() {
-        Collected::Exact(counter) => match strategy {
-            Some(s) => {
-                let (dist, _, split) = strategy::apply(s, counter.finish(), Facets::default());
-                Outcome {
-                    split,
-                    ..from_distribution(dist, settings, read)
-                }
+        Collected::Exact(counter) => {
+            let dist = counter.finish();
+            let (dist, _, split) = match strategy {
+                Some(s) => strategy::apply(s, dist, Facets::default()),
+                None => (dist, Facets::default(), SplitSummary::default()),
+            };
+            Outcome {
+                split,
+                ..from_distribution(dist, settings, read)
             }
-            None if needs_random(settings) => {
-                // The random-placement expectation needs only the weights, heaviest first, which
-                // sort far faster than the keys: it runs while the keys are sorted.
-                let mut weights = counter.event_counts();
-                let (dist, random) = rayon::join(
-                    || counter.finish(),
-                    || {
-                        weights.par_sort_unstable_by(|a, b| b.cmp(a));
-                        analysis::random_expectations(&weights, &settings.counts, settings.stats)
-                    },
-                );
-                evaluate(dist, settings, read, None, Some(random))
-            }
-            None => from_distribution(counter.finish(), settings, read),
-        },
+        }
         Collected::Bounded(streamed) => {
             // One counter more than listed: its count bounds every key left out.
             let mut result = streamed.finish(settings.top.saturating_add(1));
@@ -263,34 +251,25 @@ pub fn from_distribution(
     settings: &RunSettings,
     read: ReadStats,
 ) -> Outcome {
-    evaluate(dist, settings, read, None, None)
+    evaluate(dist, settings, read, None)
 }
 
-/// Whether a run computes the random-placement expectation of the clients that hash every key.
-fn needs_random(settings: &RunSettings) -> bool {
-    settings.stats.trials > 0 && settings.partitioners.iter().any(|p| p.hashes_every_key())
-}
-
-/// [`from_distribution`] with the (key, entity) cells grouped by entity, for ordering costs, and
-/// with the random-placement expectation of the clients that hash every key when it was computed
-/// already ([`analysis::random_expectations`]). Each key is hashed once per family; the outcome
-/// keeps the hashes for time windows and remaps.
+/// [`from_distribution`] with the (key, entity) cells grouped by entity, for ordering costs. Each key
+/// is hashed once per family; the outcome keeps the hashes for time windows and remaps.
 fn evaluate(
     dist: KeyDistribution,
     settings: &RunSettings,
     read: ReadStats,
     entities: Option<&EntityIndex>,
-    all_keys_random: Option<Vec<Option<RandomSkew>>>,
 ) -> Outcome {
     let hashes = KeyHashes::compute(&dist, &settings.partitioners);
-    let analysis = analysis::analyze_hashed_with(
+    let analysis = analysis::analyze_hashed(
         &dist,
         &hashes,
         &settings.partitioners,
         &settings.counts,
         settings.stats,
         entities,
-        all_keys_random,
     );
     let top_keys = dist
         .keys()

@@ -268,12 +268,6 @@ impl KeyCounter {
         Ok(())
     }
 
-    /// The event count of every key with at least one, in no particular order: the weights
-    /// [`finish`](Self::finish) gives, unsorted.
-    pub fn event_counts(&self) -> Vec<u64> {
-        self.counts.event_counts()
-    }
-
     /// The number of distinct keys added so far (including any added with weight 0).
     pub fn distinct(&self) -> usize {
         self.counts.len()

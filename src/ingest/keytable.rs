@@ -449,15 +449,6 @@ impl KeyTable {
         }
     }
 
-    /// The events of every key with at least one, in slot order.
-    pub fn event_counts(&self) -> Vec<u64> {
-        self.slots
-            .par_iter()
-            .filter(|s| s.tag != 0 && s.events > 0)
-            .map(|s| s.events)
-            .collect()
-    }
-
     /// The keys with at least one event, heaviest first, ties by key bytes (a total order, so the
     /// result never depends on the table's layout), as columns: keys, events, bytes. Built in
     /// parallel, since on a sample with a million distinct keys this is most of the time after
