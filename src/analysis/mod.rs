@@ -8,6 +8,7 @@ pub mod concentration;
 pub mod consumers;
 pub mod detect;
 mod draws;
+mod keystream;
 pub mod ordering;
 pub mod placeholder;
 pub mod remap;

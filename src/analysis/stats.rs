@@ -12,12 +12,13 @@
 //!   seeded Monte Carlo. If the real hash's skew is above the random p95, this key set is unlucky under
 //!   this hash; if it is near the random mean, the skew is what any hash would give.
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
 use super::draws;
+use super::keystream::Keystream;
 
 /// Family-wise error rate of the reported intervals (95% confidence).
 pub const ALPHA: f64 = 0.05;
@@ -508,7 +509,7 @@ const PARTIAL_SUMS_UP_TO: usize = 1 << 12;
 /// partition whose upper bound is below the largest lower bound cannot hold the maximum, so only the
 /// others are evaluated exactly as the plain computation would.
 struct Trial<'a> {
-    rng: ChaCha8Rng,
+    rng: Keystream,
     n: usize,
     exact: &'a [u64],
     base: f64,
@@ -536,8 +537,9 @@ struct Trial<'a> {
 impl<'a> Trial<'a> {
     fn new(keys: &RandomPlacement<'a>, n: u32, seed: u64) -> Trial<'a> {
         let (base, tail_sd) = keys.tail(n);
-        let rng =
-            ChaCha8Rng::seed_from_u64(seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let rng = Keystream::new(ChaCha8Rng::seed_from_u64(
+            seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        ));
         let n = n as usize;
         Trial {
             rng,
@@ -570,7 +572,7 @@ impl<'a> Trial<'a> {
             // Two 64-bit draws per partition: `gen_range(f64::MIN_POSITIVE..1.0)` then `gen::<f64>()`,
             // neither of which rejects (see `uniform_open`).
             let words = &mut self.words[..2 * n];
-            self.rng.fill(&mut words[..]);
+            self.rng.fill(words);
             for (j, pair) in words.chunks_exact(2).enumerate() {
                 self.u1[j] = uniform_open(pair[0]);
                 self.u2[j] = uniform_half_open(pair[1]);
@@ -662,7 +664,7 @@ impl<'a> Trial<'a> {
         let mut placed = 0;
         while placed < keys {
             let words = &mut self.words[..keys - placed];
-            self.rng.fill(&mut words[..]);
+            self.rng.fill(words);
             placed += draws::accept_draws(words, range, zone, &mut self.drawn[placed..keys]);
         }
         // Four partial sums per partition, so that keys drawn onto the same partition one after
@@ -813,6 +815,9 @@ pub fn quantile_with_se(sorted: &[f64], q: f64) -> (f64, f64) {
 }
 
 /// A standard normal draw (Box-Muller), as the plain Monte Carlo in the tests draws it.
+#[cfg(test)]
+use rand::Rng;
+
 #[cfg(test)]
 pub(super) fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
     let u1: f64 = rng.gen_range(f64::MIN_POSITIVE..1.0);
