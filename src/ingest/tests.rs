@@ -151,7 +151,8 @@ proptest! {
     }
 
     /// The same for a file of one column, the key, which takes a loop of its own: keys with an
-    /// occasional delimiter (two fields: the general path's error), empty lines, `\r\n` ends.
+    /// occasional delimiter (two fields: the general path's error), empty lines, `\r\n` and lone
+    /// `\r` ends under a header that ends either way.
     #[test]
     fn one_column_fast_path_equals_csv_core(
         rows in prop::collection::vec(
@@ -160,14 +161,15 @@ proptest! {
                     prop_oneof![20 => prop::sample::select(b"ab1 \xff\t-".to_vec()), 1 => Just(b',')],
                     0..6,
                 ),
-                prop_oneof![6 => Just(&b"\n"[..]), 1 => Just(&b"\r\n"[..])],
+                prop_oneof![6 => Just(&b"\n"[..]), 1 => Just(&b"\r\n"[..]), 1 => Just(&b"\r"[..])],
             ),
             0..120,
         ),
         end in any::<bool>(),
+        header in prop::sample::select(vec![&b"k\n"[..], b"k\r", b"k\r\n"]),
         block_size in 1usize..48,
     ) {
-        let mut input = b"k\n".to_vec();
+        let mut input = header.to_vec();
         for (key, line_end) in &rows {
             input.extend_from_slice(key);
             input.extend_from_slice(line_end);
