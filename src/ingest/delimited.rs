@@ -410,10 +410,11 @@ pub(crate) fn fast_block<S: EventSink>(
 }
 
 /// Rows of [`key_only_block`] prefetched but not yet added, and their lines: fixed arrays and a count
-/// the scan keeps in a register (a `Vec` behind `&mut self` was reloaded and stored on every row).
+/// (a `Vec` behind `&mut self` was reloaded and stored on every row).
 struct Queue {
     rows: [KeyRow; BATCH],
     lines: [u64; BATCH],
+    len: usize,
 }
 
 impl Queue {
@@ -421,28 +422,34 @@ impl Queue {
         Queue {
             rows: [KeyRow::EMPTY; BATCH],
             lines: [0; BATCH],
+            len: 0,
         }
     }
 
-    /// Queues row `n` (the count before it): `key` of `block`, prefetched now.
+    /// Queues `key` of `block` at `line`, prefetched now, and adds the batch once it is full.
     #[inline(always)]
-    fn set<S: EventSink>(
+    fn push<S: EventSink>(
         &mut self,
-        n: usize,
-        block: &[u8],
+        (block, path): (&[u8], &str),
         key: (usize, usize),
         weight: u64,
         line: u64,
-        sink: &S,
-    ) {
+        sink: &mut S,
+    ) -> Result<()> {
         let tag = sink.prefetch(&block[key.0..key.1]);
-        self.rows[n] = KeyRow { tag, key, weight };
-        self.lines[n] = line;
+        self.rows[self.len] = KeyRow { tag, key, weight };
+        self.lines[self.len] = line;
+        self.len += 1;
+        if self.len == BATCH {
+            self.flush(block, path, sink)?;
+        }
+        Ok(())
     }
 
-    /// Adds the first `n` rows to `sink`.
+    /// Adds the queued rows to `sink`.
     #[inline(never)]
-    fn flush<S: EventSink>(&self, n: usize, block: &[u8], path: &str, sink: &mut S) -> Result<()> {
+    fn flush<S: EventSink>(&mut self, block: &[u8], path: &str, sink: &mut S) -> Result<()> {
+        let n = std::mem::take(&mut self.len);
         sink.add_keys(block, &self.rows[..n])
             .map_err(|(i, total)| overflow(path, self.lines[i], total))
     }
@@ -479,7 +486,6 @@ fn one_column_block<S: EventSink>(
 ) -> Result<BlockStats> {
     let path = spec.path();
     let mut queue = Queue::new();
-    let mut queued = 0usize;
     let mut line = 1u64;
     let mut rows = 0u64;
     let mut start = 0usize; // of the current line
@@ -492,12 +498,7 @@ fn one_column_block<S: EventSink>(
         }
         // A line end: `\n`, or `\r` (alone or before `\n`). Empty lines are skipped, like csv-core.
         if start != hit {
-            queue.set(queued, block, (start, hit), 1, line, sink);
-            queued += 1;
-            if queued == BATCH {
-                queue.flush(queued, block, path, sink)?;
-                queued = 0;
-            }
+            queue.push((block, path), (start, hit), 1, line, sink)?;
             rows += 1;
         }
         start = hit + 1;
@@ -507,15 +508,13 @@ fn one_column_block<S: EventSink>(
         if block.len() - start > MAX_KEY_BYTES {
             taken_all = false;
         } else {
-            queue.set(queued, block, (start, block.len()), 1, line, sink);
-            queued += 1;
+            queue.push((block, path), (start, block.len()), 1, line, sink)?;
             rows += 1;
         }
     }
     let stop = (!taken_all).then_some(start);
     finish_fast(
-        &queue,
-        queued,
+        &mut queue,
         (line, rows),
         stop,
         (block, delimiter, ends),
@@ -541,7 +540,6 @@ fn key_only_block<S: EventSink>(
 ) -> Result<BlockStats> {
     let path = spec.path();
     let mut queue = Queue::new();
-    let mut queued = 0usize;
     let mut key = (0usize, 0usize);
     let mut count = (0usize, 0usize);
     let mut line = 1u64;
@@ -564,12 +562,7 @@ fn key_only_block<S: EventSink>(
             };
             match weight {
                 Some(weight) => {
-                    queue.set(queued, block, key, weight, line, sink);
-                    queued += 1;
-                    if queued == BATCH {
-                        queue.flush(queued, block, path, sink)?;
-                        queued = 0;
-                    }
+                    queue.push((block, path), key, weight, line, sink)?;
                     true
                 }
                 None => false,
@@ -619,8 +612,7 @@ fn key_only_block<S: EventSink>(
     }
     let stop = (!taken).then_some(record_start);
     finish_fast(
-        &queue,
-        queued,
+        &mut queue,
         (line, rows),
         stop,
         (block, delimiter, ends),
@@ -629,20 +621,19 @@ fn key_only_block<S: EventSink>(
     )
 }
 
-/// The end of a fast loop over `block` (with its delimiter and line ends) that queued `queued` rows,
+/// The end of a fast loop over `block` (with its delimiter and line ends) that left rows in `queue`,
 /// reached `line` and took `rows` rows, up to `stop` (the start of the first row it left; `None`:
 /// it took them all): adds the queued rows, and has [`any_block`] read the rest, its line 1 being
 /// that row's line.
 fn finish_fast<S: EventSink>(
-    queue: &Queue,
-    queued: usize,
+    queue: &mut Queue,
     (line, rows): (u64, u64),
     stop: Option<usize>,
     (block, delimiter, ends): (&[u8], u8, LineEnds),
     spec: &RowSpec,
     sink: &mut S,
 ) -> Result<BlockStats> {
-    queue.flush(queued, block, spec.path(), sink)?;
+    queue.flush(block, spec.path(), sink)?;
     let taken = BlockStats {
         lines: line - 1,
         rows,
