@@ -6,6 +6,13 @@
 //! slot (a key is compared only when they are equal), and lets readers [`prefetch`] the slot of
 //! rows they are about to add, so that the misses of a batch of rows overlap instead of queueing.
 //!
+//! A slot is 24 bytes: the hash, one 32-bit word for the key's length and its first 2^27 - 1 events,
+//! and the key. Every byte of a slot is paid for twice on the benchmark: in cache misses, and in fresh
+//! memory, which on a virtual machine just after another process freed its own costs ~2.3 ms per MiB
+//! (the host maps it again). 32-byte slots with a 64-bit count made two workers' tables 64 MiB there;
+//! 24 makes them 48. A key with more events than the word holds moves to the long keys, whose counts
+//! are 64 bits.
+//!
 //! Open addressing with linear probing, at most 3/4 full, with a fixed-seed `foldhash` so that the same
 //! key has the same hash in every fork of a counter (merges reuse it) and in every run.
 //!
@@ -20,9 +27,19 @@ use crate::ingest::zeroed::ZeroedArray;
 use crate::model::sample::KeyList;
 
 /// Keys up to this many bytes live inside the slot. Most Kafka keys are ids (`user-1234`,
-/// `acme:17`) or binary UUIDs (16 bytes); 16 keeps a slot at 32 bytes, so that two slots share a
-/// 64-byte cache line and none straddles two lines.
+/// `acme:17`) or binary UUIDs (16 bytes).
 pub const INLINE_KEY: usize = 16;
+
+/// The low bits of a slot's `word`: its key's length code, `length + 1` for an inline key (so never
+/// 0), [`LONG`] for a key in the table's `long_keys`.
+const CODE_BITS: u32 = 5;
+const CODE_MASK: u32 = (1 << CODE_BITS) - 1;
+/// The length code of a key kept in `long_keys` (longer than [`INLINE_KEY`], or with more events
+/// than [`WORD_EVENTS`]); its events are counted there, in 64 bits.
+const LONG: u32 = CODE_MASK;
+const _: () = assert!(INLINE_KEY as u32 + 1 < LONG);
+/// The most events a slot's word counts (2^27 - 1).
+const WORD_EVENTS: u64 = (u32::MAX >> CODE_BITS) as u64;
 
 /// Initial slot count (a power of two).
 const INITIAL_SLOTS: usize = 1 << 10;
@@ -48,30 +65,51 @@ pub struct KeyStats {
     pub bytes: u64,
 }
 
-/// One slot (32 bytes, aligned to 32 so that whatever the allocator returns, no slot straddles two
-/// cache lines). `tag == 0` marks an empty slot; stored tags have their low bit set, so never
-/// 0. A key of up to [`INLINE_KEY`] bytes is stored in `key` (zero-padded); a longer key lives in the
-/// table's `long_keys` and `key` holds its index there. Byte totals live in a side array that exists
-/// only once some row had a size, which keeps the slots of the common count-only table small.
+/// One slot (24 bytes). `tag == 0` marks an empty slot; stored tags have their low bit set, so never
+/// 0. A key of up to [`INLINE_KEY`] bytes is stored in `key` (zero-padded), with its events in
+/// `word`, until they outgrow it; a longer key, or one with more events, lives in the table's
+/// `long_keys` and `key` holds its index there. Byte totals live in a side array that exists only
+/// once some row had a size, which keeps the slots of the common count-only table small.
 #[derive(Debug, Clone, Copy)]
-#[repr(C, align(32))]
+#[repr(C, align(8))]
 struct Slot {
     /// The low 32 bits of the key's hash, low bit set; the home slot is `tag >> 1` (masked).
     tag: u32,
-    /// The key's length in bytes (see [`stored_len`]).
-    len: u32,
-    events: u64,
+    /// `events << CODE_BITS | code`: the key's length code (see [`CODE_BITS`]) and, for an inline
+    /// key, its events (0 for a [`LONG`] one: they are in `long_keys`).
+    word: u32,
     key: [u8; INLINE_KEY],
 }
 
-const _: () = assert!(std::mem::size_of::<Slot>() == 32);
+const _: () = assert!(std::mem::size_of::<Slot>() == 24);
 
 const EMPTY_SLOT: Slot = Slot {
     tag: 0,
-    len: 0,
-    events: 0,
+    word: 0,
     key: [0; INLINE_KEY],
 };
+
+impl Slot {
+    /// The key's length code: `length + 1` inline, [`LONG`] in `long_keys`.
+    #[inline(always)]
+    fn code(&self) -> u32 {
+        self.word & CODE_MASK
+    }
+
+    /// Whether the key (and its events) live in `long_keys`.
+    #[inline(always)]
+    fn is_long(&self) -> bool {
+        self.code() == LONG
+    }
+}
+
+/// A key kept outside the slots: longer than [`INLINE_KEY`], or with more than [`WORD_EVENTS`]
+/// events.
+#[derive(Debug, Clone)]
+struct LongKey {
+    key: Box<[u8]>,
+    events: u64,
+}
 
 /// The home slot of a tag in a table with `mask + 1` slots. The tag's low bit is always set, so it is
 /// shifted out: otherwise only odd slots would be home slots.
@@ -95,8 +133,8 @@ pub struct SortedColumns {
 #[derive(Debug, Clone)]
 pub struct KeyTable {
     slots: ZeroedArray<Slot>,
-    /// Keys longer than [`INLINE_KEY`], indexed from their slots.
-    long_keys: Vec<Box<[u8]>>,
+    /// Keys kept outside their slots (see [`LongKey`]), indexed from them.
+    long_keys: Vec<LongKey>,
     /// Payload bytes per slot index: empty until the first row with a size, then `slots.len()` long.
     byte_totals: Vec<u64>,
     len: usize,
@@ -113,7 +151,7 @@ impl Default for KeyTable {
 
 /// `n` empty slots (see [`ZeroedArray`]: large arrays are maps on huge pages that grow in place).
 fn empty_slots(n: usize) -> ZeroedArray<Slot> {
-    const _: () = assert!(EMPTY_SLOT.tag == 0 && EMPTY_SLOT.len == 0 && EMPTY_SLOT.events == 0);
+    const _: () = assert!(EMPTY_SLOT.tag == 0 && EMPTY_SLOT.word == 0);
     // SAFETY: a slot of zero bytes is a valid, empty slot (integers only: `EMPTY_SLOT`).
     unsafe { ZeroedArray::new(n) }
 }
@@ -190,7 +228,14 @@ impl KeyTable {
     #[inline]
     pub fn prefetch(&self, key: &[u8]) -> KeyTag {
         let tag = hash_key(key);
-        prefetch_read(&self.slots[home(tag, self.mask())]);
+        let slot: *const Slot = &self.slots[home(tag, self.mask())];
+        // A 24-byte slot may straddle two cache lines: ask for the line of its last byte too (the
+        // same line, most of the time).
+        prefetch_read(slot.cast::<u8>());
+        prefetch_read(
+            slot.cast::<u8>()
+                .wrapping_add(std::mem::size_of::<Slot>() - 1),
+        );
         KeyTag(tag)
     }
 
@@ -212,7 +257,7 @@ impl KeyTable {
     #[inline]
     pub fn add(&mut self, tag: KeyTag, key: &[u8], events: u64, bytes: u64) {
         let i = self.index_for(Self::tag_of(tag, key), key);
-        self.slots[i].events += events;
+        self.add_events(i, events);
         self.add_bytes(i, bytes);
     }
 
@@ -222,8 +267,52 @@ impl KeyTable {
         for r in rows {
             let key = &block[r.key.0..r.key.1];
             let i = self.find_or_insert(Self::tag_of(r.tag, key), key);
-            self.slots[i].events += r.weight;
+            self.add_events(i, r.weight);
         }
+    }
+
+    /// Adds `events` to slot `i`'s key: in its word while they fit, else in `long_keys`.
+    #[inline(always)]
+    fn add_events(&mut self, i: usize, events: u64) {
+        let slot = &mut self.slots[i];
+        match long_index(slot) {
+            // No overflow: a key's events are at most the counter's total, which is checked.
+            Some(at) => self.long_keys[at].events += events,
+            None => {
+                let sum = u64::from(slot.word) + (events.min(WORD_EVENTS + 1) << CODE_BITS);
+                if sum <= u64::from(u32::MAX) {
+                    slot.word = sum as u32;
+                } else {
+                    self.move_to_long_keys(i, events);
+                }
+            }
+        }
+    }
+
+    /// Moves slot `i`'s inline key to `long_keys`, with its events plus `events` (more than its word
+    /// holds).
+    #[inline(never)]
+    fn move_to_long_keys(&mut self, i: usize, events: u64) {
+        let slot = self.slots[i];
+        let len = (slot.code() - 1) as usize;
+        let at = self.long_keys.len();
+        self.long_keys.push(LongKey {
+            key: slot.key[..len].into(),
+            events: u64::from(slot.word >> CODE_BITS) + events,
+        });
+        let mut key = [0u8; INLINE_KEY];
+        key[..8].copy_from_slice(&(at as u64).to_le_bytes());
+        self.slots[i] = Slot {
+            word: LONG,
+            key,
+            ..slot
+        };
+    }
+
+    /// The events of `slot`'s key.
+    #[inline(always)]
+    fn events_of(&self, slot: &Slot) -> u64 {
+        slot_events(slot, &self.long_keys)
     }
 
     #[inline]
@@ -260,7 +349,7 @@ impl KeyTable {
                 self.probes += 1;
             }
             let slot = &self.slots[i];
-            if slot.tag == tag && slot.len == stored_len(key) && self.key_eq(slot, key) {
+            if slot.tag == tag && self.holds(slot, key) {
                 return i;
             }
             if slot.tag == 0 {
@@ -281,29 +370,35 @@ impl KeyTable {
         }
         self.len += 1;
         let mut inline = [0u8; INLINE_KEY];
-        if key.len() <= INLINE_KEY {
+        let word = if key.len() <= INLINE_KEY {
             inline[..key.len()].copy_from_slice(key);
+            key.len() as u32 + 1
         } else {
             let index = self.long_keys.len() as u64;
             inline[..8].copy_from_slice(&index.to_le_bytes());
-            self.long_keys.push(key.into());
-        }
+            self.long_keys.push(LongKey {
+                key: key.into(),
+                events: 0,
+            });
+            LONG
+        };
         self.slots[i] = Slot {
             tag,
-            len: stored_len(key),
-            events: 0,
+            word,
             key: inline,
         };
         i
     }
 
-    /// Whether `slot` (whose length equals `key`'s) holds `key`.
+    /// Whether `slot` (whose tag equals `key`'s) holds `key`.
     #[inline(always)]
-    fn key_eq(&self, slot: &Slot, key: &[u8]) -> bool {
-        if key.len() <= INLINE_KEY {
-            bytes_eq(&slot.key[..key.len()], key)
-        } else {
+    fn holds(&self, slot: &Slot, key: &[u8]) -> bool {
+        let code = slot.code() as usize;
+        if code == LONG as usize {
             *self.key_of(slot) == *key
+        } else {
+            // An inline key of the same length (so at most INLINE_KEY bytes) and bytes.
+            code == key.len() + 1 && bytes_eq(&slot.key[..key.len()], key)
         }
     }
 
@@ -405,7 +500,7 @@ impl KeyTable {
                 self.probes += 1;
             }
             let slot = &self.slots[i];
-            if slot.tag == tag && slot.len == stored_len(key) && self.key_eq(slot, key) {
+            if slot.tag == tag && self.holds(slot, key) {
                 return Some(i);
             }
             if slot.tag == 0 {
@@ -433,7 +528,7 @@ impl KeyTable {
             }
             match self.find(slot.tag, other.key_of(&slot)) {
                 Some(i) => {
-                    self.slots[i].events += slot.events;
+                    self.add_events(i, other.events_of(&slot));
                     self.add_bytes(i, other.byte_totals.get(j).copied().unwrap_or(0));
                     // Done: the second pass skips it.
                     other.slots[j].tag = 0;
@@ -444,7 +539,7 @@ impl KeyTable {
         self.reserve(new_keys);
         for (j, slot) in other.slots.iter().enumerate().filter(|(_, s)| s.tag != 0) {
             let i = self.index_for(slot.tag, other.key_of(slot));
-            self.slots[i].events += slot.events;
+            self.add_events(i, other.events_of(slot));
             self.add_bytes(i, other.byte_totals.get(j).copied().unwrap_or(0));
         }
     }
@@ -460,29 +555,50 @@ impl KeyTable {
             byte_totals,
             ..
         } = self;
-        let order = |a: &Slot, b: &Slot| distribution_order(a, b, &long_keys);
-        let keep = |s: &Slot| s.tag != 0 && s.events > 0;
-        // The slots themselves are sorted, in place: no second array of a million entries to
-        // allocate and fill (which took a third of this step), and a 32-byte slot holds all the
-        // order needs. Byte totals (rarely present) travel with their slots.
+        // A slot as the sort sees it: a long key's events are copied into its slot first (the
+        // second half of `key`, which holds only the index), so that comparisons read no
+        // `long_keys` entry for a count.
+        let sort_view = |slot: &Slot| -> Option<Slot> {
+            let events = slot_events(slot, &long_keys);
+            if slot.tag == 0 || events == 0 {
+                return None;
+            }
+            let mut slot = *slot;
+            if slot.is_long() {
+                slot.key[8..].copy_from_slice(&events.to_le_bytes());
+            }
+            Some(slot)
+        };
+        let order = |a: &Slot, b: &Slot| {
+            sorted_events(b)
+                .cmp(&sorted_events(a))
+                .then_with(|| key_order(a, b, &long_keys))
+        };
         let with_bytes: Vec<Slot>;
         let (slots, bytes): (&[Slot], Vec<u64>) = if byte_totals.is_empty() {
-            // Kept slots moved to the front, in order (what `Vec::retain` does).
+            // The slots themselves are sorted, in place: no second array of a million entries to
+            // allocate and fill (which took a third of this step). Kept slots are moved to the
+            // front, in order (what `Vec::retain` does).
             let mut n = 0;
             for i in 0..slots.len() {
-                if keep(&slots[i]) {
-                    slots[n] = slots[i];
+                // Long keys' counts are read in slot order, which is not theirs: ask for them ahead.
+                const AHEAD: usize = 16;
+                if let Some(at) = slots.get(i + AHEAD).and_then(long_index) {
+                    prefetch_read((&long_keys[at] as *const LongKey).cast());
+                }
+                if let Some(slot) = sort_view(&slots[i]) {
+                    slots[n] = slot;
                     n += 1;
                 }
             }
             slots[..n].par_sort_unstable_by(order);
             (&slots[..n], Vec::new())
         } else {
+            // Byte totals (rarely present) travel with their slots.
             let mut pairs: Vec<(Slot, u64)> = slots
                 .iter()
-                .copied()
                 .zip(byte_totals)
-                .filter(|(s, _)| keep(s))
+                .filter_map(|(s, b)| Some((sort_view(s)?, b)))
                 .collect();
             pairs.par_sort_unstable_by(|a, b| order(&a.0, &b.0));
             let bytes;
@@ -498,7 +614,7 @@ impl KeyTable {
         for s in slots {
             keys.push(stored_key(s, &long_keys));
         }
-        let events = slots.par_iter().map(|s| s.events).collect();
+        let events = slots.par_iter().map(sorted_events).collect();
         SortedColumns {
             keys,
             events,
@@ -514,35 +630,33 @@ impl KeyTable {
             byte_totals,
             ..
         } = self;
-        let mut long_keys: Vec<Option<Box<[u8]>>> = long_keys.into_iter().map(Some).collect();
+        let long_events: Vec<u64> = long_keys.iter().map(|k| k.events).collect();
+        let mut long_keys: Vec<Option<Box<[u8]>>> =
+            long_keys.into_iter().map(|k| Some(k.key)).collect();
         (0..slots.len())
             .map(move |i| (i, slots[i]))
             .filter(|(_, s)| s.tag != 0)
             .map(move |(i, s)| {
-                let stats = KeyStats {
-                    events: s.events,
-                    bytes: byte_totals.get(i).copied().unwrap_or(0),
+                let bytes = byte_totals.get(i).copied().unwrap_or(0);
+                let (key, events) = match long_index(&s) {
+                    Some(at) => (
+                        long_keys[at].take().expect("each long key has one slot"),
+                        long_events[at],
+                    ),
+                    None => (
+                        s.key[..(s.code() - 1) as usize].into(),
+                        u64::from(s.word >> CODE_BITS),
+                    ),
                 };
-                let key = match long_index(&s) {
-                    Some(at) => long_keys[at].take().expect("each long key has one slot"),
-                    None => s.key[..s.len as usize].into(),
-                };
-                (key, stats)
+                (key, KeyStats { events, bytes })
             })
     }
 }
 
-/// The length a slot records for `key`: exact below 4 GiB, `u32::MAX` beyond (such a key is long,
-/// and long keys are compared in full, so the cap never merges two keys).
-#[inline(always)]
-fn stored_len(key: &[u8]) -> u32 {
-    u32::try_from(key.len()).unwrap_or(u32::MAX)
-}
-
-/// The index in `long_keys` of a slot's key, when it is too long to be inline.
+/// The index in `long_keys` of a slot's key, when it is kept there.
 #[inline(always)]
 fn long_index(slot: &Slot) -> Option<usize> {
-    (slot.len as usize > INLINE_KEY).then(|| {
+    slot.is_long().then(|| {
         let index = u64::from_le_bytes(slot.key[..8].try_into().expect("8 bytes"));
         usize::try_from(index).expect("an index of an in-memory vector")
     })
@@ -550,10 +664,19 @@ fn long_index(slot: &Slot) -> Option<usize> {
 
 /// The key stored in `slot`, inline or in `long_keys`.
 #[inline(always)]
-fn stored_key<'a>(slot: &'a Slot, long_keys: &'a [Box<[u8]>]) -> &'a [u8] {
+fn stored_key<'a>(slot: &'a Slot, long_keys: &'a [LongKey]) -> &'a [u8] {
     match long_index(slot) {
-        Some(at) => &long_keys[at],
-        None => &slot.key[..slot.len as usize],
+        Some(at) => &long_keys[at].key,
+        None => &slot.key[..(slot.code() - 1) as usize],
+    }
+}
+
+/// The events of `slot`'s key, in its word or in `long_keys`.
+#[inline(always)]
+fn slot_events(slot: &Slot, long_keys: &[LongKey]) -> u64 {
+    match long_index(slot) {
+        Some(at) => long_keys[at].events,
+        None => u64::from(slot.word >> CODE_BITS),
     }
 }
 
@@ -577,36 +700,48 @@ fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// Distribution order: more events first, ties by key bytes (a total order on distinct keys).
+/// The events of a slot of [`KeyTable::into_sorted_columns`]'s sort, where a long key's are in the
+/// second half of `key`.
+#[inline(always)]
+fn sorted_events(slot: &Slot) -> u64 {
+    if slot.is_long() {
+        u64::from_le_bytes(slot.key[8..].try_into().expect("8 bytes"))
+    } else {
+        u64::from(slot.word >> CODE_BITS)
+    }
+}
+
+/// The tie-break of the distribution order (more events first, then the key bytes): the order of
+/// the slots' key bytes.
 ///
 /// Inline keys are compared as zero-padded big-endian numbers, then by length: the first differing
 /// byte decides as in a byte comparison, and when the padded keys are equal one key is the other plus
 /// zero bytes, so the shorter is smaller, as in a byte comparison. No `memcmp` call, no branch on bytes.
 #[inline]
-fn distribution_order(a: &Slot, b: &Slot, long_keys: &[Box<[u8]>]) -> std::cmp::Ordering {
-    b.events.cmp(&a.events).then_with(|| {
-        if a.len as usize <= INLINE_KEY && b.len as usize <= INLINE_KEY {
-            (u128::from_be_bytes(a.key), a.len).cmp(&(u128::from_be_bytes(b.key), b.len))
-        } else {
-            stored_key(a, long_keys).cmp(stored_key(b, long_keys))
-        }
-    })
+fn key_order(a: &Slot, b: &Slot, long_keys: &[LongKey]) -> std::cmp::Ordering {
+    if !a.is_long() && !b.is_long() {
+        // The length code is the length plus one: the same order.
+        (u128::from_be_bytes(a.key), a.code()).cmp(&(u128::from_be_bytes(b.key), b.code()))
+    } else {
+        stored_key(a, long_keys).cmp(stored_key(b, long_keys))
+    }
 }
 
+/// Hints the CPU to load the cache line of `address` (any address: a prefetch never faults).
 #[inline(always)]
-fn prefetch_read<T>(target: &T) {
+fn prefetch_read(address: *const u8) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch is only a hint; it never faults and never changes memory, and the
-        // pointer comes from a live reference anyway.
+        // SAFETY: a prefetch is only a hint; it never faults, never reads into the program and never
+        // changes memory, whatever the address.
         #[allow(unused_unsafe)]
         unsafe {
-            _mm_prefetch::<_MM_HINT_T0>((target as *const T).cast::<i8>());
+            _mm_prefetch::<_MM_HINT_T0>(address.cast::<i8>());
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = target;
+    let _ = address;
 }
 
 #[cfg(test)]
@@ -629,8 +764,7 @@ mod tests {
             }
             t.slots[i] = Slot {
                 tag,
-                len: 0,
-                events: n as u64 + 1,
+                word: ((n as u32 + 1) << CODE_BITS) | 1,
                 key: [0; INLINE_KEY],
             };
             if with_bytes {
@@ -660,7 +794,7 @@ mod tests {
             .map(|i| {
                 (
                     t.slots[i].tag,
-                    t.slots[i].events,
+                    t.events_of(&t.slots[i]),
                     t.byte_totals.get(i).copied().unwrap_or(0),
                 )
             })
@@ -697,6 +831,77 @@ mod tests {
                 prop_assert_eq!(&entries(&t), &before);
             }
         }
+    }
+
+    /// Row weights for the property tests: mostly tiny (so keys tie), some around the most a slot's
+    /// word counts, some far past it.
+    fn weight() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            6 => 0u64..4,
+            2 => (WORD_EVENTS - 2)..(WORD_EVENTS + 2),
+            1 => Just(1u64 << 40),
+        ]
+    }
+
+    #[test]
+    fn counts_past_a_slot_word_move_to_the_long_keys() {
+        let mut t = KeyTable::new();
+        // Crossing the word's limit by one row, by a single huge row, and by a batch.
+        t.add(KeyTag::NONE, b"small", WORD_EVENTS, 0);
+        t.add(KeyTag::NONE, b"small", 1, 0);
+        t.add(KeyTag::NONE, b"huge", u64::MAX / 2, 0);
+        let block = b"batchbatch";
+        let rows: Vec<KeyRow> = (0..4)
+            .map(|_| KeyRow {
+                tag: KeyTag::NONE,
+                key: (0, 5),
+                weight: WORD_EVENTS / 3,
+            })
+            .collect();
+        t.add_keys(block, &rows);
+        // Moved in one row, tied with one that moved adding up; and an inline key tied with a
+        // long one: ties go by key bytes.
+        t.add(KeyTag::NONE, b"aaaaa", WORD_EVENTS + 1, 0);
+        t.add(KeyTag::NONE, b"zz", 3, 0);
+        t.add(KeyTag::NONE, b"a key of twenty bytes", 3, 0);
+        assert_eq!(t.long_keys.len(), 5);
+        let sorted = t.clone().into_sorted_columns();
+        let keys: Vec<&[u8]> = sorted.keys.iter().collect();
+        assert_eq!(
+            keys,
+            [
+                &b"huge"[..],
+                b"batch",
+                b"aaaaa",
+                b"small",
+                b"a key of twenty bytes",
+                b"zz"
+            ],
+            "{sorted:?}"
+        );
+        assert_eq!(
+            sorted.events,
+            [
+                u64::MAX / 2,
+                4 * (WORD_EVENTS / 3),
+                WORD_EVENTS + 1,
+                WORD_EVENTS + 1,
+                3,
+                3
+            ]
+        );
+        // Lookups still find moved keys, and merges add to them.
+        let mut other = KeyTable::new();
+        other.add(KeyTag::NONE, b"small", 5, 0);
+        other.add(KeyTag::NONE, b"zz", WORD_EVENTS, 0);
+        t.merge(other);
+        let entries: std::collections::BTreeMap<Vec<u8>, u64> = t
+            .into_entries()
+            .map(|(k, s)| (k.into_vec(), s.events))
+            .collect();
+        assert_eq!(entries[&b"small"[..]], WORD_EVENTS + 6);
+        assert_eq!(entries[&b"zz"[..]], WORD_EVENTS + 3);
+        assert_eq!(entries.len(), 6);
     }
 
     /// The key of number `i` in the large-table tests: 14 bytes, inline.
@@ -787,29 +992,33 @@ mod tests {
     proptest! {
         #[test]
         fn counts_like_a_std_map(keys in proptest::collection::vec(
-            proptest::collection::vec(0u8..4, 0..30), 0..400)) {
+            (proptest::collection::vec(0u8..4, 0..30), weight()), 0..400)) {
             let mut table = KeyTable::new();
             let mut other = KeyTable::new();
-            let mut expected = std::collections::BTreeMap::<Vec<u8>, u64>::new();
-            for (i, k) in keys.iter().enumerate() {
+            let mut expected = std::collections::BTreeMap::<Vec<u8>, (u64, u64)>::new();
+            for (i, (k, w)) in keys.iter().enumerate() {
                 table.prefetch(k);
-                if i % 3 == 0 { other.add(KeyTag::NONE, k, 2, 1) } else { table.add(KeyTag::NONE, k, 2, 1) }
-                *expected.entry(k.clone()).or_default() += 2;
+                if i % 3 == 0 { other.add(KeyTag::NONE, k, *w, 1) } else { table.add(KeyTag::NONE, k, *w, 1) }
+                let e = expected.entry(k.clone()).or_default();
+                e.0 += w;
+                e.1 += 1;
             }
+            // Merging moves inline keys whose sum outgrows a slot's word, too.
             table.merge(other);
             prop_assert_eq!(table.len(), expected.len());
-            let got: std::collections::BTreeMap<Vec<u8>, u64> = table
+            let got: std::collections::BTreeMap<Vec<u8>, (u64, u64)> = table
                 .into_entries()
-                .map(|(k, s)| { assert_eq!(s.events, s.bytes * 2); (k.into_vec(), s.events) })
+                .map(|(k, s)| (k.into_vec(), (s.events, s.bytes)))
                 .collect();
             prop_assert_eq!(got, expected);
         }
 
         #[test]
         fn sorted_columns_follow_the_distribution_order(keys in proptest::collection::vec(
-            (proptest::collection::vec(0u8..3, 0..24), 0u64..4, proptest::bool::ANY), 0..300)) {
+            (proptest::collection::vec(0u8..3, 0..24), weight(), proptest::bool::ANY), 0..300)) {
             // Zero bytes and shared prefixes stress the padded inline comparison; lengths past
-            // INLINE_KEY mix inline and long keys; weight-0 keys must be dropped.
+            // INLINE_KEY mix inline and long keys, and so do counts past a slot's word (equal
+            // counts then compare an inline key with a moved one); weight-0 keys must be dropped.
             let mut table = KeyTable::new();
             let mut expected = std::collections::BTreeMap::<Vec<u8>, (u64, u64)>::new();
             let sized = keys.iter().any(|k| k.2);
