@@ -505,7 +505,9 @@ pub fn breaches(
 /// True when `partitions` splits evenly among every planned consumer group size (vacuously true when
 /// none is planned).
 pub fn divides_evenly(partitions: u32, group_sizes: &[u32]) -> bool {
-    group_sizes.iter().all(|&c| c > 0 && partitions % c == 0)
+    group_sizes
+        .iter()
+        .all(|&c| c > 0 && partitions.is_multiple_of(c))
 }
 
 /// A candidate as the recommendation sees it.

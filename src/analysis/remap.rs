@@ -116,7 +116,7 @@ pub fn expected_keys_stay_share(
     to: PartitionCount,
 ) -> Option<f64> {
     let modulo = matches!(p.behaviour().mapping, Mapping::Modulo(_));
-    (modulo && to.get() % from.get() == 0).then(|| from.get() as f64 / to.get() as f64)
+    (modulo && to.get().is_multiple_of(from.get())).then(|| from.get() as f64 / to.get() as f64)
 }
 
 /// Compares every key of `dist` placed by `p` (with `hashes`, its family's, in key order) over `from`

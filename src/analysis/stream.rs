@@ -676,7 +676,7 @@ mod tests {
             state ^= state >> 7;
             state ^= state << 17;
             let r = state % keys;
-            let key = if state % 3 == 0 { r % 7 } else { r };
+            let key = if state.is_multiple_of(3) { r % 7 } else { r };
             out.extend_from_slice(format!("k{key}\n").as_bytes());
         }
         out

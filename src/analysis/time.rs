@@ -390,7 +390,7 @@ fn profile_with(
             );
             if run.max_lag > 0.0 {
                 lagging += 1;
-                if worst.map_or(true, |(_, b)| run.max_lag > b.max_lag) {
+                if worst.is_none_or(|(_, b)| run.max_lag > b.max_lag) {
                     worst = Some((p, run));
                 }
             }

@@ -199,7 +199,7 @@ pub fn run(args: InitArgs) -> Result<Exit> {
 fn default_consumers(design: u32) -> Vec<u32> {
     let mut out: Vec<u32> = [design / 4, design / 2, design]
         .into_iter()
-        .filter(|&c| c > 0 && design % c == 0)
+        .filter(|&c| c > 0 && design.is_multiple_of(c))
         .collect();
     out.dedup();
     out

@@ -409,7 +409,7 @@ impl Engine<'_> {
 /// more distinct keys than the limit switches after few blocks; later ones are sparse so that the
 /// waits cost little.
 fn is_checkpoint(index: usize) -> bool {
-    index.is_power_of_two() || index % CHECKPOINT_EVERY == 0
+    index.is_power_of_two() || index.is_multiple_of(CHECKPOINT_EVERY)
 }
 
 /// Blocks between checkpoints once past the first [`CHECKPOINT_EVERY`] (128 MiB of input).
@@ -654,7 +654,7 @@ impl<R: Read> Feed<'_, R> {
     fn checked(&mut self, index: usize, failed_at: Option<usize>) {
         match failed_at {
             Some(start) => {
-                if !self.diverted.as_ref().is_some_and(|(i, _)| *i <= index) {
+                if self.diverted.as_ref().is_none_or(|(i, _)| *i > index) {
                     self.diverted = Some((index, Vec::new()));
                     self.resume_at = start;
                 }

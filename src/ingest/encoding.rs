@@ -105,7 +105,7 @@ fn decode_hex(field: &[u8]) -> Result<Vec<u8>, FieldError> {
         .strip_prefix(b"0x")
         .or_else(|| text.strip_prefix(b"0X"))
         .unwrap_or(text);
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(FieldError::OddHex(shown(field)));
     }
     text.chunks_exact(2)

@@ -972,7 +972,7 @@ mod tests {
         let mut total_bytes = 0u64;
         for (key, stats) in a.into_entries() {
             let i: u64 = std::str::from_utf8(&key[5..]).unwrap().parse().unwrap();
-            let shared = i % 2 == 0 && i < 2000;
+            let shared = i.is_multiple_of(2) && i < 2000;
             assert_eq!(
                 stats.events,
                 1 + i % 5 + u64::from(shared),

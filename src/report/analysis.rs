@@ -571,7 +571,7 @@ impl AnalysisReport {
                         l.drain_seconds
                             .map_or_else(|| "never".to_string(), |d| format!("{d:.1}")),
                     ]),
-                    None => row.extend(std::iter::repeat(String::new()).take(4)),
+                    None => row.extend(std::iter::repeat_n(String::new(), 4)),
                 }
             }
             t.push(row);
@@ -1047,7 +1047,7 @@ impl AnalysisReport {
                         c.runway_months
                             .map_or_else(|| "never".to_string(), |m| format!("{m:.1}")),
                     ]),
-                    None => row.extend(std::iter::repeat(String::new()).take(5)),
+                    None => row.extend(std::iter::repeat_n(String::new(), 5)),
                 }
             }
             if with_replay {

@@ -1139,7 +1139,7 @@ fn recommend(
     // Only the chosen strategy's unlucky counts: they are the alternatives a reviewer weighs.
     let unlucky: Vec<String> = offered
         .iter()
-        .filter(|s| chosen.map_or(true, |c| c.strategy == s.strategy))
+        .filter(|s| chosen.is_none_or(|c| c.strategy == s.strategy))
         .filter(|s| s.unlucky.is_some() && Some(s.partitions) != chosen.map(|c| c.partitions))
         .map(|s| format!("{} ({}, {})", s.partitions, s.strategy, s.partitioner))
         .collect();

@@ -136,7 +136,7 @@ impl RemapReport {
         provenance: Provenance,
     ) -> RemapReport {
         let m = &r.moves;
-        let multiple = to.get() % from.get() == 0;
+        let multiple = to.get().is_multiple_of(from.get());
         RemapReport {
             schema: REMAP_SCHEMA.to_string(),
             partitioner: p.id().to_string(),

@@ -112,7 +112,7 @@ fn detect_ties_are_reported_honestly() {
 fn detect_mixed_sarama_and_java() {
     let w = Workdir::new();
     let client = |i: usize| {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             Partitioner::Sarama
         } else {
             Partitioner::Java

@@ -132,7 +132,7 @@ fn figures_match_their_definitions() {
         .expect("a feasible candidate exists");
     let chosen = r.scenarios.iter().find(|s| s.partitions == rec).unwrap();
     assert!(chosen.feasible && chosen.capacity.utilization_at_horizon <= 0.7);
-    let even = |n: u32| n % 2 == 0 && n % 3 == 0;
+    let even = |n: u32| n.is_multiple_of(2) && n.is_multiple_of(3);
     let feasible_even: Vec<u32> = r
         .scenarios
         .iter()
