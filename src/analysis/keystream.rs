@@ -6,8 +6,10 @@
 //! `ChaCha8Rng` where it stands and gives the same 64-bit values its `fill` would: the same cipher
 //! (ChaCha with 8 rounds; words 12-13 the 64-bit block counter, 14-15 the stream), computed for
 //! eight consecutive blocks in the eight lanes of AVX2 registers, and written straight into the
-//! caller's buffer when it takes whole batches: 6.9 GB/s here against 5.0 GB/s. Without AVX2 it is
-//! the `ChaCha8Rng` itself.
+//! caller's buffer when it takes whole batches: 6.9 GB/s here against 5.0 GB/s. Where the CPU also
+//! has AVX-512 (F and VL), the rotations are one instruction each (`vprold`) instead of three or a
+//! byte shuffle, on the same 256-bit registers: 9.4 GB/s. Without AVX2 it is the `ChaCha8Rng`
+//! itself.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -29,6 +31,9 @@ pub(super) enum Keystream {
 
 /// The state of the eight-lane generator.
 pub(super) struct Wide {
+    /// Computes eight blocks (AVX2, or AVX2 with AVX-512's rotations).
+    #[cfg(target_arch = "x86_64")]
+    blocks: x86::Blocks,
     key: [u32; 8],
     stream: u64,
     /// The block counter of `buf`'s first block.
@@ -42,9 +47,17 @@ pub(super) struct Wide {
 impl Keystream {
     /// The stream of `rng` from where it stands.
     pub(super) fn new(rng: ChaCha8Rng) -> Keystream {
-        let pos = rng.get_word_pos();
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && pos % 2 == 0 {
+        return Keystream::with(rng, x86::detect());
+        #[cfg(not(target_arch = "x86_64"))]
+        Keystream::Plain(Box::new(rng))
+    }
+
+    /// The stream of `rng` from where it stands, computed with `blocks` (which the CPU must have).
+    #[cfg(target_arch = "x86_64")]
+    fn with(rng: ChaCha8Rng, blocks: Option<x86::Blocks>) -> Keystream {
+        let pos = rng.get_word_pos();
+        if let Some(blocks) = blocks.filter(|_| pos.is_multiple_of(2)) {
             let seed = rng.get_seed();
             let key = std::array::from_fn(|i| {
                 u32::from_le_bytes(seed[4 * i..4 * i + 4].try_into().expect("4 bytes"))
@@ -53,6 +66,7 @@ impl Keystream {
             let block = (pos / BLOCK_WORDS as u128) as u64;
             // `refill` moves on by eight blocks first.
             let mut wide = Box::new(Wide {
+                blocks,
                 key,
                 stream: rng.get_stream(),
                 block: block.wrapping_sub(LANES as u64),
@@ -91,11 +105,13 @@ impl Wide {
                         .as_mut_ptr()
                         .cast::<[u32; BATCH_WORDS]>();
                     #[cfg(target_arch = "x86_64")]
-                    // SAFETY: a `Wide` is only made when the CPU has AVX2. The 64 values are the 128
-                    // words' bytes (same size, and u32 needs less alignment than u64), borrowed from
-                    // `dest` alone here; x86-64 is little-endian, so each value is two words, low first.
+                    // SAFETY: `blocks` is what `detect` found the CPU to have. The 64 values are the
+                    // 128 words' bytes (same size, and u32 needs less alignment than u64), borrowed
+                    // from `dest` alone here; x86-64 is little-endian, so each value is two words,
+                    // low first.
                     unsafe {
-                        x86::blocks(&self.key, self.block, self.stream, &mut *out)
+                        self.blocks
+                            .run(&self.key, self.block, self.stream, &mut *out)
                     };
                     done += BATCH_WORDS / 2;
                 }
@@ -121,9 +137,10 @@ impl Wide {
     fn refill(&mut self) {
         self.block = self.block.wrapping_add(LANES as u64);
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: a `Wide` is only made when the CPU has AVX2 (`Keystream::new`).
+        // SAFETY: `blocks` is what `detect` found the CPU to have (`Keystream::new`).
         unsafe {
-            x86::blocks(&self.key, self.block, self.stream, &mut self.buf)
+            self.blocks
+                .run(&self.key, self.block, self.stream, &mut self.buf)
         };
         self.at = 0;
     }
@@ -138,16 +155,92 @@ mod x86 {
     /// "expand 32-byte k".
     const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 
-    /// Eight ChaCha8 blocks, counters `block .. block + 8`, into `out` one after another.
-    ///
-    /// # Safety
-    /// The CPU must have AVX2.
+    /// The instruction sets eight blocks are computed with.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(super) enum Blocks {
+        /// AVX2: rotations by 16 and 8 as byte shuffles, by 12 and 7 as two shifts and an or.
+        Avx2,
+        /// AVX2 with AVX-512 F and VL: every rotation one `vprold` on the same registers.
+        Avx512,
+    }
+
+    /// The fastest [`Blocks`] this CPU runs, if any.
+    pub(super) fn detect() -> Option<Blocks> {
+        if !is_x86_feature_detected!("avx2") {
+            return None;
+        }
+        if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl") {
+            return Some(Blocks::Avx512);
+        }
+        Some(Blocks::Avx2)
+    }
+
+    impl Blocks {
+        /// Eight ChaCha8 blocks, counters `block .. block + 8`, into `out` one after another.
+        ///
+        /// # Safety
+        /// The CPU must have the instruction sets of `self` (as [`detect`] found them).
+        pub(super) unsafe fn run(
+            self,
+            key: &[u32; 8],
+            block: u64,
+            stream: u64,
+            out: &mut [u32; BATCH_WORDS],
+        ) {
+            match self {
+                Blocks::Avx2 => blocks_avx2(key, block, stream, out),
+                Blocks::Avx512 => blocks_avx512(key, block, stream, out),
+            }
+        }
+    }
+
+    /// [`blocks`] with AVX2's rotations.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn blocks(
+    unsafe fn blocks_avx2(key: &[u32; 8], block: u64, stream: u64, out: &mut [u32; BATCH_WORDS]) {
+        let rot16 = _mm256_setr_epi8(
+            2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11,
+            8, 9, 14, 15, 12, 13,
+        );
+        let rot8 = _mm256_setr_epi8(
+            3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14, 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9,
+            10, 15, 12, 13, 14,
+        );
+        let rotate = (
+            |v| _mm256_shuffle_epi8(v, rot16),
+            |v| _mm256_or_si256(_mm256_slli_epi32::<12>(v), _mm256_srli_epi32::<20>(v)),
+            |v| _mm256_shuffle_epi8(v, rot8),
+            |v| _mm256_or_si256(_mm256_slli_epi32::<7>(v), _mm256_srli_epi32::<25>(v)),
+        );
+        blocks(key, block, stream, out, rotate);
+    }
+
+    /// [`blocks`] with AVX-512's rotations (`vprold` on 256-bit registers).
+    #[target_feature(enable = "avx2,avx512f,avx512vl")]
+    unsafe fn blocks_avx512(key: &[u32; 8], block: u64, stream: u64, out: &mut [u32; BATCH_WORDS]) {
+        let rotate = (
+            |v| _mm256_rol_epi32::<16>(v),
+            |v| _mm256_rol_epi32::<12>(v),
+            |v| _mm256_rol_epi32::<8>(v),
+            |v| _mm256_rol_epi32::<7>(v),
+        );
+        blocks(key, block, stream, out, rotate);
+    }
+
+    /// Eight ChaCha8 blocks, counters `block .. block + 8`, into `out` one after another, with
+    /// `rotate` the quarter round's four left rotations (by 16, 12, 8 and 7 bits). Always inlined
+    /// into the callers above, so that it is compiled for their instruction sets.
+    #[inline(always)]
+    unsafe fn blocks(
         key: &[u32; 8],
         block: u64,
         stream: u64,
         out: &mut [u32; BATCH_WORDS],
+        rotate: (
+            impl Fn(__m256i) -> __m256i,
+            impl Fn(__m256i) -> __m256i,
+            impl Fn(__m256i) -> __m256i,
+            impl Fn(__m256i) -> __m256i,
+        ),
     ) {
         let counters: [u64; LANES] = std::array::from_fn(|i| block.wrapping_add(i as u64));
         let low: [u32; LANES] = counters.map(|c| c as u32);
@@ -172,26 +265,16 @@ mod x86 {
             splat((stream >> 32) as u32),
         ];
         let mut x = init;
-        let rot16 = _mm256_setr_epi8(
-            2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11,
-            8, 9, 14, 15, 12, 13,
-        );
-        let rot8 = _mm256_setr_epi8(
-            3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14, 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9,
-            10, 15, 12, 13, 14,
-        );
         macro_rules! quarter {
             ($a:expr, $b:expr, $c:expr, $d:expr) => {
                 x[$a] = _mm256_add_epi32(x[$a], x[$b]);
-                x[$d] = _mm256_shuffle_epi8(_mm256_xor_si256(x[$d], x[$a]), rot16);
+                x[$d] = (rotate.0)(_mm256_xor_si256(x[$d], x[$a]));
                 x[$c] = _mm256_add_epi32(x[$c], x[$d]);
-                let t = _mm256_xor_si256(x[$b], x[$c]);
-                x[$b] = _mm256_or_si256(_mm256_slli_epi32::<12>(t), _mm256_srli_epi32::<20>(t));
+                x[$b] = (rotate.1)(_mm256_xor_si256(x[$b], x[$c]));
                 x[$a] = _mm256_add_epi32(x[$a], x[$b]);
-                x[$d] = _mm256_shuffle_epi8(_mm256_xor_si256(x[$d], x[$a]), rot8);
+                x[$d] = (rotate.2)(_mm256_xor_si256(x[$d], x[$a]));
                 x[$c] = _mm256_add_epi32(x[$c], x[$d]);
-                let t = _mm256_xor_si256(x[$b], x[$c]);
-                x[$b] = _mm256_or_si256(_mm256_slli_epi32::<7>(t), _mm256_srli_epi32::<25>(t));
+                x[$b] = (rotate.3)(_mm256_xor_si256(x[$b], x[$c]));
             };
         }
         // ChaCha8: four double rounds.
@@ -273,9 +356,29 @@ mod tests {
             starts.push(rng);
         }
         let sizes = [1usize, 2, 3, 7, 63, 64, 65, 128, 2000, 5, 1, 300];
-        for rng in starts {
-            let mut theirs = rng.clone();
-            let mut ours = Keystream::new(rng);
+        // Every way this CPU can compute the blocks, not only the one `new` picks.
+        #[cfg(target_arch = "x86_64")]
+        let ways: Vec<Option<x86::Blocks>> = {
+            let mut ways = vec![None];
+            if is_x86_feature_detected!("avx2") {
+                ways.push(Some(x86::Blocks::Avx2));
+            }
+            if x86::detect() == Some(x86::Blocks::Avx512) {
+                ways.push(Some(x86::Blocks::Avx512));
+            }
+            ways
+        };
+        #[cfg(target_arch = "x86_64")]
+        let starts: Vec<(ChaCha8Rng, Option<x86::Blocks>)> = starts
+            .into_iter()
+            .flat_map(|rng| ways.iter().map(move |&way| (rng.clone(), way)))
+            .collect();
+        for start in starts {
+            #[cfg(target_arch = "x86_64")]
+            let (rng, mut ours) = (start.0.clone(), Keystream::with(start.0, start.1));
+            #[cfg(not(target_arch = "x86_64"))]
+            let (rng, mut ours) = (start.clone(), Keystream::new(start));
+            let mut theirs = rng;
             for &n in &sizes {
                 let mut a = vec![0u64; n];
                 let mut b = vec![0u64; n];
