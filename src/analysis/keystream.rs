@@ -48,14 +48,19 @@ impl Keystream {
     /// The stream of `rng` from where it stands.
     pub(super) fn new(rng: ChaCha8Rng) -> Keystream {
         #[cfg(target_arch = "x86_64")]
-        return Keystream::with(rng, x86::detect());
+        // SAFETY: `detect` found the instruction sets it returns.
+        return unsafe { Keystream::with(rng, x86::detect()) };
         #[cfg(not(target_arch = "x86_64"))]
         Keystream::Plain(Box::new(rng))
     }
 
-    /// The stream of `rng` from where it stands, computed with `blocks` (which the CPU must have).
+    /// The stream of `rng` from where it stands, computed with `blocks` (`None`: the generator
+    /// itself).
+    ///
+    /// # Safety
+    /// The CPU must have the instruction sets of `blocks` (see [`x86::detect`]).
     #[cfg(target_arch = "x86_64")]
-    fn with(rng: ChaCha8Rng, blocks: Option<x86::Blocks>) -> Keystream {
+    unsafe fn with(rng: ChaCha8Rng, blocks: Option<x86::Blocks>) -> Keystream {
         let pos = rng.get_word_pos();
         if let Some(blocks) = blocks.filter(|_| pos.is_multiple_of(2)) {
             let seed = rng.get_seed();
@@ -105,7 +110,7 @@ impl Wide {
                         .as_mut_ptr()
                         .cast::<[u32; BATCH_WORDS]>();
                     #[cfg(target_arch = "x86_64")]
-                    // SAFETY: `blocks` is what `detect` found the CPU to have. The 64 values are the
+                    // SAFETY: `blocks` is what the CPU has (`Keystream::with`). The 64 values are the
                     // 128 words' bytes (same size, and u32 needs less alignment than u64), borrowed
                     // from `dest` alone here; x86-64 is little-endian, so each value is two words,
                     // low first.
@@ -137,7 +142,7 @@ impl Wide {
     fn refill(&mut self) {
         self.block = self.block.wrapping_add(LANES as u64);
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `blocks` is what `detect` found the CPU to have (`Keystream::new`).
+        // SAFETY: `blocks` is what the CPU has (`Keystream::with`).
         unsafe {
             self.blocks
                 .run(&self.key, self.block, self.stream, &mut self.buf)
@@ -375,7 +380,10 @@ mod tests {
             .collect();
         for start in starts {
             #[cfg(target_arch = "x86_64")]
-            let (rng, mut ours) = (start.0.clone(), Keystream::with(start.0, start.1));
+            // SAFETY: `ways` holds only what this CPU has.
+            let (rng, mut ours) = (start.0.clone(), unsafe {
+                Keystream::with(start.0, start.1)
+            });
             #[cfg(not(target_arch = "x86_64"))]
             let (rng, mut ours) = (start.clone(), Keystream::new(start));
             let mut theirs = rng;
