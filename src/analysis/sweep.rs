@@ -2,9 +2,10 @@
 //!
 //! Every client but Kinesis maps a key by `reduce(hash) % n` (a sign rule, then the remainder), and
 //! what it does with a key besides hashing it (refuse it, spread it) does not depend on `n` once
-//! `n > 1`. So the keys are prepared once per partitioner: the reduced 32-bit hash, the weight, its
-//! square and the bytes of every hashed key, in key order, plus the n-independent totals of the
-//! others. Then each count only takes remainders (by multiplication, [`FastMod`]) and adds; the
+//! `n > 1`. So the keys are prepared once per partitioner: the reduced 32-bit hash, the weight and
+//! the bytes of every hashed key, in key order (the weights and bytes are the distribution's own
+//! columns when the client hashes every key), plus the n-independent totals of the others. Then
+//! each count only takes remainders (by multiplication, [`FastMod`]) and adds; the
 //! counts of a group walk the keys together, a cache-sized chunk at a time, so the keys are read
 //! from memory once per group rather than once per count.
 //!
@@ -19,6 +20,7 @@
 //! in any order, is an integer that `f64` holds exactly, and the folded sums are the placed ones bit
 //! for bit. On `-p 1..1000` only 501..1000 are placed; the counts up to 500 are folded.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
@@ -28,7 +30,7 @@ use crate::model::{KeyDistribution, PartitionCount};
 use crate::partitioner::{Mapping, Partitioner, Treatment};
 
 /// Keys of a chunk: small enough that a chunk's columns stay in the L2 cache while every count of a
-/// group reads them (4,096 keys x 24 bytes).
+/// group reads them (4,096 keys x 12 bytes, 20 with sizes).
 const CHUNK: usize = 4096;
 
 /// Counts placed together in one pass over the keys: enough to share each read of a chunk, few
@@ -39,12 +41,15 @@ const GROUP: usize = 8;
 pub(crate) type Placed = (PartitionLoads, KeyClusters, Option<Vec<u64>>);
 
 /// The keys of one partitioner, prepared for placing at any count above one.
-pub(crate) struct SweepKeys {
+///
+/// The squared weights are not kept: [`place`](Self::place) squares a chunk's weights at a time (the
+/// same `f64` products). Keeping them cost a third more memory on a million keys, all of it fresh.
+pub(crate) struct SweepKeys<'a> {
     /// Per hashed key, in key order: the hash after the sign rule, whose remainder is the partition.
     reduced: Vec<u32>,
-    weights: Vec<u64>,
-    squares: Vec<f64>,
-    bytes: Option<Vec<u64>>,
+    /// Per hashed key: its weight and bytes (borrowed from the distribution when every key is hashed).
+    weights: Cow<'a, [u64]>,
+    bytes: Option<Cow<'a, [u64]>>,
     /// Keys the client spreads: their events, bytes and sum of squared weights (in key order).
     spread_events: u64,
     spread_bytes: u64,
@@ -57,26 +62,31 @@ pub(crate) struct SweepKeys {
     exact_squares: bool,
 }
 
+/// A weight squared in floating point, as every sum of squares adds it.
+#[inline]
+fn square(w: u64) -> f64 {
+    (w as f64) * (w as f64)
+}
+
 /// The largest integer below which every integer is an `f64`: sums of squared weights up to it are
 /// exact whatever the order of the additions.
 const EXACT_F64: u128 = 1 << 53;
 
-impl SweepKeys {
+impl<'a> SweepKeys<'a> {
     /// Prepares `dist` for `partitioner`, with the keys' `hashes` under its family; `None` when the
     /// client does not map by remainder (Kinesis' hash-key ranges).
     pub(crate) fn prepare(
-        dist: &KeyDistribution,
+        dist: &'a KeyDistribution,
         hashes: &HashColumn,
         partitioner: Partitioner,
-    ) -> Option<SweepKeys> {
+    ) -> Option<SweepKeys<'a>> {
         let Mapping::Modulo(rule) = partitioner.behaviour().mapping else {
             return None;
         };
         let mut keys = SweepKeys {
             reduced: Vec::with_capacity(dist.distinct()),
-            weights: Vec::with_capacity(dist.distinct()),
-            squares: Vec::with_capacity(dist.distinct()),
-            bytes: dist.bytes().map(|_| Vec::with_capacity(dist.distinct())),
+            weights: Cow::Borrowed(dist.weights()),
+            bytes: dist.bytes().map(Cow::Borrowed),
             spread_events: 0,
             spread_bytes: 0,
             spread_squares: 0.0,
@@ -84,6 +94,19 @@ impl SweepKeys {
             rejected_keys: 0,
             exact_squares: false,
         };
+        let exact_square = |w: u64| u128::from(w) * u128::from(w);
+        // 32-bit families: the hash is the raw u32 zero-extended, so truncation is exact.
+        if partitioner.hashes_every_key() {
+            keys.reduced
+                .extend(hashes.iter().map(|hash| rule.reduce(hash as u32)));
+            let square_total = dist
+                .weights()
+                .iter()
+                .fold(0u128, |t, &w| t.saturating_add(exact_square(w)));
+            keys.exact_squares = square_total <= EXACT_F64;
+            return Some(keys);
+        }
+        let (mut weights, mut kept_bytes) = (Vec::new(), dist.bytes().map(|_| Vec::new()));
         let mut square_total: u128 = 0;
         let bytes = dist.bytes();
         for (k, ((key, &w), hash)) in dist
@@ -93,16 +116,14 @@ impl SweepKeys {
             .zip(hashes.iter())
             .enumerate()
         {
-            let sq = (w as f64) * (w as f64);
+            let sq = square(w);
             let b = bytes.map_or(0, |b| b[k]);
             match partitioner.treatment(key) {
                 Treatment::Hashed => {
-                    // 32-bit families: the hash is the raw u32 zero-extended, so truncation is exact.
                     keys.reduced.push(rule.reduce(hash as u32));
-                    square_total = square_total.saturating_add(u128::from(w) * u128::from(w));
-                    keys.weights.push(w);
-                    keys.squares.push(sq);
-                    if let Some(out) = keys.bytes.as_mut() {
+                    square_total = square_total.saturating_add(exact_square(w));
+                    weights.push(w);
+                    if let Some(out) = kept_bytes.as_mut() {
                         out.push(b);
                     }
                 }
@@ -117,6 +138,8 @@ impl SweepKeys {
                 }
             }
         }
+        keys.weights = Cow::Owned(weights);
+        keys.bytes = kept_bytes.map(Cow::Owned);
         keys.exact_squares = square_total <= EXACT_F64;
         Some(keys)
     }
@@ -147,11 +170,15 @@ impl SweepKeys {
             .flat_map_iter(|group| {
                 let mut sums: Vec<Sums> = group.iter().map(|&n| Sums::new(n, self)).collect();
                 let len = self.reduced.len();
+                // The chunk's squared weights, once for the group's counts.
+                let mut squares = Vec::with_capacity(CHUNK.min(len));
                 let mut start = 0;
                 while start < len {
                     let end = (start + CHUNK).min(len);
+                    squares.clear();
+                    squares.extend(self.weights[start..end].iter().map(|&w| square(w)));
                     for s in sums.iter_mut() {
-                        s.add(self, start, end);
+                        s.add(self, start, end, &squares);
                     }
                     start = end;
                 }
@@ -192,10 +219,9 @@ impl Sums {
     }
 
     /// Adds the hashed keys `start..end`.
-    fn add(&mut self, keys: &SweepKeys, start: usize, end: usize) {
+    fn add(&mut self, keys: &SweepKeys, start: usize, end: usize, squares: &[f64]) {
         let reduced = &keys.reduced[start..end];
         let weights = &keys.weights[start..end];
-        let squares = &keys.squares[start..end];
         let m = self.modulus;
         for ((&h, &w), &sq) in reduced.iter().zip(weights).zip(squares) {
             let i = m.rem(h);
@@ -293,12 +319,15 @@ mod tests {
 
     /// Counts folded from their multiples give what placing each count alone gives, bit for bit,
     /// bytes included; with squared weights past 2^53 nothing is folded, and the result is again
-    /// each count's own placement.
+    /// each count's own placement. librdkafka spreads the empty key, so its keys are the hashed ones
+    /// only (a copy of their columns), where Java and sarama hash every key (the columns borrowed).
     #[test]
     fn folded_counts_are_placed_counts() {
         use crate::analysis::KeyHashes;
         use crate::model::KeyDistribution;
-        let names: Vec<String> = (0..5_000).map(|i| format!("key-{i}")).collect();
+        let names: Vec<String> = std::iter::once(String::new())
+            .chain((0..5_000).map(|i| format!("key-{i}")))
+            .collect();
         for heavy in [3_000u64, 200_000_000] {
             let pairs = names.iter().enumerate().map(|(i, k)| {
                 (
@@ -315,7 +344,11 @@ mod tests {
                 Some(bytes),
                 None,
             );
-            for partitioner in [Partitioner::Java, Partitioner::Sarama] {
+            for partitioner in [
+                Partitioner::Java,
+                Partitioner::Sarama,
+                Partitioner::Librdkafka,
+            ] {
                 let hashes = KeyHashes::compute(&dist, &[partitioner]);
                 let keys = SweepKeys::prepare(&dist, hashes.get(partitioner.family()), partitioner)
                     .unwrap();
