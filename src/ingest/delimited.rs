@@ -325,8 +325,9 @@ impl Fields for Spans<'_> {
 /// Rows parsed before any is added: their keys are prefetched first, so the sink's cache misses for a
 /// batch overlap (see [`crate::ingest::keytable`]). Measured on the benchmark file (before rows were
 /// added in batches): 8 and 16 rows read it slower (0.36 and 0.30 s against 0.28 s), 64 and 128
-/// no faster.
-pub(crate) const BATCH: usize = 32;
+/// no faster. Measured again once the prefetch covered two lines per key (back to back, user time,
+/// medians of 15): 32 rows 452-467 ms, 64 rows 441-444 ms; 96 and 128 no better than 64.
+pub(crate) const BATCH: usize = 64;
 
 /// Rows of a block waiting to be added: each row's line, the end of its spans, its fields past
 /// the header's width (counted, not kept) and its key's tag from the prefetch.

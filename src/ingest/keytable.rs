@@ -229,13 +229,15 @@ impl KeyTable {
     pub fn prefetch(&self, key: &[u8]) -> KeyTag {
         let tag = hash_key(key);
         let slot: *const Slot = &self.slots[home(tag, self.mask())];
-        // A 24-byte slot may straddle two cache lines: ask for the line of its last byte too (the
-        // same line, most of the time).
+        // Two lines: the slot's, and the next one, which holds the rest of a slot that straddles
+        // the two and at least the two slots after it. A lookup that goes on past its home slot
+        // (one in 19 on the benchmark file: the keys placed late, past the ones already there,
+        // are the rarely seen ones, whose lines are not cached) would otherwise wait for that line
+        // with nothing else in flight: those loads took twice the samples of the home slot's.
+        // Asking for the next line instead of only a straddling slot's end: 481-486 -> 458-467 ms
+        // user time (medians, back to back and alternating with DuckDB).
         prefetch_read(slot.cast::<u8>());
-        prefetch_read(
-            slot.cast::<u8>()
-                .wrapping_add(std::mem::size_of::<Slot>() - 1),
-        );
+        prefetch_read(slot.cast::<u8>().wrapping_add(64));
         KeyTag(tag)
     }
 
