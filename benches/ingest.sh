@@ -15,13 +15,21 @@
 # gives the median wall time, the median CPU time (user + sys) and the peak RSS; runs of the tools of
 # one group alternate, so that load from elsewhere on the machine hits them alike.
 #
+# A last group times the file the speed issue (#12) was measured on, as its text describes it: 20M
+# events, ~250 MB, 351,253 distinct keys. The generator has changed since, so that file cannot be
+# remade to the byte; `synth zipf --keys 465000 --exponent 1.2` (seed 42) gives 20M events, 260 MB
+# and 350,808 distinct keys (37 MB with `gzip -6`, against the issue's 38 MB; timed gzipped too when
+# GZIP=1). The main file above (1M keys, exponent 1.1) has 748K distinct keys: twice the tables,
+# merge and sort.
+#
 # Usage: benches/ingest.sh            (from anywhere; works in ./bench-work, which git ignores)
 # Knobs (environment): EVENTS=20000000 KEYS=1000000 EXPONENT=1.1 SEED=42 RUNS=5 SLOW_RUNS=3
 #   THREADS=2 (DuckDB threads; keyplan uses one worker per core), DATA=path (use an existing CSV
 #   with a `key` header instead of generating one), DISTINCT_EVENTS=3000000 (0 skips that sample),
 #   GZIP=1 (0 skips the gzip row), BGZF=1 (0 skips the BGZF row; needs `bgzip`, Debian package
 #   tabix, installed here when missing), SWEEP_KEYS=1000000 (0 skips the sweep), MANY_EVENTS=10000000
-#   (0 skips the 10-million-distinct-key input), BASELINES=1 (0 skips sort and Python),
+#   (0 skips the 10-million-distinct-key input), ISSUE_KEYS=465000 ISSUE_EXPONENT=1.2 (the issue's
+#   file; ISSUE_KEYS=0 skips it), BASELINES=1 (0 skips sort and Python),
 #   KEYPLAN=path (time that binary instead of building this tree's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +48,8 @@ GZIP=${GZIP:-1}
 BGZF=${BGZF:-1}
 SWEEP_KEYS=${SWEEP_KEYS:-1000000}
 MANY_EVENTS=${MANY_EVENTS:-10000000}
+ISSUE_KEYS=${ISSUE_KEYS:-465000}
+ISSUE_EXPONENT=${ISSUE_EXPONENT:-1.2}
 BASELINES=${BASELINES:-1}
 mkdir -p "$WORK"
 
@@ -89,6 +99,16 @@ if [[ "$MANY_EVENTS" -gt 0 && ! -s "$MANY_DATA" ]]; then
   # Uniform over 10^12 keys: about MANY_EVENTS distinct keys.
   "$KEYPLAN" synth uniform --events "$MANY_EVENTS" --keys 1000000000000 --seed "$SEED" \
     --output "$MANY_DATA"
+fi
+ISSUE_DATA=$WORK/zipf-$EVENTS-k$ISSUE_KEYS-s$ISSUE_EXPONENT.csv
+if [[ "$ISSUE_KEYS" -gt 0 && ! -s "$ISSUE_DATA" ]]; then
+  echo "== generating $ISSUE_DATA" >&2
+  "$KEYPLAN" synth zipf --events "$EVENTS" --keys "$ISSUE_KEYS" --exponent "$ISSUE_EXPONENT" \
+    --seed "$SEED" --output "$ISSUE_DATA"
+fi
+if [[ "$ISSUE_KEYS" -gt 0 && "$GZIP" -gt 0 && ! -s "$ISSUE_DATA.gz" ]]; then
+  echo "== compressing $ISSUE_DATA.gz" >&2
+  gzip -6 -c "$ISSUE_DATA" >"$ISSUE_DATA.gz"
 fi
 
 echo "== baselines: DuckDB and kafka-python in $WORK/venv" >&2
@@ -167,6 +187,14 @@ if env("MANY_KEYPLAN_CMD"):
     base = "DuckDB GROUP BY, 10M distinct keys"
     groups.append((base, [("keyplan analyze, 10M distinct keys", env("MANY_KEYPLAN_CMD"), runs),
                           (base, env("MANY_DUCKDB_CMD"), runs)]))
+if env("ISSUE_KEYPLAN_CMD"):
+    base = "DuckDB GROUP BY, the issue's file"
+    groups.append((base, [("keyplan analyze, the issue's file", env("ISSUE_KEYPLAN_CMD"), runs),
+                          (base, env("ISSUE_DUCKDB_CMD"), runs)]))
+if env("ISSUE_GZ_KEYPLAN_CMD"):
+    base = "DuckDB GROUP BY, the issue's file gzipped"
+    groups.append((base, [("keyplan analyze, the issue's file gzipped", env("ISSUE_GZ_KEYPLAN_CMD"), runs),
+                          (base, env("ISSUE_GZ_DUCKDB_CMD"), runs)]))
 if env("SWEEP_CMD"):
     base = "keyplan analyze -p 12, 1M-key counts"
     groups.append((base, [("keyplan analyze -p 1..1000, 1M-key counts", env("SWEEP_CMD"), slow_runs),
@@ -239,6 +267,16 @@ if [[ "$DISTINCT_EVENTS" -gt 0 ]]; then
   export DISTINCT_KEYPLAN_CMD="$KEYPLAN analyze '$DISTINCT_DATA' --key key --partitions $PARTITIONS > /dev/null"
   export DISTINCT_KEYPLAN1_CMD="$KEYPLAN analyze '$DISTINCT_DATA' --key key --partitions $PARTITIONS --threads 1 > /dev/null"
   export DISTINCT_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$DISTINCT_DATA' $THREADS"
+fi
+if [[ "$ISSUE_KEYS" -gt 0 ]]; then
+  cat "$ISSUE_DATA" >/dev/null
+  export ISSUE_KEYPLAN_CMD="$KEYPLAN analyze '$ISSUE_DATA' --key key --partitions $PARTITIONS > /dev/null"
+  export ISSUE_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$ISSUE_DATA' $THREADS"
+  if [[ "$GZIP" -gt 0 ]]; then
+    cat "$ISSUE_DATA.gz" >/dev/null
+    export ISSUE_GZ_KEYPLAN_CMD="$KEYPLAN analyze '$ISSUE_DATA.gz' --key key --partitions $PARTITIONS > /dev/null"
+    export ISSUE_GZ_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$ISSUE_DATA.gz' $THREADS"
+  fi
 fi
 echo "command: $KEYPLAN_CMD" >&2
 python3 "$WORK/measure.py"
