@@ -226,35 +226,35 @@ PY
 
 SIZE_MB=$(( $(stat -c %s "$DATA") / 1000000 ))
 echo "== $DATA: $SIZE_MB MB; $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-# Warm the page cache so that every tool reads from memory.
-cat "$DATA" >/dev/null
 
 export RUNS SLOW_RUNS
-export KEYPLAN_CMD="$KEYPLAN analyze '$DATA' --key key --partitions $PARTITIONS > /dev/null"
-export DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$DATA' $THREADS"
+# keyplan and DuckDB on one file, as PREFIX_KEYPLAN_CMD and PREFIX_DUCKDB_CMD (extra keyplan flags
+# after the file), with the file read once first so that both find it in the page cache.
+pair() {
+  local prefix=$1 file=$2
+  shift 2
+  cat "$file" >/dev/null
+  export "${prefix}KEYPLAN_CMD=$KEYPLAN analyze '$file' --key key $* > /dev/null"
+  export "${prefix}DUCKDB_CMD='$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$file' $THREADS"
+}
+pair "" "$DATA" --partitions "$PARTITIONS"
 if [[ "$BASELINES" -gt 0 ]]; then
   export SORT_CMD="LC_ALL=C sort '$DATA' | LC_ALL=C uniq -c > /dev/null"
   export PYTHON_CMD="'$WORK/venv/bin/python' '$WORK/python_counter.py' '$DATA' $PARTITIONS"
 fi
 if [[ "$GZIP" -gt 0 ]]; then
-  cat "$DATA.gz" >/dev/null
-  export GZ_KEYPLAN_CMD="$KEYPLAN analyze '$DATA.gz' --key key --partitions $PARTITIONS > /dev/null"
-  export GZ_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$DATA.gz' $THREADS"
+  pair GZ_ "$DATA.gz" --partitions "$PARTITIONS"
   export GZ_ZCAT_CMD="zcat '$DATA.gz' > /dev/null"
   if command -v pigz >/dev/null; then
     export GZ_PIGZ_CMD="pigz -d -c '$DATA.gz' > /dev/null"
   fi
 fi
 if [[ "$BGZF" -gt 0 ]]; then
-  cat "$BGZF_DATA" >/dev/null
-  export BGZF_KEYPLAN_CMD="$KEYPLAN analyze '$BGZF_DATA' --key key --partitions $PARTITIONS > /dev/null"
-  export BGZF_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$BGZF_DATA' $THREADS"
+  pair BGZF_ "$BGZF_DATA" --partitions "$PARTITIONS"
   export BGZF_BGZIP_CMD="bgzip -d -@2 -c '$BGZF_DATA' > /dev/null"
 fi
 if [[ "$MANY_EVENTS" -gt 0 ]]; then
-  cat "$MANY_DATA" >/dev/null
-  export MANY_KEYPLAN_CMD="$KEYPLAN analyze '$MANY_DATA' --key key --partitions $PARTITIONS > /dev/null"
-  export MANY_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$MANY_DATA' $THREADS"
+  pair MANY_ "$MANY_DATA" --partitions "$PARTITIONS"
 fi
 if [[ "$SWEEP_KEYS" -gt 0 ]]; then
   cat "$SWEEP_DATA" >/dev/null
@@ -263,19 +263,13 @@ if [[ "$SWEEP_KEYS" -gt 0 ]]; then
   export SWEEP_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$SWEEP_DATA' $THREADS weighted"
 fi
 if [[ "$DISTINCT_EVENTS" -gt 0 ]]; then
-  cat "$DISTINCT_DATA" >/dev/null
-  export DISTINCT_KEYPLAN_CMD="$KEYPLAN analyze '$DISTINCT_DATA' --key key --partitions $PARTITIONS > /dev/null"
+  pair DISTINCT_ "$DISTINCT_DATA" --partitions "$PARTITIONS"
   export DISTINCT_KEYPLAN1_CMD="$KEYPLAN analyze '$DISTINCT_DATA' --key key --partitions $PARTITIONS --threads 1 > /dev/null"
-  export DISTINCT_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$DISTINCT_DATA' $THREADS"
 fi
 if [[ "$ISSUE_KEYS" -gt 0 ]]; then
-  cat "$ISSUE_DATA" >/dev/null
-  export ISSUE_KEYPLAN_CMD="$KEYPLAN analyze '$ISSUE_DATA' --key key --partitions $PARTITIONS > /dev/null"
-  export ISSUE_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$ISSUE_DATA' $THREADS"
+  pair ISSUE_ "$ISSUE_DATA" --partitions "$PARTITIONS"
   if [[ "$GZIP" -gt 0 ]]; then
-    cat "$ISSUE_DATA.gz" >/dev/null
-    export ISSUE_GZ_KEYPLAN_CMD="$KEYPLAN analyze '$ISSUE_DATA.gz' --key key --partitions $PARTITIONS > /dev/null"
-    export ISSUE_GZ_DUCKDB_CMD="'$WORK/venv/bin/python' '$WORK/duckdb_groupby.py' '$ISSUE_DATA.gz' $THREADS"
+    pair ISSUE_GZ_ "$ISSUE_DATA.gz" --partitions "$PARTITIONS"
   fi
 fi
 echo "command: $KEYPLAN_CMD" >&2
