@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use crate::model::{KeyDistribution, PartitionCount};
+use crate::model::{KeyDistribution, PartitionCount, WeightSummary};
 use crate::partitioner::{HashFamily, Partitioner, Placement, Treatment};
 
 pub use skew::{load_metrics, LoadMetrics};
@@ -414,11 +414,74 @@ pub fn analyze_full(
     entities: Option<&ordering::EntityIndex>,
 ) -> Analysis {
     let hashes = KeyHashes::compute(dist, partitioners);
-    analyze_hashed(dist, &hashes, partitioners, counts, settings, entities)
+    analyze_hashed(
+        dist,
+        &hashes,
+        partitioners,
+        counts,
+        settings,
+        entities,
+        None,
+    )
+}
+
+/// The random-placement expectation of the clients that hash every key, at every count of a run,
+/// computed from the key weights alone ([`EarlyRandom::compute`]): a run can compute it while it
+/// still sorts its keys, and hand it to [`analyze_hashed`].
+#[derive(Debug, Clone)]
+pub struct EarlyRandom {
+    counts: Vec<PartitionCount>,
+    settings: StatsSettings,
+    skews: Vec<Option<stats::RandomSkew>>,
+}
+
+impl EarlyRandom {
+    /// The heaviest weights a summary must keep.
+    pub const HEAVIEST: usize = stats::EXACT_KEYS;
+
+    /// The expectation for the keys `summary` summarizes (every key the distribution will hold, with
+    /// [`EarlyRandom::HEAVIEST`] kept) at `counts`: the same values [`analyze_hashed`] computes
+    /// from the sorted distribution. `None` when they could differ in their last bits
+    /// ([`stats::RandomPlacement::summarized`]).
+    pub fn compute(
+        summary: &WeightSummary,
+        counts: &[PartitionCount],
+        settings: StatsSettings,
+    ) -> Option<EarlyRandom> {
+        let keys = stats::RandomPlacement::summarized(summary, 0)?;
+        Some(EarlyRandom {
+            counts: counts.to_vec(),
+            settings,
+            skews: random_expectation(&keys, counts, settings),
+        })
+    }
+}
+
+/// The random-placement expectation of `keys` at every count of `counts`, in order.
+fn random_expectation(
+    keys: &stats::RandomPlacement,
+    counts: &[PartitionCount],
+    settings: StatsSettings,
+) -> Vec<Option<stats::RandomSkew>> {
+    // A wide sweep shares one trial budget over its counts (README, "Statistics").
+    match stats::wide_trial_limit(counts.len(), settings.trials, settings.budget) {
+        // A wide sweep's counts share their trials (`wide_random`).
+        Some(limit) => {
+            let counts: Vec<u32> = counts.iter().map(|n| n.get()).collect();
+            keys.skews_shared(&counts, settings.trials, settings.seed, limit)
+        }
+        None => counts
+            .par_iter()
+            .with_max_len(1)
+            .map(|n| keys.skew(n.get(), settings.trials, settings.seed))
+            .collect(),
+    }
 }
 
 /// [`analyze_full`] on keys already hashed ([`KeyHashes::compute`] over at least `partitioners`), so a
-/// caller that needs the hashes again (time windows, remaps) hashes each key once.
+/// caller that needs the hashes again (time windows, remaps) hashes each key once; with `early`, the
+/// random expectation of the clients that hash every key as computed before (used when it was
+/// computed for these counts and settings).
 pub fn analyze_hashed(
     dist: &KeyDistribution,
     hashes: &KeyHashes,
@@ -426,6 +489,7 @@ pub fn analyze_hashed(
     counts: &[PartitionCount],
     settings: StatsSettings,
     entities: Option<&ordering::EntityIndex>,
+    early: Option<EarlyRandom>,
 ) -> Analysis {
     // Most clients hash every key; the others spread or refuse some (the empty key, keys Kinesis
     // rejects), which must count neither as hot keys nor in the random-placement comparison.
@@ -449,29 +513,21 @@ pub fn analyze_hashed(
     let used: Vec<usize> = (0..classes.len())
         .filter(|c| class_of.contains(c))
         .collect();
-    // A wide sweep shares one trial budget over its counts (README, "Statistics").
-    let limit = stats::wide_trial_limit(counts.len(), settings.trials, settings.budget);
+    let mut early = early.filter(|e| e.counts == counts && e.settings == settings);
     let random_expectations = || -> Vec<Vec<Option<stats::RandomSkew>>> {
         (0..classes.len())
             .map(|c| {
                 if !used.contains(&c) {
                     return Vec::new();
                 }
+                // Class 0 is every key, which is what an early expectation was computed for.
+                if let Some(early) = early.take().filter(|_| c == 0) {
+                    return early.skews;
+                }
                 let class = &classes[c];
                 // The key weights are prepared once for every count.
                 let keys = stats::RandomPlacement::new(&class.weights, class.spread);
-                match limit {
-                    // A wide sweep's counts share their trials (`wide_random`).
-                    Some(limit) => {
-                        let counts: Vec<u32> = counts.iter().map(|n| n.get()).collect();
-                        keys.skews_shared(&counts, settings.trials, settings.seed, limit)
-                    }
-                    None => counts
-                        .par_iter()
-                        .with_max_len(1)
-                        .map(|n| keys.skew(n.get(), settings.trials, settings.seed))
-                        .collect(),
-                }
+                random_expectation(&keys, counts, settings)
             })
             .collect()
     };
@@ -646,5 +702,49 @@ mod tests {
                 "sarama-reference"
             ]
         );
+    }
+
+    /// An expectation computed early from a summary of the weights gives the analysis computed from
+    /// the sorted distribution, and one computed for other counts or settings is not used.
+    #[test]
+    fn an_early_random_expectation_is_the_late_one() {
+        let pairs: Vec<(Vec<u8>, u64)> = (0..5_000u64)
+            .map(|i| (format!("k{i}").into_bytes(), 1 + 100_000 / (i + 1)))
+            .collect();
+        let dist = KeyDistribution::from_pairs(pairs.iter().map(|(k, w)| (&k[..], *w)));
+        // The empty-key client hashes a class of its own (it spreads the empty key), so the
+        // early expectation (every key) must land on the other client only.
+        let partitioners = [Partitioner::Java, Partitioner::Librdkafka];
+        let counts: Vec<PartitionCount> = [1, 6, 24]
+            .iter()
+            .map(|&n| PartitionCount::new(n).unwrap())
+            .collect();
+        let settings = StatsSettings::default();
+        let hashes = KeyHashes::compute(&dist, &partitioners);
+        let mut summary = WeightSummary::new(EarlyRandom::HEAVIEST);
+        dist.weights().iter().rev().for_each(|&w| summary.add(w));
+        let run = |early: Option<EarlyRandom>| {
+            let a = analyze_hashed(
+                &dist,
+                &hashes,
+                &partitioners,
+                &counts,
+                settings,
+                None,
+                early,
+            );
+            format!("{:?}", a.scenarios)
+        };
+        let early = EarlyRandom::compute(&summary, &counts, settings).expect("exact sums");
+        assert_eq!(run(Some(early)), run(None));
+        // Computed for other settings: ignored, so the result is still right.
+        let other = StatsSettings {
+            seed: 1,
+            ..settings
+        };
+        let wrong = EarlyRandom::compute(&summary, &counts, other).unwrap();
+        assert_eq!(run(Some(wrong)), run(None));
+        let wrong = EarlyRandom::compute(&summary, &counts[1..], settings).unwrap();
+        assert_eq!(run(Some(wrong)), run(None));
     }
 }

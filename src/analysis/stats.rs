@@ -12,6 +12,8 @@
 //!   seeded Monte Carlo. If the real hash's skew is above the random p95, this key set is unlucky under
 //!   this hash; if it is near the random mean, the skew is what any hash would give.
 
+use std::borrow::Cow;
+
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -19,6 +21,7 @@ use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
 use super::draws;
 use super::keystream::Keystream;
+use crate::model::WeightSummary;
 
 /// Family-wise error rate of the reported intervals (95% confidence).
 pub const ALPHA: f64 = 0.05;
@@ -361,7 +364,9 @@ pub fn random_skew(
 /// approximation.
 #[derive(Debug, Clone)]
 pub struct RandomPlacement<'a> {
-    exact: &'a [u64],
+    /// Borrowed from sorted weights ([`RandomPlacement::new`]), or selected from unordered ones
+    /// ([`RandomPlacement::unordered`]).
+    exact: Cow<'a, [u64]>,
     tail_total: f64,
     tail_sq: f64,
     spread: u64,
@@ -374,12 +379,52 @@ impl<'a> RandomPlacement<'a> {
         let exact = &weights[..weights.len().min(EXACT_KEYS)];
         let tail = &weights[exact.len()..];
         RandomPlacement {
-            exact,
-            tail_total: tail.iter().map(|&w| w as f64).sum(),
-            tail_sq: tail.iter().map(|&w| (w as f64) * (w as f64)).sum(),
+            exact: Cow::Borrowed(exact),
+            tail_total: tail_total(tail),
+            tail_sq: tail_sq(tail),
             spread,
             hashed: weights.iter().sum(),
         }
+    }
+
+    /// [`RandomPlacement::new`] over the weights `summary` was made of, sorted heaviest first: so
+    /// that a run can start its Monte Carlo from its key table while it still sorts the keys. The
+    /// summary must keep (at least) the [`EXACT_KEYS`] heaviest.
+    ///
+    /// `None` when the light keys' floating-point sums could depend on their order, so that a result
+    /// is bit for bit the sorted one's: every light weight below 2^26 keeps its square exact, and
+    /// sums below 2^53 keep every partial sum of those integers exact, in any order.
+    pub fn summarized(summary: &WeightSummary, spread: u64) -> Option<RandomPlacement<'static>> {
+        let mut exact = summary.heaviest();
+        let keys = usize::try_from(summary.keys()).ok()?;
+        if exact.len() < keys.min(EXACT_KEYS) {
+            return None;
+        }
+        // The heaviest light key: the first kept beyond the limit, or else the heaviest left out.
+        let tail_max = exact.get(EXACT_KEYS).copied().unwrap_or(summary.rest_max());
+        exact.truncate(EXACT_KEYS);
+        let tail_keys = keys - exact.len();
+        let exact_total: u128 = exact.iter().map(|&w| u128::from(w)).sum();
+        let exact_squares: u128 = exact.iter().map(|&w| u128::from(w) * u128::from(w)).sum();
+        let (total, squares) = (
+            summary.total() - exact_total,
+            summary.squares() - exact_squares,
+        );
+        if tail_max >= 1 << 26 || total >= 1 << 53 || squares >= 1 << 53 {
+            return None;
+        }
+        let (tail_total, tail_sq) = if tail_keys == 0 {
+            (tail_total(&[]), tail_sq(&[]))
+        } else {
+            (total as f64, squares as f64)
+        };
+        Some(RandomPlacement {
+            exact: Cow::Owned(exact),
+            tail_total,
+            tail_sq,
+            spread,
+            hashed: u64::try_from(summary.total()).ok()?,
+        })
     }
 
     /// The Monte Carlo of [`random_skew`] at `n` partitions.
@@ -415,8 +460,8 @@ impl<'a> RandomPlacement<'a> {
     }
 
     /// The heaviest keys, placed one by one in each trial (at most [`EXACT_KEYS`], heaviest first).
-    pub(super) fn exact(&self) -> &'a [u64] {
-        self.exact
+    pub(super) fn exact(&self) -> &[u64] {
+        &self.exact
     }
 
     /// Per partition at `n`: the light keys' mean load (their sum and the spread events over `n`)
@@ -440,6 +485,16 @@ impl<'a> RandomPlacement<'a> {
     pub(super) fn hashes_any(&self) -> bool {
         self.hashed > 0
     }
+}
+
+/// The light keys' total weight, as the normal approximation's mean takes it.
+fn tail_total(tail: &[u64]) -> f64 {
+    tail.iter().map(|&w| w as f64).sum()
+}
+
+/// The light keys' sum of squared weights, as the normal approximation's variance takes it.
+fn tail_sq(tail: &[u64]) -> f64 {
+    tail.iter().map(|&w| (w as f64) * (w as f64)).sum()
 }
 
 /// The random expectation at one partition: exact, one partition takes everything whatever the draw.
@@ -535,7 +590,7 @@ struct Trial<'a> {
 }
 
 impl<'a> Trial<'a> {
-    fn new(keys: &RandomPlacement<'a>, n: u32, seed: u64) -> Trial<'a> {
+    fn new(keys: &'a RandomPlacement<'_>, n: u32, seed: u64) -> Trial<'a> {
         let (base, tail_sd) = keys.tail(n);
         let rng = Keystream::new(ChaCha8Rng::seed_from_u64(
             seed ^ u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15),
@@ -544,7 +599,7 @@ impl<'a> Trial<'a> {
         Trial {
             rng,
             n,
-            exact: keys.exact,
+            exact: keys.exact(),
             base,
             tail_sd,
             words: vec![0; (2 * n).max(keys.exact.len())],
@@ -900,6 +955,59 @@ mod tests {
             let more = DEFAULT_TRIALS.min(cap - skews.len() as u32);
             skews.extend((0..more).map(|_| trial(&mut rng)));
         }
+    }
+
+    /// A placement summarized from weights in any order is bit for bit the one prepared from the
+    /// sorted weights, or `None` when that could fail (light weights or sums past exact integers).
+    #[test]
+    fn summarized_weights_give_the_sorted_placement() {
+        use crate::model::WeightSummary;
+        let summarize = |weights: &[u64]| {
+            let mut summary = WeightSummary::new(EXACT_KEYS);
+            // Summarized in parts, out of order, as a key table's chunks are.
+            for part in weights.rchunks(777) {
+                let mut s = WeightSummary::new(EXACT_KEYS);
+                part.iter().for_each(|&w| s.add(w));
+                summary = s.merge(summary);
+            }
+            summary
+        };
+        let bits = |p: &RandomPlacement| {
+            let exact = p.exact().to_vec();
+            (
+                exact,
+                p.tail_total.to_bits(),
+                p.tail_sq.to_bits(),
+                p.spread,
+                p.hashed,
+            )
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for keys in [0, 1, 7, EXACT_KEYS - 1, EXACT_KEYS, EXACT_KEYS + 1, 9_000] {
+            // Heavy-tailed, with many ties.
+            let weights: Vec<u64> = (0..keys)
+                .map(|_| 1 + (1u64 << rng.gen_range(0..20)) / rng.gen_range(1..50))
+                .collect();
+            let mut sorted = weights.clone();
+            sorted.sort_unstable_by(|a, b| b.cmp(a));
+            let early = RandomPlacement::summarized(&summarize(&weights), 3).expect("exact sums");
+            let late = RandomPlacement::new(&sorted, 3);
+            assert_eq!(bits(&early), bits(&late), "{keys} keys");
+            assert_eq!(early.skew(12, 50, 1), late.skew(12, 50, 1));
+        }
+        // A light key of 2^26 events squares past 2^52; sums past 2^53 round in some orders.
+        let mut heavy_tail = vec![1u64 << 30; EXACT_KEYS];
+        heavy_tail.push(1 << 26);
+        assert!(RandomPlacement::summarized(&summarize(&heavy_tail), 0).is_none());
+        heavy_tail.pop();
+        heavy_tail.push((1 << 26) - 1);
+        assert!(RandomPlacement::summarized(&summarize(&heavy_tail), 0).is_some());
+        let many_light = vec![(1u64 << 26) - 1; EXACT_KEYS + (1 << 27)];
+        assert!(RandomPlacement::summarized(&summarize(&many_light), 0).is_none());
+        // A summary that kept fewer than the heaviest the placement needs is refused.
+        let mut short = WeightSummary::new(10);
+        (0..100).for_each(|w| short.add(w));
+        assert!(RandomPlacement::summarized(&short, 0).is_none());
     }
 
     /// The wide-sweep budget: none up to 16 counts or with an explicit `--trials`; beyond, 16 counts

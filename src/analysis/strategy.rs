@@ -39,6 +39,15 @@ enum Target {
     Spread(Vec<u32>),
 }
 
+/// Whether [`apply`] leaves the key weights as counted: the key as read, and salting with `by=`
+/// (done at ingest). Splitting, and salting without `by=`, re-weight the keys.
+pub fn keeps_weights(strategy: &KeyStrategy) -> bool {
+    matches!(
+        strategy,
+        KeyStrategy::AsRead { .. } | KeyStrategy::Salt { by: Some(_), .. }
+    )
+}
+
 /// Applies `strategy` to a counted distribution and its facets. Strategies that need nothing after
 /// counting return them unchanged.
 pub fn apply(

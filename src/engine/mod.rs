@@ -18,7 +18,7 @@ use crate::analysis::stream::{AdaptiveSink, Collected, StreamPlan};
 use rayon::prelude::*;
 
 use crate::analysis::time::{self, LagTarget, TimeProfile};
-use crate::analysis::{self, Analysis, KeyHashes, StatsSettings};
+use crate::analysis::{self, Analysis, EarlyRandom, KeyHashes, StatsSettings};
 use crate::error::Result;
 use crate::ingest::facets::FacetCounter;
 use crate::ingest::keyexpr::KeyExpr;
@@ -179,14 +179,28 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
     ingest::ensure_events(&settings.inputs, sink.total(), &read)?;
     Ok(match sink.finish() {
         Collected::Exact(counter) => {
-            let dist = counter.finish();
-            let (dist, _, split) = match strategy {
-                Some(s) => strategy::apply(s, dist, Facets::default()),
-                None => (dist, Facets::default(), SplitSummary::default()),
-            };
+            // The random expectation of the clients that hash every key depends on the key weights
+            // alone: unless a strategy changes them, its Monte Carlo runs while the keys are sorted
+            // and hashed, on the core those steps leave idle.
+            let early = strategy.is_none_or(strategy::keeps_weights)
+                && settings.stats.trials > 0
+                && settings.partitioners.iter().any(|p| p.hashes_every_key());
+            let weights = early.then(|| counter.weight_summary(EarlyRandom::HEAVIEST));
+            let (early, (dist, split, hashes)) = rayon::join(
+                || weights.and_then(|w| EarlyRandom::compute(&w, &settings.counts, settings.stats)),
+                || {
+                    let dist = counter.finish();
+                    let (dist, _, split) = match strategy {
+                        Some(s) => strategy::apply(s, dist, Facets::default()),
+                        None => (dist, Facets::default(), SplitSummary::default()),
+                    };
+                    let hashes = KeyHashes::compute(&dist, &settings.partitioners);
+                    (dist, split, hashes)
+                },
+            );
             Outcome {
                 split,
-                ..from_distribution(dist, settings, read)
+                ..evaluate_hashed(dist, hashes, early, settings, read, None)
             }
         }
         Collected::Bounded(streamed) => {
@@ -263,6 +277,19 @@ fn evaluate(
     entities: Option<&EntityIndex>,
 ) -> Outcome {
     let hashes = KeyHashes::compute(&dist, &settings.partitioners);
+    evaluate_hashed(dist, hashes, None, settings, read, entities)
+}
+
+/// [`evaluate`] with the keys already hashed (`hashes`, over every partitioner of `settings`) and,
+/// with `early`, the random expectation of the clients that hash every key already computed.
+fn evaluate_hashed(
+    dist: KeyDistribution,
+    hashes: KeyHashes,
+    early: Option<EarlyRandom>,
+    settings: &RunSettings,
+    read: ReadStats,
+    entities: Option<&EntityIndex>,
+) -> Outcome {
     let analysis = analysis::analyze_hashed(
         &dist,
         &hashes,
@@ -270,6 +297,7 @@ fn evaluate(
         &settings.counts,
         settings.stats,
         entities,
+        early,
     );
     let top_keys = dist
         .keys()

@@ -11,7 +11,7 @@ pub struct Overflow {
     /// The total events before the row or merge that overflowed.
     pub total: u64,
 }
-use crate::model::KeyDistribution;
+use crate::model::{KeyDistribution, WeightSummary};
 
 /// One input row: a key and the number of events it stands for, with optional size and time.
 /// Readers produce these; an [`EventSink`] consumes them.
@@ -283,6 +283,12 @@ impl KeyCounter {
     /// Total events added so far.
     pub fn total(&self) -> u64 {
         self.total
+    }
+
+    /// A summary of the weights of the keys [`finish`](Self::finish) will return, keeping the
+    /// `heaviest`.
+    pub fn weight_summary(&self, heaviest: usize) -> WeightSummary {
+        self.counts.weight_summary(heaviest)
     }
 
     /// Freezes the counts into a [`KeyDistribution`]. Keys with zero events are dropped.

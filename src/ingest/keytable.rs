@@ -25,6 +25,7 @@ use rayon::prelude::*;
 use crate::ingest::counter::KeyRow;
 use crate::ingest::zeroed::ZeroedArray;
 use crate::model::sample::KeyList;
+use crate::model::WeightSummary;
 
 /// Keys up to this many bytes live inside the slot. Most Kafka keys are ids (`user-1234`,
 /// `acme:17`) or binary UUIDs (16 bytes).
@@ -622,6 +623,27 @@ impl KeyTable {
             events,
             bytes,
         }
+    }
+
+    /// A summary of the events of every key the sorted columns will hold (zero-weight keys left
+    /// out), keeping the `heaviest`: what the statistics that depend only on the weights start from
+    /// while [`into_sorted_columns`](Self::into_sorted_columns) still sorts.
+    pub fn weight_summary(&self, heaviest: usize) -> WeightSummary {
+        self.slots
+            .par_chunks(1 << 15)
+            .fold(
+                || WeightSummary::new(heaviest),
+                |mut summary, chunk| {
+                    for slot in chunk {
+                        let events = slot_events(slot, &self.long_keys);
+                        if slot.tag != 0 && events != 0 {
+                            summary.add(events);
+                        }
+                    }
+                    summary
+                },
+            )
+            .reduce(|| WeightSummary::new(heaviest), WeightSummary::merge)
     }
 
     /// Every key and its stats, in no particular order.

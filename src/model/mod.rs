@@ -6,8 +6,10 @@
 pub mod facets;
 pub mod sample;
 pub mod scenario;
+pub mod weights;
 
 pub use crate::partitioner::{PartitionCount, MAX_PARTITIONS};
 pub use facets::{FacetError, Facets, FacetsSpec, ObservedPartitions, PairCounts, WindowCounts};
 pub use sample::{KeyDistribution, KeyList};
 pub use scenario::{KeyStrategy, ScenarioId};
+pub use weights::WeightSummary;
