@@ -19,11 +19,13 @@ use rayon::prelude::*;
 
 use crate::analysis::time::{self, LagTarget, TimeProfile};
 use crate::analysis::{self, Analysis, EarlyRandom, KeyHashes, StatsSettings};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ingest::facets::FacetCounter;
 use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::{self, IngestOptions, ReadStats};
-use crate::model::{Facets, FacetsSpec, KeyDistribution, KeyStrategy, PartitionCount};
+use crate::model::{
+    Facets, FacetsSpec, KeyDistribution, KeyStrategy, PartitionCount, WeightSummary,
+};
 use crate::partitioner::Partitioner;
 
 pub use crate::analysis::stream::DEFAULT_MAX_KEYS;
@@ -158,13 +160,20 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
         let mut sink = FacetCounter::new(spec);
         let read = ingest::read_into(&settings.inputs, &ingest, &mut sink)?;
         ingest::ensure_events(&settings.inputs, sink.total(), &read)?;
-        let (dist, facets) = sink.finish()?;
-        let (dist, facets, split) = match strategy {
-            Some(s) => strategy::apply(s, dist, facets),
-            None => (dist, facets, SplitSummary::default()),
-        };
+        let summary =
+            early_random(settings, strategy).then(|| sink.weight_summary(EarlyRandom::HEAVIEST));
+        let (early, finished) = beside_monte_carlo(settings, summary, || {
+            let (dist, facets) = sink.finish()?;
+            let (dist, facets, split) = match strategy {
+                Some(s) => strategy::apply(s, dist, facets),
+                None => (dist, facets, SplitSummary::default()),
+            };
+            let hashes = KeyHashes::compute(&dist, &settings.partitioners);
+            Ok::<_, Error>((dist, facets, split, hashes))
+        });
+        let (dist, facets, split, hashes) = finished?;
         let index = facets.entities.as_ref().map(EntityIndex::new);
-        let mut outcome = evaluate(dist, settings, read, index.as_ref());
+        let mut outcome = evaluate_hashed(dist, hashes, early, settings, read, index.as_ref());
         outcome.ordering = index.map(|i| OrderingOutcome {
             entity: ingest.order_by.join(","),
             summary: i.summary,
@@ -179,25 +188,17 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
     ingest::ensure_events(&settings.inputs, sink.total(), &read)?;
     Ok(match sink.finish() {
         Collected::Exact(counter) => {
-            // The random expectation of the clients that hash every key depends on the key weights
-            // alone: unless a strategy changes them, its Monte Carlo runs while the keys are sorted
-            // and hashed, on the core those steps leave idle.
-            let early = strategy.is_none_or(strategy::keeps_weights)
-                && settings.stats.trials > 0
-                && settings.partitioners.iter().any(|p| p.hashes_every_key());
-            let weights = early.then(|| counter.weight_summary(EarlyRandom::HEAVIEST));
-            let (early, (dist, split, hashes)) = rayon::join(
-                || weights.and_then(|w| EarlyRandom::compute(&w, &settings.counts, settings.stats)),
-                || {
-                    let dist = counter.finish();
-                    let (dist, _, split) = match strategy {
-                        Some(s) => strategy::apply(s, dist, Facets::default()),
-                        None => (dist, Facets::default(), SplitSummary::default()),
-                    };
-                    let hashes = KeyHashes::compute(&dist, &settings.partitioners);
-                    (dist, split, hashes)
-                },
-            );
+            let summary = early_random(settings, strategy)
+                .then(|| counter.weight_summary(EarlyRandom::HEAVIEST));
+            let (early, (dist, split, hashes)) = beside_monte_carlo(settings, summary, || {
+                let dist = counter.finish();
+                let (dist, _, split) = match strategy {
+                    Some(s) => strategy::apply(s, dist, Facets::default()),
+                    None => (dist, Facets::default(), SplitSummary::default()),
+                };
+                let hashes = KeyHashes::compute(&dist, &settings.partitioners);
+                (dist, split, hashes)
+            });
             Outcome {
                 split,
                 ..evaluate_hashed(dist, hashes, early, settings, read, None)
@@ -257,6 +258,28 @@ pub fn run(settings: &RunSettings) -> Result<Outcome> {
             }
         }
     })
+}
+
+/// Whether a run computes the random expectation of the clients that hash every key before its
+/// keys are sorted ([`EarlyRandom`]): it depends on the key weights alone, so it can, unless a
+/// strategy changes them (or there is no Monte Carlo, or no such client).
+fn early_random(settings: &RunSettings, strategy: Option<&KeyStrategy>) -> bool {
+    strategy.is_none_or(strategy::keeps_weights)
+        && settings.stats.trials > 0
+        && settings.partitioners.iter().any(|p| p.hashes_every_key())
+}
+
+/// Runs `finish` (sorting and hashing the counted keys) while the random expectation's Monte Carlo
+/// runs from `summary` (see [`early_random`]), on the core that `finish`'s serial steps leave idle.
+fn beside_monte_carlo<T: Send>(
+    settings: &RunSettings,
+    summary: Option<WeightSummary>,
+    finish: impl FnOnce() -> T + Send,
+) -> (Option<EarlyRandom>, T) {
+    rayon::join(
+        || summary.and_then(|s| EarlyRandom::compute(&s, &settings.counts, settings.stats)),
+        finish,
+    )
 }
 
 /// Evaluates every scenario of `settings` on a distribution already in memory (exact mode).

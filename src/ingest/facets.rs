@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use crate::ingest::counter::{Event, EventSink, KeyCounter, Overflow};
 use crate::model::facets::window_start;
 use crate::model::{
-    FacetError, Facets, FacetsSpec, KeyDistribution, ObservedPartitions, PairCounts, WindowCounts,
+    FacetError, Facets, FacetsSpec, KeyDistribution, ObservedPartitions, PairCounts, WeightSummary,
+    WindowCounts,
 };
 
 type Cells<T> = HashMap<(Box<[u8]>, T), u64, foldhash::fast::FixedState>;
@@ -94,6 +95,12 @@ impl FacetCounter {
 
     fn cells(&self) -> u64 {
         (self.pairs.len() + self.windows.len() + self.observed.len()) as u64
+    }
+
+    /// A summary of the weights of the keys [`finish`](Self::finish) will return, keeping the
+    /// `heaviest`.
+    pub fn weight_summary(&self, heaviest: usize) -> WeightSummary {
+        self.counter.weight_summary(heaviest)
     }
 
     /// The distribution and the facets, with cells keyed by key index.
