@@ -21,6 +21,7 @@ mod sweep;
 pub mod time;
 mod wide_random;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
@@ -610,34 +611,36 @@ pub fn analyze_hashed(
 /// The keys one client hashes, as the statistics need them: their weights (heaviest first), the events
 /// it spreads evenly, and the heaviest hashed key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct HashedKeys {
-    weights: Vec<u64>,
+struct HashedKeys<'a> {
+    /// The distribution's own column when every key is hashed.
+    weights: Cow<'a, [u64]>,
     spread: u64,
 }
 
-impl HashedKeys {
+impl<'a> HashedKeys<'a> {
     /// Every key is hashed.
-    fn all(dist: &KeyDistribution) -> HashedKeys {
+    fn all(dist: &'a KeyDistribution) -> HashedKeys<'a> {
         HashedKeys {
-            weights: dist.weights().to_vec(),
+            weights: Cow::Borrowed(dist.weights()),
             spread: 0,
         }
     }
 
     /// The keys `partitioner` hashes.
-    fn of(dist: &KeyDistribution, partitioner: Partitioner) -> HashedKeys {
-        let mut class = HashedKeys {
-            weights: Vec::new(),
-            spread: 0,
-        };
+    fn of(dist: &KeyDistribution, partitioner: Partitioner) -> HashedKeys<'a> {
+        let mut weights = Vec::new();
+        let mut spread = 0;
         for (key, &w) in dist.keys().iter().zip(dist.weights()) {
             match partitioner.treatment(key) {
-                Treatment::Hashed => class.weights.push(w),
-                Treatment::Spread => class.spread += w,
+                Treatment::Hashed => weights.push(w),
+                Treatment::Spread => spread += w,
                 Treatment::Refused => {}
             }
         }
-        class
+        HashedKeys {
+            weights: Cow::Owned(weights),
+            spread,
+        }
     }
 
     /// The heaviest hashed key's share of the events the client accepts (0 when none is hashed).
