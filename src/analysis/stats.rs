@@ -365,7 +365,7 @@ pub fn random_skew(
 #[derive(Debug, Clone)]
 pub struct RandomPlacement<'a> {
     /// Borrowed from sorted weights ([`RandomPlacement::new`]), or selected from unordered ones
-    /// ([`RandomPlacement::unordered`]).
+    /// ([`RandomPlacement::summarized`]).
     exact: Cow<'a, [u64]>,
     tail_total: f64,
     tail_sq: f64,
@@ -961,7 +961,6 @@ mod tests {
     /// sorted weights, or `None` when that could fail (light weights or sums past exact integers).
     #[test]
     fn summarized_weights_give_the_sorted_placement() {
-        use crate::model::WeightSummary;
         let summarize = |weights: &[u64]| {
             let mut summary = WeightSummary::new(EXACT_KEYS);
             // Summarized in parts, out of order, as a key table's chunks are.
