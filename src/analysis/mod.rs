@@ -325,7 +325,7 @@ fn place_with_squares(
         .enumerate()
     {
         let placement = partitioner.place(key, hash, n);
-        let sq = (w as f64) * (w as f64);
+        let sq = stats::square(w);
         match placement {
             Placement::Partition(i) => clusters.squares[i as usize] += sq,
             Placement::Random => clusters.spread_squares += sq,

@@ -410,7 +410,7 @@ impl<'a> RandomPlacement<'a> {
             summary.total() - exact_total,
             summary.squares() - exact_squares,
         );
-        if tail_max >= 1 << 26 || total >= 1 << 53 || squares >= 1 << 53 {
+        if tail_max >= 1 << 26 || total >= EXACT_F64 || squares >= EXACT_F64 {
             return None;
         }
         let (tail_total, tail_sq) = if tail_keys == 0 {
@@ -487,6 +487,16 @@ impl<'a> RandomPlacement<'a> {
     }
 }
 
+/// A weight squared in floating point, as every sum of squared weights adds it.
+#[inline]
+pub(super) fn square(w: u64) -> f64 {
+    (w as f64) * (w as f64)
+}
+
+/// The largest integer below which every integer is an `f64`: a sum of integers up to it is exact
+/// whatever the order of the additions.
+pub(super) const EXACT_F64: u128 = 1 << 53;
+
 /// The light keys' total weight, as the normal approximation's mean takes it.
 fn tail_total(tail: &[u64]) -> f64 {
     tail.iter().map(|&w| w as f64).sum()
@@ -494,7 +504,7 @@ fn tail_total(tail: &[u64]) -> f64 {
 
 /// The light keys' sum of squared weights, as the normal approximation's variance takes it.
 fn tail_sq(tail: &[u64]) -> f64 {
-    tail.iter().map(|&w| (w as f64) * (w as f64)).sum()
+    tail.iter().map(|&w| square(w)).sum()
 }
 
 /// The random expectation at one partition: exact, one partition takes everything whatever the draw.

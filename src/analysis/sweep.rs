@@ -25,7 +25,8 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::{stats::KeyClusters, HashColumn, LoadAccumulator, PartitionLoads};
+use super::stats::{square, KeyClusters, EXACT_F64};
+use super::{HashColumn, LoadAccumulator, PartitionLoads};
 use crate::model::{KeyDistribution, PartitionCount};
 use crate::partitioner::{Mapping, Partitioner, Treatment};
 
@@ -61,16 +62,6 @@ pub(crate) struct SweepKeys<'a> {
     /// sums are exact in any order and counts may be folded from their multiples.
     exact_squares: bool,
 }
-
-/// A weight squared in floating point, as every sum of squares adds it.
-#[inline]
-fn square(w: u64) -> f64 {
-    (w as f64) * (w as f64)
-}
-
-/// The largest integer below which every integer is an `f64`: sums of squared weights up to it are
-/// exact whatever the order of the additions.
-const EXACT_F64: u128 = 1 << 53;
 
 impl<'a> SweepKeys<'a> {
     /// Prepares `dist` for `partitioner`, with the keys' `hashes` under its family; `None` when the

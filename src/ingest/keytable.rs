@@ -562,10 +562,7 @@ impl KeyTable {
         // second half of `key`, which holds only the index), so that comparisons read no
         // `long_keys` entry for a count.
         let sort_view = |slot: &Slot| -> Option<Slot> {
-            let events = slot_events(slot, &long_keys);
-            if slot.tag == 0 || events == 0 {
-                return None;
-            }
+            let events = kept_events(slot, &long_keys)?;
             let mut slot = *slot;
             if slot.is_long() {
                 slot.key[8..].copy_from_slice(&events.to_le_bytes());
@@ -635,8 +632,7 @@ impl KeyTable {
                 || WeightSummary::new(heaviest),
                 |mut summary, chunk| {
                     for slot in chunk {
-                        let events = slot_events(slot, &self.long_keys);
-                        if slot.tag != 0 && events != 0 {
+                        if let Some(events) = kept_events(slot, &self.long_keys) {
                             summary.add(events);
                         }
                     }
@@ -702,6 +698,14 @@ fn slot_events(slot: &Slot, long_keys: &[LongKey]) -> u64 {
         Some(at) => long_keys[at].events,
         None => u64::from(slot.word >> CODE_BITS),
     }
+}
+
+/// The events of `slot`'s key when the distribution keeps it: an occupied slot with at least one
+/// event (count-0 rows add keys that are not in the sample).
+#[inline(always)]
+fn kept_events(slot: &Slot, long_keys: &[LongKey]) -> Option<u64> {
+    let events = slot_events(slot, long_keys);
+    (slot.tag != 0 && events != 0).then_some(events)
 }
 
 /// Slice equality without a `memcmp` call for the short keys that dominate: two overlapping 8-byte
