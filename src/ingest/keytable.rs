@@ -552,6 +552,9 @@ impl KeyTable {
     /// parallel, since on a sample with a million distinct keys this is most of the time after
     /// reading.
     pub fn into_sorted_columns(self) -> SortedColumns {
+        if self.byte_totals.is_empty() && self.long_keys.is_empty() {
+            return self.into_sorted_inline();
+        }
         let KeyTable {
             mut slots,
             long_keys,
@@ -622,6 +625,40 @@ impl KeyTable {
         }
     }
 
+    /// [`into_sorted_columns`](Self::into_sorted_columns) for a table whose every key and count is
+    /// in its slot (keys of up to [`INLINE_KEY`] bytes, none past [`WORD_EVENTS`] events: nearly
+    /// every sample) and without byte totals. Each kept slot is rewritten in place as its
+    /// [`SortKey`], whose integer order is the distribution order, so the sort compares three
+    /// words and decodes nothing: 8.6 against 13 ms on the benchmark file's 351K keys.
+    fn into_sorted_inline(self) -> SortedColumns {
+        let mut slots = self.slots;
+        let mut n = 0;
+        for i in 0..slots.len() {
+            let slot = slots[i];
+            if slot.tag != 0 && slot_events(&slot, &[]) != 0 {
+                slots[n] = SortKey::of(&slot).into_slot();
+                n += 1;
+            }
+        }
+        let slots = &mut slots[..n];
+        slots.par_sort_unstable_by_key(SortKey::from_slot);
+        let total_len = slots.par_iter().map(|s| SortKey::from_slot(s).len()).sum();
+        let mut keys = KeyList::with_capacity(n, total_len);
+        for s in slots.iter() {
+            let sort_key = SortKey::from_slot(s);
+            keys.push(&sort_key.key()[..sort_key.len()]);
+        }
+        let events = slots
+            .par_iter()
+            .map(|s| SortKey::from_slot(s).events())
+            .collect();
+        SortedColumns {
+            keys,
+            events,
+            bytes: Vec::new(),
+        }
+    }
+
     /// A summary of the events of every key the sorted columns will hold (zero-weight keys left
     /// out), keeping the `heaviest`: what the statistics that depend only on the weights start from
     /// while [`into_sorted_columns`](Self::into_sorted_columns) still sorts.
@@ -680,6 +717,79 @@ fn long_index(slot: &Slot) -> Option<usize> {
         let index = u64::from_le_bytes(slot.key[..8].try_into().expect("8 bytes"));
         usize::try_from(index).expect("an index of an in-memory vector")
     })
+}
+
+/// An inline slot as [`KeyTable::into_sorted_inline`] sorts it: three words whose lexicographic
+/// order is the distribution order (more events first, then the key bytes). In order of
+/// significance: `WORD_EVENTS - events` (27 bits), the zero-padded key as a big-endian number
+/// (128 bits), the length code (5 bits). The padded keys compare as the bytes do up to their
+/// first difference, and a key equal to another once padded is the other plus zero bytes, so the
+/// shorter (smaller length code) goes first, as in a byte comparison.
+///
+/// The words travel in the slot's own 24 bytes ([`SortKey::into_slot`]), so the sort moves slots
+/// and allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct SortKey([u64; 3]);
+
+impl SortKey {
+    /// The sort key of an inline slot with at least one event.
+    #[inline(always)]
+    fn of(slot: &Slot) -> SortKey {
+        debug_assert!(!slot.is_long());
+        let rank = WORD_EVENTS - u64::from(slot.word >> CODE_BITS);
+        let key = u128::from_be_bytes(slot.key);
+        SortKey([
+            rank << 32 | (key >> 96) as u64,
+            (key >> 32) as u64,
+            (key as u64) << 32 | u64::from(slot.code()),
+        ])
+    }
+
+    /// The three words stored in a slot's fields (a slot the table no longer reads as one).
+    #[inline(always)]
+    fn into_slot(self) -> Slot {
+        let [first, second, third] = self.0;
+        let mut key = [0u8; INLINE_KEY];
+        key[..8].copy_from_slice(&second.to_le_bytes());
+        key[8..].copy_from_slice(&third.to_le_bytes());
+        Slot {
+            tag: first as u32,
+            word: (first >> 32) as u32,
+            key,
+        }
+    }
+
+    /// The sort key [`into_slot`](Self::into_slot) stored in `slot`.
+    #[inline(always)]
+    fn from_slot(slot: &Slot) -> SortKey {
+        let word =
+            |at: usize| u64::from_le_bytes(slot.key[at..at + 8].try_into().expect("8 bytes"));
+        SortKey([
+            u64::from(slot.word) << 32 | u64::from(slot.tag),
+            word(0),
+            word(8),
+        ])
+    }
+
+    /// The key's events.
+    #[inline(always)]
+    fn events(self) -> u64 {
+        WORD_EVENTS - (self.0[0] >> 32)
+    }
+
+    /// The key's length.
+    #[inline(always)]
+    fn len(self) -> usize {
+        (self.0[2] as u32 & CODE_MASK) as usize - 1
+    }
+
+    /// The key's bytes, zero-padded to [`INLINE_KEY`].
+    #[inline(always)]
+    fn key(self) -> [u8; INLINE_KEY] {
+        let [first, second, third] = self.0;
+        (u128::from(first as u32) << 96 | u128::from(second) << 32 | u128::from(third >> 32))
+            .to_be_bytes()
+    }
 }
 
 /// The key stored in `slot`, inline or in `long_keys`.
@@ -1069,6 +1179,53 @@ mod tests {
                 .map(|(i, (k, e))| (k.to_vec(), *e, bytes(i)))
                 .collect();
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn inline_tables_sort_by_their_sort_keys(keys in proptest::collection::vec(
+            (proptest::collection::vec(0u8..3, 0..=INLINE_KEY), prop_oneof![
+                0u64..4,
+                Just(WORD_EVENTS / 2),
+                Just(WORD_EVENTS),
+            ]), 0..300)) {
+            // Every key and count fits its slot, so the sort keys order the slots: zero bytes
+            // and shared prefixes up to the full inline length, the empty key, ties, counts up
+            // to the word's limit and weight-0 keys (dropped).
+            let mut table = KeyTable::new();
+            let mut expected = std::collections::BTreeMap::<Vec<u8>, u64>::new();
+            for (k, events) in &keys {
+                if expected.get(k).is_some_and(|e| e + events > WORD_EVENTS) {
+                    continue;
+                }
+                table.add(KeyTag::NONE, k, *events, 0);
+                *expected.entry(k.clone()).or_default() += events;
+            }
+            prop_assert!(table.long_keys.is_empty());
+            let mut want: Vec<(Vec<u8>, u64)> =
+                expected.into_iter().filter(|(_, e)| *e > 0).collect();
+            want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let got = table.into_sorted_columns();
+            prop_assert!(got.bytes.is_empty());
+            let got: Vec<(Vec<u8>, u64)> =
+                got.keys.iter().map(<[u8]>::to_vec).zip(got.events).collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn sort_keys_keep_what_they_encode() {
+        for (key, events) in [
+            (&b""[..], 1),
+            (b"a\0", 7),
+            (b"0123456789abcdef", WORD_EVENTS),
+        ] {
+            let mut t = KeyTable::new();
+            t.add(KeyTag::NONE, key, events, 0);
+            let slot = *t.slots.iter().find(|s| s.tag != 0).expect("one key");
+            let sort_key = SortKey::from_slot(&SortKey::of(&slot).into_slot());
+            assert_eq!(sort_key, SortKey::of(&slot));
+            assert_eq!(&sort_key.key()[..sort_key.len()], key);
+            assert_eq!(sort_key.events(), events);
         }
     }
 }
