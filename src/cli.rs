@@ -29,6 +29,8 @@ enum Command {
     /// Design review from a plan file: capacity, consumers, the naive rule and a recommendation.
     Plan(cmd::plan::PlanArgs),
     /// CI gate: check a plan's [design] against its limits (exit 1 on a breach).
+    // `[design]` is the plan file's TOML table as `--help` prints it, not a rustdoc link.
+    #[allow(rustdoc::broken_intra_doc_links)]
     Check(cmd::check::CheckArgs),
     /// Tell which client's partitioner wrote a topic, from observed (key, partition) pairs.
     Detect(cmd::detect::DetectArgs),
