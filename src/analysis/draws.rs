@@ -1,5 +1,5 @@
 //! The two per-key loops of a Monte Carlo trial ([`crate::analysis::stats`]), branch-free and, on
-//! x86-64 CPUs with AVX2, four and eight keys at a time.
+//! x86-64 CPUs with AVX2, four and eight keys at a time (eight and sixteen with AVX-512).
 //!
 //! A trial of the random-placement expectation reads one 64-bit draw per heavy key (2,000 of them)
 //! and then looks for the keys drawn onto the partition that may hold the largest load. Profiling
@@ -14,6 +14,11 @@
 /// are unspecified. `range` is at least 1 and below 2^32.
 pub(super) fn accept_draws(words: &[u64], range: u64, zone: u64, drawn: &mut [u32]) -> usize {
     assert!(drawn.len() >= words.len() && (1..=u64::from(u32::MAX)).contains(&range));
+    #[cfg(target_arch = "x86_64")]
+    if x86::has_avx512() {
+        // SAFETY: the CPU has AVX-512 F and VL, and the lengths were checked above.
+        return unsafe { x86::accept_draws_avx512(words, range, zone, drawn) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, and the lengths were checked above.
@@ -39,6 +44,11 @@ fn accept_draws_scalar(words: &[u64], range: u64, zone: u64, drawn: &mut [u32]) 
 /// past the returned count its contents are unspecified.
 pub(super) fn pick(drawn: &[u32], partition: u32, picked: &mut [u32]) -> usize {
     assert!(picked.len() >= drawn.len() && u32::try_from(drawn.len()).is_ok());
+    #[cfg(target_arch = "x86_64")]
+    if x86::has_avx512() {
+        // SAFETY: the CPU has AVX-512 F and VL, and the lengths were checked above.
+        return unsafe { x86::pick_avx512(drawn, partition, picked) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, and the lengths were checked above.
@@ -149,6 +159,91 @@ mod x86 {
         accepted + accept_draws_scalar(rest, range, zone, &mut drawn[accepted..][..rest.len()])
     }
 
+    /// [`pick_scalar`] on the last `rest` keys of `drawn` (those a vector loop left), with their
+    /// indices in `drawn`, into the front of `picked`; returns how many.
+    fn pick_rest(drawn: &[u32], rest: usize, partition: u32, picked: &mut [u32]) -> usize {
+        let done = drawn.len() - rest;
+        let tail = pick_scalar(&drawn[done..], partition, &mut picked[..rest]);
+        for i in &mut picked[..tail] {
+            *i += done as u32;
+        }
+        tail
+    }
+
+    /// Whether the CPU has AVX-512 F and VL (and so AVX2), for the forms below.
+    pub(super) fn has_avx512() -> bool {
+        is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl")
+    }
+
+    /// [`super::accept_draws`], eight draws per step: [`accept_draws`] in 512-bit registers, with
+    /// an unsigned comparison giving the mask and the accepted lanes packed in a register
+    /// (`vpcompressd` to memory is slow on some CPUs).
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512 F and VL, and `drawn` must be at least as long as `words`.
+    #[target_feature(enable = "avx2,avx512f,avx512vl")]
+    pub(super) unsafe fn accept_draws_avx512(
+        words: &[u64],
+        range: u64,
+        zone: u64,
+        drawn: &mut [u32],
+    ) -> usize {
+        let range_v = _mm512_set1_epi64(range as i64);
+        let low_half = _mm512_set1_epi64(0xffff_ffff);
+        let zone_v = _mm512_set1_epi64(zone as i64);
+        let chunks = words.chunks_exact(8);
+        let rest = chunks.remainder();
+        let mut accepted = 0;
+        for chunk in chunks {
+            let v = _mm512_loadu_si512(chunk.as_ptr().cast());
+            let low_part = _mm512_mul_epu32(v, range_v);
+            let high_part = _mm512_add_epi64(
+                _mm512_mul_epu32(_mm512_srli_epi64::<32>(v), range_v),
+                _mm512_srli_epi64::<32>(low_part),
+            );
+            let low = _mm512_or_si512(
+                _mm512_slli_epi64::<32>(high_part),
+                _mm512_and_si512(low_part, low_half),
+            );
+            let keep = _mm512_cmple_epu64_mask(low, zone_v);
+            let high = _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(high_part));
+            // `accepted` is at most the chunk's offset, so the eight values stay inside `drawn`.
+            _mm256_storeu_si256(
+                drawn.as_mut_ptr().add(accepted).cast(),
+                _mm256_maskz_compress_epi32(keep, high),
+            );
+            accepted += keep.count_ones() as usize;
+        }
+        accepted + accept_draws_scalar(rest, range, zone, &mut drawn[accepted..][..rest.len()])
+    }
+
+    /// [`super::pick`], sixteen keys per step: [`pick`] in 512-bit registers.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512 F and VL, `picked` must be at least as long as `drawn`, and
+    /// `drawn.len()` must fit 32 bits.
+    #[target_feature(enable = "avx2,avx512f,avx512vl")]
+    pub(super) unsafe fn pick_avx512(drawn: &[u32], partition: u32, picked: &mut [u32]) -> usize {
+        let target = _mm512_set1_epi32(partition as i32);
+        let sixteen = _mm512_set1_epi32(16);
+        let mut index = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        let chunks = drawn.chunks_exact(16);
+        let rest = chunks.remainder();
+        let mut count = 0;
+        for chunk in chunks {
+            let p = _mm512_loadu_si512(chunk.as_ptr().cast());
+            let hit = _mm512_cmpeq_epi32_mask(p, target);
+            // `count` is at most the chunk's offset, so the sixteen values stay inside `picked`.
+            _mm512_storeu_si512(
+                picked.as_mut_ptr().add(count).cast(),
+                _mm512_maskz_compress_epi32(hit, index),
+            );
+            count += hit.count_ones() as usize;
+            index = _mm512_add_epi32(index, sixteen);
+        }
+        count + pick_rest(drawn, rest.len(), partition, &mut picked[count..])
+    }
+
     /// [`super::pick`], eight keys per step.
     ///
     /// # Safety
@@ -175,12 +270,7 @@ mod x86 {
             count += mask.count_ones() as usize;
             index = _mm256_add_epi32(index, eight);
         }
-        let done = drawn.len() - rest.len();
-        let tail = pick_scalar(rest, partition, &mut picked[count..][..rest.len()]);
-        for i in &mut picked[count..count + tail] {
-            *i += done as u32;
-        }
-        count + tail
+        count + pick_rest(drawn, rest.len(), partition, &mut picked[count..])
     }
 }
 
@@ -217,6 +307,14 @@ mod tests {
                 })
                 .collect();
             prop_assert_eq!(&fast[..n], &expected[..]);
+            // The AVX2 form too, where the one above is AVX-512's.
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                let mut avx2 = vec![0u32; words.len()];
+                // SAFETY: the CPU has AVX2; `avx2` is as long as `words`.
+                let k = unsafe { x86::accept_draws(&words, range, zone(range), &mut avx2) };
+                prop_assert_eq!(&avx2[..k], &expected[..]);
+            }
 
             let drawn: Vec<u32> = words.iter().map(|&v| (v % 5) as u32).collect();
             let mut fast = vec![0u32; drawn.len()];
@@ -230,6 +328,12 @@ mod tests {
                     .collect();
                 prop_assert_eq!(&fast[..n], &expected[..]);
                 prop_assert_eq!(&slow[..m], &expected[..]);
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2; `slow` is as long as `drawn`.
+                    let k = unsafe { x86::pick(&drawn, partition, &mut slow) };
+                    prop_assert_eq!(&slow[..k], &expected[..]);
+                }
             }
         }
     }
