@@ -608,19 +608,16 @@ impl KeyTable {
             (with_bytes, bytes) = pairs.into_iter().unzip();
             (&with_bytes, bytes)
         };
-        // One buffer for every key's bytes (no box per key).
-        let total_len = slots
-            .par_iter()
-            .map(|s| stored_key(s, &long_keys).len())
-            .sum();
-        let mut keys = KeyList::with_capacity(slots.len(), total_len);
-        for s in slots {
-            keys.push(stored_key(s, &long_keys));
-        }
-        let events = slots.par_iter().map(sorted_events).collect();
+        let keys = key_list(slots, |s, keys| {
+            let key = stored_key(s, &long_keys);
+            if let Some(keys) = keys {
+                keys.push(key);
+            }
+            key.len()
+        });
         SortedColumns {
             keys,
-            events,
+            events: slots.par_iter().map(sorted_events).collect(),
             bytes,
         }
     }
@@ -635,26 +632,26 @@ impl KeyTable {
         let mut n = 0;
         for i in 0..slots.len() {
             let slot = slots[i];
-            if slot.tag != 0 && slot_events(&slot, &[]) != 0 {
+            if kept_events(&slot, &[]).is_some() {
                 slots[n] = SortKey::of(&slot).into_slot();
                 n += 1;
             }
         }
         let slots = &mut slots[..n];
         slots.par_sort_unstable_by_key(SortKey::from_slot);
-        let total_len = slots.par_iter().map(|s| SortKey::from_slot(s).len()).sum();
-        let mut keys = KeyList::with_capacity(n, total_len);
-        for s in slots.iter() {
+        let keys = key_list(slots, |s, keys| {
             let sort_key = SortKey::from_slot(s);
-            keys.push(&sort_key.key()[..sort_key.len()]);
-        }
-        let events = slots
-            .par_iter()
-            .map(|s| SortKey::from_slot(s).events())
-            .collect();
+            if let Some(keys) = keys {
+                keys.push(&sort_key.key()[..sort_key.len()]);
+            }
+            sort_key.len()
+        });
         SortedColumns {
             keys,
-            events,
+            events: slots
+                .par_iter()
+                .map(|s| SortKey::from_slot(s).events())
+                .collect(),
             bytes: Vec::new(),
         }
     }
@@ -717,6 +714,18 @@ fn long_index(slot: &Slot) -> Option<usize> {
         let index = u64::from_le_bytes(slot.key[..8].try_into().expect("8 bytes"));
         usize::try_from(index).expect("an index of an in-memory vector")
     })
+}
+
+/// The keys of `slots`, in order, in one buffer (no box per key). `key(slot, list)` appends the
+/// slot's key to `list` when given one, and returns the key's length: the buffer is sized in a
+/// parallel pass first.
+fn key_list(slots: &[Slot], key: impl Fn(&Slot, Option<&mut KeyList>) -> usize + Sync) -> KeyList {
+    let total_len = slots.par_iter().map(|s| key(s, None)).sum();
+    let mut keys = KeyList::with_capacity(slots.len(), total_len);
+    for s in slots {
+        key(s, Some(&mut keys));
+    }
+    keys
 }
 
 /// An inline slot as [`KeyTable::into_sorted_inline`] sorts it: three words whose lexicographic
