@@ -7,6 +7,14 @@
 //! was a fifth of the run's. Both give the same values as their scalar forms, which remain for other
 //! CPUs and are what the tests compare against.
 
+/// Whether the CPU has AVX-512 F and VL, which the 512-bit forms here and the ChaCha8 stream's
+/// rotations ([`crate::analysis::keystream`]) need.
+#[cfg(target_arch = "x86_64")]
+pub(super) fn has_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512vl")
+}
+
 /// `rand`'s `gen_range(0..range)` applied to `words` in turn, as it would read them one by one:
 /// the high word of `v * range`, unless the low word is above `zone` (`rand`'s rejection zone), which
 /// skips `v`. The accepted partitions are written to the front of `drawn` in order, and their number
@@ -15,7 +23,7 @@
 pub(super) fn accept_draws(words: &[u64], range: u64, zone: u64, drawn: &mut [u32]) -> usize {
     assert!(drawn.len() >= words.len() && (1..=u64::from(u32::MAX)).contains(&range));
     #[cfg(target_arch = "x86_64")]
-    if x86::has_avx512() {
+    if has_avx512() {
         // SAFETY: the CPU has AVX-512 F and VL, and the lengths were checked above.
         return unsafe { x86::accept_draws_avx512(words, range, zone, drawn) };
     }
@@ -45,7 +53,7 @@ fn accept_draws_scalar(words: &[u64], range: u64, zone: u64, drawn: &mut [u32]) 
 pub(super) fn pick(drawn: &[u32], partition: u32, picked: &mut [u32]) -> usize {
     assert!(picked.len() >= drawn.len() && u32::try_from(drawn.len()).is_ok());
     #[cfg(target_arch = "x86_64")]
-    if x86::has_avx512() {
+    if has_avx512() {
         // SAFETY: the CPU has AVX-512 F and VL, and the lengths were checked above.
         return unsafe { x86::pick_avx512(drawn, partition, picked) };
     }
@@ -168,11 +176,6 @@ mod x86 {
             *i += done as u32;
         }
         tail
-    }
-
-    /// Whether the CPU has AVX-512 F and VL (and so AVX2), for the forms below.
-    pub(super) fn has_avx512() -> bool {
-        is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl")
     }
 
     /// [`super::accept_draws`], eight draws per step: [`accept_draws`] in 512-bit registers, with

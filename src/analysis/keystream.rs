@@ -174,7 +174,7 @@ mod x86 {
         if !is_x86_feature_detected!("avx2") {
             return None;
         }
-        if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl") {
+        if crate::analysis::draws::has_avx512() {
             return Some(Blocks::Avx512);
         }
         Some(Blocks::Avx2)
