@@ -451,6 +451,15 @@ impl EventSink for AdaptiveSink {
         }
     }
 
+    /// [`add_keys`](EventSink::add_keys) of rows of weight 1 (so none is a count-0 row).
+    #[inline]
+    fn add_unit_keys(&mut self, block: &[u8], rows: &[KeyRow]) -> Result<(), (usize, Overflow)> {
+        match &mut self.state {
+            State::Exact(c) if !self.root => c.add_unit_keys(block, rows),
+            _ => add_keys_one_by_one(self, block, rows),
+        }
+    }
+
     /// [`add_event`](EventSink::add_event) of a key-only row, with the exact table's tag reused.
     #[inline]
     fn add_key(&mut self, key: &[u8], weight: u64, tag: KeyTag) -> Result<(), Overflow> {

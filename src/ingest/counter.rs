@@ -86,6 +86,12 @@ pub trait EventSink: Send + Sized {
     fn add_keys(&mut self, block: &[u8], rows: &[KeyRow]) -> Result<(), (usize, Overflow)> {
         add_keys_one_by_one(self, block, rows)
     }
+    /// [`add_keys`](Self::add_keys) for rows whose weights are all 1 (rows without a count
+    /// column), which lets a counter add their total at once. The default is `add_keys`.
+    #[inline]
+    fn add_unit_keys(&mut self, block: &[u8], rows: &[KeyRow]) -> Result<(), (usize, Overflow)> {
+        self.add_keys(block, rows)
+    }
     /// The distinct-key limit at which this sink changes how it counts, for a sink whose result
     /// depends on where in the input that happens ([`crate::analysis::stream::AdaptiveSink`]). For
     /// such a sink the block engine runs [`checkpoint`](Self::checkpoint)s so that the decision is
@@ -172,6 +178,23 @@ impl EventSink for KeyCounter {
         self.rows += rows.len() as u64;
         self.counts.add_keys(block, rows);
         Ok(())
+    }
+
+    /// The rows' total is their number: checked once, not per row.
+    #[inline]
+    fn add_unit_keys(&mut self, block: &[u8], rows: &[KeyRow]) -> Result<(), (usize, Overflow)> {
+        debug_assert!(rows.iter().all(|r| r.weight == 1));
+        let n = rows.len() as u64;
+        match self.total.checked_add(n) {
+            Some(total) => {
+                self.total = total;
+                self.rows += n;
+                self.counts.add_keys(block, rows);
+                Ok(())
+            }
+            // Find the row that overflows.
+            None => EventSink::add_keys(self, block, rows),
+        }
     }
 
     fn fork(&self) -> Self {

@@ -410,36 +410,43 @@ pub(crate) fn fast_block<S: EventSink>(
     }
 }
 
-/// Rows of [`key_only_block`] prefetched but not yet added, and their lines: fixed arrays and a count
-/// (a `Vec` behind `&mut self` was reloaded and stored on every row).
+/// Rows of [`key_only_block`] prefetched but not yet added: a fixed array and a count (a `Vec`
+/// behind `&mut self` was reloaded and stored on every row). A row's line is not kept: the rare
+/// message that names it counts the line ends before the row.
 struct Queue {
     rows: [KeyRow; BATCH],
-    lines: [u64; BATCH],
     len: usize,
+    /// Rows added so far.
+    added: u64,
+    /// The block's line ends, for a message's line.
+    ends: LineEnds,
+    /// Whether every row's weight is 1 (no count column): added with
+    /// [`EventSink::add_unit_keys`].
+    unit: bool,
 }
 
 impl Queue {
-    fn new() -> Queue {
+    fn new(unit: bool, ends: LineEnds) -> Queue {
         Queue {
             rows: [KeyRow::EMPTY; BATCH],
-            lines: [0; BATCH],
             len: 0,
+            added: 0,
+            ends,
+            unit,
         }
     }
 
-    /// Queues `key` of `block` at `line`, prefetched now, and adds the batch once it is full.
+    /// Queues `key` of `block`, prefetched now, and adds the batch once it is full.
     #[inline(always)]
     fn push<S: EventSink>(
         &mut self,
         (block, path): (&[u8], &str),
         key: (usize, usize),
         weight: u64,
-        line: u64,
         sink: &mut S,
     ) -> Result<()> {
         let tag = sink.prefetch(&block[key.0..key.1]);
         self.rows[self.len] = KeyRow { tag, key, weight };
-        self.lines[self.len] = line;
         self.len += 1;
         if self.len == BATCH {
             self.flush(block, path, sink)?;
@@ -451,8 +458,17 @@ impl Queue {
     #[inline(never)]
     fn flush<S: EventSink>(&mut self, block: &[u8], path: &str, sink: &mut S) -> Result<()> {
         let n = std::mem::take(&mut self.len);
-        sink.add_keys(block, &self.rows[..n])
-            .map_err(|(i, total)| overflow(path, self.lines[i], total))
+        self.added += n as u64;
+        let rows = &self.rows[..n];
+        match self.unit {
+            true => sink.add_unit_keys(block, rows),
+            false => sink.add_keys(block, rows),
+        }
+        .map_err(|(i, total)| {
+            // No line end lies between a row's start and its key.
+            let line = 1 + self.ends.count(&block[..rows[i].key.0]);
+            overflow(path, line, total)
+        })
     }
 }
 
@@ -486,9 +502,8 @@ fn one_column_block<S: EventSink>(
     sink: &mut S,
 ) -> Result<BlockStats> {
     let path = spec.path();
-    let mut queue = Queue::new();
+    let mut queue = Queue::new(true, ends);
     let mut line = 1u64;
-    let mut rows = 0u64;
     let mut start = 0usize; // of the current line
     let mut taken_all = true;
     for hit in Hits3::new(b'\n', b'\r', delimiter, block) {
@@ -499,8 +514,7 @@ fn one_column_block<S: EventSink>(
         }
         // A line end: `\n`, or `\r` (alone or before `\n`). Empty lines are skipped, like csv-core.
         if start != hit {
-            queue.push((block, path), (start, hit), 1, line, sink)?;
-            rows += 1;
+            queue.push((block, path), (start, hit), 1, sink)?;
         }
         start = hit + 1;
         line += u64::from(ends.ends_line(b));
@@ -509,19 +523,11 @@ fn one_column_block<S: EventSink>(
         if block.len() - start > MAX_KEY_BYTES {
             taken_all = false;
         } else {
-            queue.push((block, path), (start, block.len()), 1, line, sink)?;
-            rows += 1;
+            queue.push((block, path), (start, block.len()), 1, sink)?;
         }
     }
     let stop = (!taken_all).then_some(start);
-    finish_fast(
-        &mut queue,
-        (line, rows),
-        stop,
-        (block, delimiter, ends),
-        spec,
-        sink,
-    )
+    finish_fast(&mut queue, line, stop, (block, delimiter, ends), spec, sink)
 }
 
 /// [`fast_block`] for rows of the [`KeyOnly`] shape (the key is one column's bytes, plus an optional
@@ -540,11 +546,10 @@ fn key_only_block<S: EventSink>(
     sink: &mut S,
 ) -> Result<BlockStats> {
     let path = spec.path();
-    let mut queue = Queue::new();
+    let mut queue = Queue::new(shape.count.is_none(), ends);
     let mut key = (0usize, 0usize);
     let mut count = (0usize, 0usize);
     let mut line = 1u64;
-    let mut rows = 0u64;
     let mut field = 0usize; // the current field's index in its record
     let mut field_start = 0usize;
     let mut record_start = 0usize;
@@ -563,7 +568,7 @@ fn key_only_block<S: EventSink>(
             };
             match weight {
                 Some(weight) => {
-                    queue.push((block, path), key, weight, line, sink)?;
+                    queue.push((block, path), key, weight, sink)?;
                     true
                 }
                 None => false,
@@ -585,12 +590,10 @@ fn key_only_block<S: EventSink>(
             continue;
         }
         // A line end: `\n`, or `\r` (alone or before `\n`). Empty records are skipped, like csv-core.
-        if !(field == 0 && field_start == hit) {
-            if !end_record!() {
-                taken = false;
-                break;
-            }
-            rows += 1;
+        let empty = field == 0 && field_start == hit;
+        if !(empty || end_record!()) {
+            taken = false;
+            break;
         }
         field = 0;
         field_start = hit + 1;
@@ -605,30 +608,20 @@ fn key_only_block<S: EventSink>(
         if Some(field) == shape.count {
             count = span;
         }
-        if end_record!() {
-            rows += 1;
-        } else {
+        if !end_record!() {
             taken = false;
         }
     }
     let stop = (!taken).then_some(record_start);
-    finish_fast(
-        &mut queue,
-        (line, rows),
-        stop,
-        (block, delimiter, ends),
-        spec,
-        sink,
-    )
+    finish_fast(&mut queue, line, stop, (block, delimiter, ends), spec, sink)
 }
 
-/// The end of a fast loop over `block` (with its delimiter and line ends) that left rows in `queue`,
-/// reached `line` and took `rows` rows, up to `stop` (the start of the first row it left; `None`:
-/// it took them all): adds the queued rows, and has [`any_block`] read the rest, its line 1 being
-/// that row's line.
+/// The end of a fast loop over `block` (with its delimiter and line ends) that left rows in `queue`
+/// and reached `line`, up to `stop` (the start of the first row it left; `None`: it took them all):
+/// adds the queued rows, and has [`any_block`] read the rest, its line 1 being that row's line.
 fn finish_fast<S: EventSink>(
     queue: &mut Queue,
-    (line, rows): (u64, u64),
+    line: u64,
     stop: Option<usize>,
     (block, delimiter, ends): (&[u8], u8, LineEnds),
     spec: &RowSpec,
@@ -637,7 +630,7 @@ fn finish_fast<S: EventSink>(
     queue.flush(block, spec.path(), sink)?;
     let taken = BlockStats {
         lines: line - 1,
-        rows,
+        rows: queue.added,
         skipped: 0,
     };
     let Some(stop) = stop else {

@@ -355,6 +355,22 @@ fn overflowing_total_is_an_error() {
     );
 }
 
+/// The fast reader keeps no line per row: the message's line is counted back from the row, across
+/// empty lines and `\r\n` line ends.
+#[test]
+fn overflowing_total_names_the_line_of_the_row() {
+    let wd = Workdir::new();
+    wd.write(
+        "c.csv",
+        "key,n\r\na,1\r\n\r\nb,2\r\n\r\n\r\nc,18446744073709551613\r\nd,1\r\n",
+    );
+    fails(
+        &wd,
+        &["c.csv", "--key", "key", "--count-col", "n", "-p", "2"],
+        &["c.csv:7", "overflow"],
+    );
+}
+
 #[test]
 fn empty_and_ragged_inputs() {
     let wd = Workdir::new();
