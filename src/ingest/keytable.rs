@@ -276,15 +276,12 @@ impl KeyTable {
             // instructions per row than the probe loop: ~3% of the run in user time.
             let at = home(tag, self.mask());
             let slot = &mut self.slots[at];
-            let sum = u64::from(slot.word) + (r.weight.min(WORD_EVENTS + 1) << CODE_BITS);
-            if slot.tag == tag
-                && slot.code() as usize == key.len() + 1
-                && sum <= u64::from(u32::MAX)
-                && key.len() <= INLINE_KEY
-                && bytes_eq(&slot.key[..key.len()], key)
-            {
-                slot.word = sum as u32;
-                continue;
+            let sum = word_sum(slot, r.weight);
+            if slot.tag == tag && key.len() <= INLINE_KEY && holds_inline(slot, key) {
+                if let Some(word) = sum {
+                    slot.word = word;
+                    continue;
+                }
             }
             let i = self.find_or_insert(tag, key);
             self.add_events(i, r.weight);
@@ -298,14 +295,10 @@ impl KeyTable {
         match long_index(slot) {
             // No overflow: a key's events are at most the counter's total, which is checked.
             Some(at) => self.long_keys[at].events += events,
-            None => {
-                let sum = u64::from(slot.word) + (events.min(WORD_EVENTS + 1) << CODE_BITS);
-                if sum <= u64::from(u32::MAX) {
-                    slot.word = sum as u32;
-                } else {
-                    self.move_to_long_keys(i, events);
-                }
-            }
+            None => match word_sum(slot, events) {
+                Some(word) => slot.word = word,
+                None => self.move_to_long_keys(i, events),
+            },
         }
     }
 
@@ -417,8 +410,7 @@ impl KeyTable {
         if code == LONG as usize {
             *self.key_of(slot) == *key
         } else {
-            // An inline key of the same length (so at most INLINE_KEY bytes) and bytes.
-            code == key.len() + 1 && bytes_eq(&slot.key[..key.len()], key)
+            holds_inline(slot, key)
         }
     }
 
@@ -722,6 +714,21 @@ impl KeyTable {
                 (key, KeyStats { events, bytes })
             })
     }
+}
+
+/// An inline slot's word with `events` more, or `None` when they outgrow it.
+#[inline(always)]
+fn word_sum(slot: &Slot, events: u64) -> Option<u32> {
+    let sum = u64::from(slot.word) + (events.min(WORD_EVENTS + 1) << CODE_BITS);
+    u32::try_from(sum).ok()
+}
+
+/// Whether `slot` holds `key` inline: the same length and bytes. Callers first make sure that the
+/// slot is not [`LONG`] or that `key` has at most [`INLINE_KEY`] bytes (a 30-byte key's length code
+/// would equal `LONG`).
+#[inline(always)]
+fn holds_inline(slot: &Slot, key: &[u8]) -> bool {
+    slot.code() as usize == key.len() + 1 && bytes_eq(&slot.key[..key.len()], key)
 }
 
 /// The index in `long_keys` of a slot's key, when it is kept there.
