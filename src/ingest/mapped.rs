@@ -183,4 +183,47 @@ mod tests {
         File::create(&empty).unwrap();
         assert!(Map::new(&File::open(&empty).unwrap(), "e.csv").is_none());
     }
+
+    /// Set (to a directory) in the child process of the test below.
+    const CHILD: &str = "KEYPLAN_TEST_SIGBUS_DIR";
+
+    /// A file cut short while it is mapped: reading past its new end prints which file changed and
+    /// exits with code 2. The handler ends the process, so the cut and the read run in a child: this
+    /// test binary again, running only this test, with [`CHILD`] set.
+    #[test]
+    fn a_file_cut_short_while_mapped_exits_with_2() {
+        if let Some(dir) = std::env::var_os(CHILD) {
+            let path = std::path::Path::new(&dir).join("cut.csv");
+            std::fs::write(&path, vec![b'k'; 1 << 20]).unwrap();
+            let map = Map::new(&File::open(&path).unwrap(), "cut.csv").unwrap();
+            File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_len(0)
+                .unwrap();
+            let last = std::hint::black_box(map.bytes())[(1 << 20) - 1];
+            panic!("read {last} past the end of a cut file without SIGBUS");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let module = module_path!().split_once("::").unwrap().1;
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "--nocapture", "--test-threads=1"])
+            .arg(format!(
+                "{module}::a_file_cut_short_while_mapped_exits_with_2"
+            ))
+            .env(CHILD, dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+        assert!(
+            stderr.contains(
+                "keyplan: error: cut.csv: the file changed size while it was being read (it is \
+                 read through a memory map); copy a file that is still being written, then \
+                 analyze the copy"
+            ),
+            "stderr: {stderr}"
+        );
+    }
 }
