@@ -10,9 +10,8 @@ use crate::budget;
 use crate::engine::{self, RunSettings, DEFAULT_MAX_KEYS};
 use crate::error::{Error, Exit, Result};
 use crate::ingest::encoding::KeyEncoding;
-use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::{IngestOptions, InputFormat};
-use crate::model::{FacetsSpec, KeyStrategy};
+use crate::model::FacetsSpec;
 use crate::output;
 use crate::partitioner::Partitioner;
 use crate::report::bundle::{self, Bundle};
@@ -315,19 +314,8 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
         args.threads,
         trials(args),
     )?;
-    let name = args.key.clone().unwrap_or_default();
-    let strategy = KeyStrategy::parse(&name, &name).map_err(|e| Error::Usage(e.to_string()))?;
-    if strategy.is_some() && args.key_template.is_some() {
-        return Err(Error::Usage(
-            "--key-template applies to plain keys, not to salt(...) or split-hot(...)".into(),
-        ));
-    }
+    let (key, strategy) = args::key_settings(args.key.as_deref(), args.key_template.as_deref())?;
     let order_by = order_by(&args.order_by)?;
-    let key = match strategy {
-        Some(_) => None,
-        None => KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref())
-            .map_err(|e| Error::Usage(e.to_string()))?,
-    };
     Ok(RunSettings {
         inputs: args.inputs.clone(),
         ingest: IngestOptions {
@@ -347,7 +335,7 @@ fn settings(args: &AnalyzeArgs) -> Result<RunSettings> {
             order_by,
             bucket_by: None,
         },
-        strategies: vec![strategy.unwrap_or_else(|| KeyStrategy::as_read(name))],
+        strategies: vec![strategy],
         partitioners,
         counts: args.partitions.0.clone(),
         stats: StatsSettings {

@@ -1,14 +1,40 @@
 //! Argument parsers shared by the subcommands: the clap side of types that lower layers define
-//! without knowing about clap (partitioner ids, partition counts and lists, delimiters).
+//! without knowing about clap (partitioner ids, partition counts and lists, delimiters), and the
+//! reading of `--key` shared by the commands that take a key.
 
 use clap::builder::{PossibleValue, TypedValueParser};
 
 use crate::analysis::stats::IntervalMethod;
+use crate::error::{Error, Result};
 use crate::ingest::encoding::KeyEncoding;
+use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::InputFormat;
+use crate::model::KeyStrategy;
 use crate::partitioner::{PartitionCount, Partitioner};
 use crate::report::Provenance;
 use crate::settings::{parse_delimiter, parse_partition_list};
+
+/// `--key` and `--key-template` as the engine takes them: the key expression to read, and the
+/// strategy that derives the analysed keys from what is read. A plain key (or none, for inputs
+/// without columns) is read by the expression and analysed as read; `salt(...)` and
+/// `split-hot(...)` read their own columns, so the expression is `None` then.
+pub fn key_settings(
+    key: Option<&str>,
+    template: Option<&str>,
+) -> Result<(Option<KeyExpr>, KeyStrategy)> {
+    let name = key.unwrap_or_default();
+    let usage = |e: &dyn std::fmt::Display| Error::Usage(e.to_string());
+    match KeyStrategy::parse(name, name).map_err(|e| usage(&e))? {
+        Some(_) if template.is_some() => Err(Error::Usage(
+            "--key-template applies to plain keys, not to salt(...) or split-hot(...)".into(),
+        )),
+        Some(strategy) => Ok((None, strategy)),
+        None => Ok((
+            KeyExpr::parse(key, template).map_err(|e| usage(&e))?,
+            KeyStrategy::as_read(name),
+        )),
+    }
+}
 
 /// A validated, sorted, duplicate-free list of partition counts (`--partitions`).
 #[derive(Debug, Clone)]

@@ -9,7 +9,6 @@ use crate::analysis::StatsSettings;
 use crate::engine::{self, RunSettings, DEFAULT_MAX_KEYS};
 use crate::error::{Error, Exit, Result};
 use crate::ingest::encoding::KeyEncoding;
-use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::{IngestOptions, InputFormat};
 use crate::model::{FacetsSpec, KeyStrategy};
 use crate::output;
@@ -135,8 +134,15 @@ fn settings(args: &DetectArgs) -> Result<RunSettings> {
     if args.threads > 256 {
         return Err(Error::Usage("--threads is at most 256".into()));
     }
-    let key = KeyExpr::parse(args.key.as_deref(), args.key_template.as_deref())
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let (key, strategy) = args::key_settings(args.key.as_deref(), args.key_template.as_deref())?;
+    if !matches!(strategy, KeyStrategy::AsRead { .. }) {
+        return Err(Error::Usage(
+            "detect compares each client's partition of a key with the partition the sample \
+             recorded for it; salt(...) and split-hot(...) keys were never produced, so none was \
+             recorded: give --key the column(s) as produced"
+                .into(),
+        ));
+    }
     Ok(RunSettings {
         inputs: args.inputs.clone(),
         ingest: IngestOptions {
@@ -151,7 +157,7 @@ fn settings(args: &DetectArgs) -> Result<RunSettings> {
             progress: true,
             ..IngestOptions::default()
         },
-        strategies: vec![KeyStrategy::as_read(args.key.clone().unwrap_or_default())],
+        strategies: vec![strategy],
         partitioners: Vec::new(),
         counts: vec![args.partitions],
         stats: StatsSettings {

@@ -13,9 +13,8 @@ use crate::analysis::{KeyHashes, StatsSettings};
 use crate::engine::{self, Outcome, RunSettings};
 use crate::error::{Error, Exit, Result};
 use crate::ingest::encoding::KeyEncoding;
-use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::{IngestOptions, InputFormat};
-use crate::model::{FacetsSpec, KeyStrategy, PartitionCount};
+use crate::model::{FacetsSpec, PartitionCount};
 use crate::output;
 use crate::partitioner::Partitioner;
 use crate::report::{ClientsReport, Format, Provenance, RemapReport, Report};
@@ -32,7 +31,9 @@ pub struct InputArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = InputFormat::Auto)]
     pub input_format: InputFormat,
 
-    /// Header name of the key column, or several comma-separated columns joined with ':'.
+    /// Header name of the key column, or several comma-separated columns joined with ':'; or a
+    /// what-if strategy, `salt(FIELD, N[, by=OTHER])` or `split-hot(FIELD, top=K, ways=D[,
+    /// by=OTHER])`, as for `analyze` (docs/strategies.md).
     #[arg(long, value_name = "COLUMN[,COLUMN...]")]
     pub key: Option<String>,
 
@@ -127,8 +128,7 @@ fn read(input: &InputArgs, partitioners: Vec<Partitioner>, n: PartitionCount) ->
         output::check_writable(path)?;
         output::refuse_input_as_output(path, &input.inputs)?;
     }
-    let key = KeyExpr::parse(input.key.as_deref(), input.key_template.as_deref())
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let (key, strategy) = args::key_settings(input.key.as_deref(), input.key_template.as_deref())?;
     let settings = RunSettings {
         inputs: input.inputs.clone(),
         ingest: IngestOptions {
@@ -148,7 +148,7 @@ fn read(input: &InputArgs, partitioners: Vec<Partitioner>, n: PartitionCount) ->
             order_by: Vec::new(),
             bucket_by: None,
         },
-        strategies: vec![KeyStrategy::as_read(input.key.clone().unwrap_or_default())],
+        strategies: vec![strategy],
         partitioners,
         counts: vec![n],
         stats: StatsSettings {

@@ -174,6 +174,20 @@ fn detect_csv_with_partition_col() {
     assert_eq!(r["best"], k["best"]);
 }
 
+/// `detect` of a CSV with its key in `key` and its partitions in column `p`, at 12 partitions.
+fn detect_csv(w: &Workdir, file: &str, key: &str) -> assert_cmd::Command {
+    w.run(&[
+        "detect",
+        file,
+        "--key",
+        key,
+        "--partition-col",
+        "p",
+        "-p",
+        "12",
+    ])
+}
+
 #[test]
 fn detect_refuses_a_partition_past_the_count() {
     let w = Workdir::new();
@@ -188,34 +202,30 @@ fn detect_refuses_a_partition_past_the_count() {
             "dump.json:2: observed partition 17 but --partitions is 12",
         ));
     w.write("p.csv", "k,p\na,1\nb,12\n");
-    w.run(&[
-        "detect",
-        "p.csv",
-        "--key",
-        "k",
-        "--partition-col",
-        "p",
-        "-p",
-        "12",
-    ])
-    .assert()
-    .code(2)
-    .stderr(predicates::str::contains("p.csv:3:2"))
-    .stderr(predicates::str::contains("observed partition 12"));
+    detect_csv(&w, "p.csv", "k")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("p.csv:3:2"))
+        .stderr(predicates::str::contains("observed partition 12"));
     w.write("bad.csv", "k,p\na,x\n");
-    w.run(&[
-        "detect",
-        "bad.csv",
-        "--key",
-        "k",
-        "--partition-col",
-        "p",
-        "-p",
-        "12",
-    ])
-    .assert()
-    .code(2)
-    .stderr(predicates::str::contains("bad.csv:2:2"));
+    detect_csv(&w, "bad.csv", "k")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("bad.csv:2:2"));
+}
+
+#[test]
+fn detect_refuses_a_strategy_key() {
+    let w = Workdir::new();
+    w.write("p.csv", "k,p\na,1\n");
+    for key in ["salt(k, 4)", "split-hot(k, top=1, ways=2)"] {
+        detect_csv(&w, "p.csv", key)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "salt(...) and split-hot(...) keys were never produced",
+            ));
+    }
 }
 
 #[test]

@@ -102,6 +102,69 @@ fn remap_figures_match_an_independent_count() {
     }
 }
 
+/// Where the Java client puts `key` at `n` partitions.
+fn java(key: &str, n: u64) -> Placement {
+    Partitioner::Java.partition_of(key.as_bytes(), count(n))
+}
+
+/// A strategy key reaches `remap` and `clients` as it reaches `analyze`: the keys placed are the
+/// strategy's derived keys, recomputed here from their definition (docs/strategies.md).
+#[test]
+fn strategy_keys_are_remapped_and_compared() {
+    let wd = Workdir::new();
+    let events = sample(&wd);
+    // Every row's size is "10", so `by=size` gives every key the same bucket: murmur2 of the
+    // bytes, positive, mod 4, which is where the Java client puts them at 4 partitions.
+    let Placement::Partition(bucket) = java("10", 4) else {
+        panic!("java hashes every key")
+    };
+    let salted: BTreeMap<String, u64> = events
+        .iter()
+        .map(|(k, &w)| (format!("{k}#{bucket}"), w))
+        .collect();
+    let key = "salt(key, 4, by=size)";
+    let r: RemapReport = json(
+        &wd,
+        &[
+            "remap",
+            "events.csv",
+            "--key",
+            key,
+            "--from",
+            "6",
+            "--to",
+            "12",
+        ],
+    );
+    let moved: Vec<(&String, &u64)> = salted
+        .iter()
+        .filter(|(k, _)| java(k, 6) != java(k, 12))
+        .collect();
+    assert_eq!(r.keys, 300);
+    assert_eq!(r.keys_moved, moved.len() as u64);
+    assert_eq!(r.events_moved, moved.iter().map(|(_, &w)| w).sum::<u64>());
+    assert!(!r.moved_keys.is_empty());
+    assert!(r.moved_keys.iter().all(|k| salted.contains_key(&k.key)));
+    let c: ClientsReport = json(
+        &wd,
+        &[
+            "clients",
+            "events.csv",
+            "--key",
+            key,
+            "-p",
+            "12",
+            "--partitioners",
+            "java,librdkafka",
+        ],
+    );
+    let differ = salted
+        .keys()
+        .filter(|k| java(k, 12) != Partitioner::Librdkafka.partition_of(k.as_bytes(), count(12)))
+        .count();
+    assert_eq!(c.pairs[0].keys_differ, differ as u64);
+}
+
 #[test]
 fn remap_to_the_same_count_moves_nothing() {
     let wd = Workdir::new();
