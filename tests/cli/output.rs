@@ -1,6 +1,7 @@
 //! Output safety (issue #13): what `-o` does to the files, devices and links it meets, and what an
 //! interrupted run leaves behind.
 
+use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
@@ -121,24 +122,47 @@ fn a_directory_target_fails_before_the_run() {
         .stderr(predicates::str::contains("is a directory"));
 }
 
-/// Starts `synth` writing a sample of a few GB (within the free-space check, far too large to
-/// finish before the signal), waits for its temporary file, sends
-/// `signal` and checks that the process died of it and left nothing behind.
+/// The bytes an unprivileged writer may still use on the filesystem holding `dir`.
+fn free_bytes(dir: &std::path::Path) -> u64 {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path and a zeroed struct that statvfs fills.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::statvfs(c.as_ptr(), &mut stat) }, 0);
+    (stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64)
+}
+
+/// Starts `synth` writing a sample far too large to finish before the signal (up to 200 million
+/// events, but never more than half the free space, so that `synth`'s own free-space check
+/// passes on a small disk), waits for its temporary file, sends `signal` and checks that the
+/// process died of it and left nothing behind.
 fn interrupted_synth_leaves_nothing(signal: libc::c_int) {
     let dir = Workdir::new();
+    // Each `synth uniform` row takes at least 13 bytes: `key-`, 8 digits and a newline.
+    let events = (free_bytes(dir.path()) / 2 / 13).clamp(1_000_000, 200_000_000);
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("keyplan"))
         .current_dir(dir.path())
-        .args(["synth", "uniform", "--events", "200000000", "-o", "big.csv"])
+        .args(["synth", "uniform", "--events", &events.to_string()])
+        .args(["-o", "big.csv"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     // Not a timing assertion: a bound on waiting, so that a broken build fails instead of hanging.
     let deadline = Instant::now() + Duration::from_secs(120);
     while temp_files(&dir).is_empty() {
         assert!(Instant::now() < deadline, "no temporary file appeared");
-        assert!(child.try_wait().unwrap().is_none(), "synth ended early");
-        std::thread::sleep(Duration::from_millis(10));
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            panic!("synth --events {events} ended early ({status}): {stderr}");
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
     // SAFETY: sending a signal to our own child.
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
