@@ -11,10 +11,9 @@ use crate::analysis::StatsSettings;
 use crate::engine::{self, RunSettings, DEFAULT_MAX_KEYS};
 use crate::error::{Error, Exit, Result};
 use crate::ingest::encoding::KeyEncoding;
-use crate::ingest::keyexpr::KeyExpr;
 use crate::ingest::source::Source;
 use crate::ingest::{IngestOptions, InputFormat};
-use crate::model::{FacetsSpec, KeyStrategy, PartitionCount};
+use crate::model::{FacetsSpec, PartitionCount};
 use crate::output;
 use crate::partitioner::Partitioner;
 use crate::settings::plan::{counts_around, Starter};
@@ -29,7 +28,8 @@ pub struct InitArgs {
     #[arg(value_name = "INPUT")]
     pub input: String,
 
-    /// Key column, or columns joined with ','.
+    /// Key column, or columns joined with ','; or a salting or splitting key as on `analyze --key`,
+    /// e.g. 'salt(tailnum, 4)' or 'split-hot(tailnum, top=2, ways=4)'.
     #[arg(long, value_name = "COLUMN[,COLUMN...]")]
     pub key: String,
 
@@ -113,8 +113,8 @@ pub fn run(args: InitArgs) -> Result<Exit> {
     if args.consumers.contains(&0) {
         return Err(Error::Usage("--consumers: counts must be 1 or more".into()));
     }
-    let key = KeyExpr::parse(Some(&args.key), args.key_template.as_deref())
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    // A salting or splitting key is written to the plan as given; the sample is read for its field.
+    let (key, strategy) = super::args::key_settings(Some(&args.key), args.key_template.as_deref())?;
     let settings = RunSettings {
         inputs: vec![args.input.clone()],
         ingest: IngestOptions {
@@ -129,7 +129,7 @@ pub fn run(args: InitArgs) -> Result<Exit> {
             progress: true,
             ..IngestOptions::default()
         },
-        strategies: vec![KeyStrategy::as_read(args.key.clone())],
+        strategies: vec![strategy],
         partitioners: vec![Partitioner::Java],
         counts: vec![PartitionCount::new(1).expect("1 is a valid count")],
         stats: StatsSettings {

@@ -335,6 +335,71 @@ fn init_output_runs_through_plan_unchanged() {
     wd.run(&["plan", "stdout.toml"]).assert().success();
 }
 
+/// A salting key given to `init` becomes the plan's key and design strategy: the plan runs and
+/// counts the salted keys (each customer spread over its `by` column's buckets).
+#[test]
+fn init_takes_a_strategy_key() {
+    let wd = Workdir::new();
+    wd.write("e.csv", events());
+    wd.run(&[
+        "init",
+        "e.csv",
+        "--key",
+        "salt(customer, 4, by=id)",
+        "-o",
+        "plan.toml",
+    ])
+    .assert()
+    .success();
+    let text = std::fs::read_to_string(wd.join("plan.toml")).unwrap();
+    assert!(
+        text.contains("key = \"salt(customer, 4, by=id)\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("strategy = \"salt(customer, 4, by=id)\""),
+        "{text}"
+    );
+    let r = run_plan(&wd, "plan.toml");
+    assert_eq!(r.strategies[0].events, 155);
+    assert!(r.design.is_some());
+    // The same key read by analyze: the plan's distinct keys are the derived ones.
+    let out = wd
+        .run(&[
+            "analyze",
+            "e.csv",
+            "--key",
+            "salt(customer, 4, by=id)",
+            "-p",
+            "4",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let a: keyplan::report::AnalysisReport = serde_json::from_slice(&out).unwrap();
+    let distinct = a.distinct_keys;
+    assert!(
+        text.contains(&format!("events, {distinct} distinct keys")),
+        "{text}"
+    );
+    // A template belongs to plain keys only.
+    wd.run(&[
+        "init",
+        "e.csv",
+        "--key",
+        "salt(customer, 4)",
+        "--key-template",
+        "{customer}",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicates::str::contains("plain keys"));
+}
+
 #[test]
 fn analyze_capacity_flags_add_fields_only_when_given() {
     let wd = Workdir::new();
