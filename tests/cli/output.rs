@@ -122,16 +122,6 @@ fn a_directory_target_fails_before_the_run() {
         .stderr(predicates::str::contains("is a directory"));
 }
 
-/// The bytes an unprivileged writer may still use on the filesystem holding `dir`.
-fn free_bytes(dir: &std::path::Path) -> u64 {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path and a zeroed struct that statvfs fills.
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    assert_eq!(unsafe { libc::statvfs(c.as_ptr(), &mut stat) }, 0);
-    (stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64)
-}
-
 /// Starts `synth` writing a sample far too large to finish before the signal (up to 200 million
 /// events, but never more than half the free space, so that `synth`'s own free-space check
 /// passes on a small disk), waits for its temporary file, sends `signal` and checks that the
@@ -139,7 +129,8 @@ fn free_bytes(dir: &std::path::Path) -> u64 {
 fn interrupted_synth_leaves_nothing(signal: libc::c_int) {
     let dir = Workdir::new();
     // Each `synth uniform` row takes at least 13 bytes: `key-`, 8 digits and a newline.
-    let events = (free_bytes(dir.path()) / 2 / 13).clamp(1_000_000, 200_000_000);
+    let events = (keyplan::budget::free_space(dir.path()).unwrap_or(u64::MAX) / 2 / 13)
+        .clamp(1_000_000, 200_000_000);
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("keyplan"))
         .current_dir(dir.path())
         .args(["synth", "uniform", "--events", &events.to_string()])
